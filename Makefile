@@ -1,0 +1,111 @@
+# gpipe — plain make. `make` builds ./gpipe; `make check` installs what is
+# missing (as root on Debian), builds, and runs every test twice: on the
+# release build and on an AddressSanitizer + UBSan build.
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BINDIR     := $(PREFIX)/bin
+MANDIR     := $(PREFIX)/share/man/man1
+BASHCOMPDIR := $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  := $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR := $(PREFIX)/share/fish/vendor_completions.d
+
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS       := libpcre2-8 zlib libarchive
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+CFLAGS     ?= -O2 -g
+WARN       := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DGP_VERSION='"$(VERSION)"' $(WARN) $(PKG_CFLAGS) $(CFLAGS)
+LDLIBS     := -Wl,--as-needed $(PKG_LIBS)
+
+ifeq ($(SANITIZE),1)
+BUILD      := build/asan
+BIN        := $(BUILD)/gpipe
+ALL_CFLAGS += -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS    += -fsanitize=address,undefined
+else
+BUILD      := build/release
+BIN        := gpipe
+endif
+
+SRCS := $(wildcard src/*.c src/core/*.c src/expr/*.c src/input/*.c src/stages/*.c src/out/*.c src/match/*.c)
+OBJS := $(SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS := $(filter-out $(BUILD)/src/main.o,$(OBJS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
+TOOLS := $(BUILD)/tools/peakrss
+
+.PHONY: all deps demo check test unit bench fuzz install uninstall clean docs check-docs
+
+all: $(BIN) $(UNIT_BINS) $(TOOLS)
+
+$(BIN): $(OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Isrc -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
+$(BUILD)/tools/%: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
+
+-include $(OBJS:.o=.d)
+
+# Installs the build and test dependencies with apt-get when root; otherwise
+# says which packages are missing.
+deps:
+	@sh tools/deps.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh examples/demo.sh ./gpipe examples/app.log
+
+# Every test, on the release build and then on the sanitizer build.
+check: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory SANITIZE=1 all
+	@bash tests/run.sh
+
+# Tests on whatever is built, without the sanitizer pass (faster loop).
+test: all
+	@GPIPE_SKIP_ASAN=1 bash tests/run.sh
+
+bench: all
+	@bash bench/run.sh
+
+fuzz:
+	@sh fuzz/run.sh
+
+# man/gpipe.1 and completions/ are made from the registry by the binary;
+# tests/bats/docs.bats fails if the committed copies drift.
+docs: $(BIN)
+	./$(BIN) --dump-man > man/gpipe.1
+	./$(BIN) --dump-completion bash > completions/gpipe.bash
+	./$(BIN) --dump-completion zsh > completions/_gpipe
+	./$(BIN) --dump-completion fish > completions/gpipe.fish
+
+install: $(BIN)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/gpipe
+	install -m 644 man/gpipe.1 $(DESTDIR)$(MANDIR)/gpipe.1
+	install -m 644 completions/gpipe.bash $(DESTDIR)$(BASHCOMPDIR)/gpipe
+	install -m 644 completions/_gpipe $(DESTDIR)$(ZSHCOMPDIR)/_gpipe
+	install -m 644 completions/gpipe.fish $(DESTDIR)$(FISHCOMPDIR)/gpipe.fish
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/gpipe $(DESTDIR)$(MANDIR)/gpipe.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/gpipe $(DESTDIR)$(ZSHCOMPDIR)/_gpipe \
+		$(DESTDIR)$(FISHCOMPDIR)/gpipe.fish
+
+clean:
+	rm -rf build gpipe

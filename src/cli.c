@@ -1,0 +1,522 @@
+#include "cli.h"
+
+#include <string.h>
+
+#include "registry.h"
+
+#ifndef GP_VERSION
+#define GP_VERSION "0.0.0"
+#endif
+
+const gp_cli_opt gp_cli_opts[] = {
+	{ "file", 'f', "FILE", "read the expression from FILE ('#' comments, one stage a line)", NULL },
+	{ "with-filename", 'H', NULL, "prefix each record with its origin (file, or archive:member)", NULL },
+	{ "no-filename", 0, NULL, "do not prefix the origin (the default)", NULL },
+	{ "line-number", 'n', NULL, "prefix each record with its line number in its input", NULL },
+	{ "null-data", 'z', NULL, "records end with NUL, not newline (input and output)", NULL },
+	{ "color", 0, "[=WHEN]", "highlight matches: auto (default), always or never; NO_COLOR turns auto off", "auto always never" },
+	{ "colour", 0, "[=WHEN]", "same as --color", "auto always never" },
+	{ "line-buffered", 0, NULL, "write output after every batch of records", NULL },
+	{ "max-record", 0, "SIZE", "longest record kept, with K, M or G suffix (default 64M); longer ones are reported and skipped", NULL },
+	{ "explain", 0, NULL, "print the chain that would run, with resolved arguments, and read nothing", NULL },
+	{ "list-stages", 0, NULL, "print the stage names, one per line", NULL },
+	{ "help", 'h', NULL, "print this help; 'gpipe help STAGE' explains one stage", NULL },
+	{ "version", 'V', NULL, "print the version", NULL },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static const char *const fam_title[] = {
+	[GP_FAM_INPUT] = "Input (put in front of every chain by gpipe)",
+	[GP_FAM_FILTER] = "Filters",
+	[GP_FAM_TRANSFORM] = "Transforms",
+	[GP_FAM_FLATTEN] = "Flatten",
+	[GP_FAM_AGGREGATE] = "Aggregates",
+	[GP_FAM_OUTPUT] = "Output",
+};
+
+void gp_print_usage(FILE *f)
+{
+	fputs("usage: gpipe [OPTIONS] EXPRESSION [FILE...]\n"
+	      "       gpipe [OPTIONS] -f EXPRFILE [FILE...]\n"
+	      "       gpipe help [STAGE]\n",
+	      f);
+}
+
+static void opt_label(char *buf, size_t n, const gp_cli_opt *o)
+{
+	const char *arg = o->arg ? o->arg : "";
+	const char *sep = o->arg && o->arg[0] != '[' ? " " : "";
+	if (o->shrt)
+		snprintf(buf, n, "-%c, --%s%s%s", o->shrt, o->lng, sep, arg);
+	else
+		snprintf(buf, n, "    --%s%s%s", o->lng, sep, arg);
+}
+
+void gp_print_help(FILE *f)
+{
+	gp_print_usage(f);
+	fputs("\nStream plain text through a chain of stages, like a shell pipeline in one\n"
+	      "process: gpipe 'grep -i timeout | upper | head 20' app.log\n\n"
+	      "Options:\n",
+	      f);
+	for (const gp_cli_opt *o = gp_cli_opts; o->lng; o++) {
+		char label[64];
+		opt_label(label, sizeof label, o);
+		fprintf(f, "  %-26s %s\n", label, o->help);
+	}
+	for (int fam = GP_FAM_INPUT; fam <= GP_FAM_OUTPUT; fam++) {
+		bool any = false;
+		for (size_t i = 0; i < gp_registry_len; i++) {
+			const gp_stage_def *d = gp_registry[i];
+			if ((int)d->family != fam)
+				continue;
+			if (!any)
+				fprintf(f, "\n%s:\n", fam_title[fam]);
+			any = true;
+			fprintf(f, "  %-26s %s\n", d->synopsis, d->summary);
+		}
+	}
+	fputs("\nExit status: 0 if a record was written, 1 if none, 2 on any error.\n"
+	      "See 'gpipe help STAGE' and man gpipe.\n",
+	      f);
+}
+
+/* Prints a paragraph text wrapped at 76 columns with an indent. */
+static void wrap(FILE *f, const char *text, int indent)
+{
+	const char *p = text;
+	while (*p) {
+		const char *para_end = strstr(p, "\n\n");
+		if (!para_end)
+			para_end = p + strlen(p);
+		int col = 0;
+		while (p < para_end) {
+			while (p < para_end && (*p == ' ' || *p == '\n'))
+				p++;
+			const char *w = p;
+			while (p < para_end && *p != ' ' && *p != '\n')
+				p++;
+			int wl = (int)(p - w);
+			if (wl == 0)
+				break;
+			if (col > 0 && col + 1 + wl > 76 - indent) {
+				fputc('\n', f);
+				col = 0;
+			}
+			if (col == 0)
+				fprintf(f, "%*s", indent, "");
+			else
+				fputc(' ', f), col++;
+			fwrite(w, 1, (size_t)wl, f);
+			col += wl;
+		}
+		fputc('\n', f);
+		if (*para_end) {
+			fputc('\n', f);
+			p = para_end + 2;
+		} else {
+			p = para_end;
+		}
+	}
+}
+
+static void print_examples(FILE *f, const char *ex, int indent)
+{
+	while (ex && *ex) {
+		const char *nl = strchr(ex, '\n');
+		size_t len = nl ? (size_t)(nl - ex) : strlen(ex);
+		const char *tab = memchr(ex, '\t', len);
+		size_t el = tab ? (size_t)(tab - ex) : len;
+		fprintf(f, "%*sgpipe '%.*s'", indent, "", (int)el, ex);
+		if (tab)
+			fprintf(f, "\n%*s%.*s", indent + 4, "", (int)(len - el - 1), tab + 1);
+		fputc('\n', f);
+		ex = nl ? nl + 1 : ex + len;
+	}
+}
+
+int gp_print_stage_help(FILE *f, const char *name)
+{
+	const gp_stage_def *d = NULL;
+	for (size_t i = 0; i < gp_registry_len; i++)
+		if (strcmp(gp_registry[i]->name, name) == 0)
+			d = gp_registry[i];
+	if (!d)
+		d = gp_registry_find(name, strlen(name));
+	if (!d)
+		return -1;
+	fprintf(f, "%s (%s%s): %s\n\n", d->synopsis, gp_family_name(d->family),
+		d->implicit ? ", implicit" : "", d->summary);
+	wrap(f, d->help, 2);
+	if (d->opts && d->opts[0].letter) {
+		fputs("\nOptions:\n", f);
+		for (const gp_optdef *o = d->opts; o->letter; o++) {
+			char label[32];
+			snprintf(label, sizeof label, "-%c%s%s", o->letter, o->arg ? " " : "",
+				 o->arg ? o->arg : "");
+			fprintf(f, "  %-12s %s\n", label, o->help);
+		}
+	}
+	if (d->examples) {
+		fputs("\nExamples:\n", f);
+		print_examples(f, d->examples, 2);
+	}
+	return 0;
+}
+
+void gp_print_stage_list(FILE *f)
+{
+	for (size_t i = 0; i < gp_registry_len; i++)
+		if (!gp_registry[i]->implicit)
+			fprintf(f, "%s\n", gp_registry[i]->name);
+}
+
+/* man page */
+
+static void roff(FILE *f, const char *s, size_t n)
+{
+	bool bol = true;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (bol && (c == '.' || c == '\''))
+			fputs("\\&", f);
+		bol = false;
+		switch (c) {
+		case '\\': fputs("\\e", f); break;
+		case '-': fputs("\\-", f); break;
+		case '\n': fputc('\n', f); bol = true; break;
+		default: fputc(c, f); break;
+		}
+	}
+}
+
+static void roffs(FILE *f, const char *s)
+{
+	roff(f, s, strlen(s));
+}
+
+static void roff_paras(FILE *f, const char *text)
+{
+	const char *p = text;
+	while (*p) {
+		const char *end = strstr(p, "\n\n");
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		/* Paragraph lines are joined: roff fills them. */
+		for (size_t i = 0; i < n; i++) {
+			if (p[i] == '\n')
+				fputc(' ', f);
+			else
+				roff(f, p + i, 1);
+		}
+		fputc('\n', f);
+		if (!end)
+			break;
+		fputs(".IP\n", f);
+		p = end + 2;
+	}
+}
+
+void gp_print_man(FILE *f)
+{
+	fputs(".\\\" Generated by `gpipe --dump-man` from the stage registry; do not edit.\n", f);
+	fprintf(f, ".TH GPIPE 1 \"\" \"gpipe %s\" \"User Commands\"\n", GP_VERSION);
+	fputs(".SH NAME\n"
+	      "gpipe \\- stream logs through a pipeline of grep, transform and count stages\n"
+	      ".SH SYNOPSIS\n"
+	      ".B gpipe\n[\\fIOPTIONS\\fR] \\fIEXPRESSION\\fR [\\fIFILE\\fR...]\n.br\n"
+	      ".B gpipe\n[\\fIOPTIONS\\fR] \\fB\\-f\\fR \\fIEXPRFILE\\fR [\\fIFILE\\fR...]\n.br\n"
+	      ".B gpipe help\n[\\fISTAGE\\fR]\n"
+	      ".SH DESCRIPTION\n"
+	      "\\fBgpipe\\fR reads its inputs (files, directories, standard input) and streams\n"
+	      "their records through a chain of stages written as one expression, the way a\n"
+	      "shell pipeline would, but in one process and in constant memory. Nothing is\n"
+	      "read until the last stage asks for records; a stage such as \\fBhead\\fR that\n"
+	      "needs no more closes everything before it at once.\n"
+	      ".PP\n"
+	      "Each input is read in large blocks and split into records on newlines (NUL\n"
+	      "with \\fB\\-z\\fR). \\fB\\-\\fR, or no \\fIFILE\\fR at all, means standard input.\n"
+	      ".SH EXPRESSION\n"
+	      "An expression is a list of stages separated by \\fB|\\fR (or by newlines); a stage\n"
+	      "is a name followed by words. A word may be unquoted, \\fB'single quoted'\\fR\n"
+	      "(taken as it is) or \\fB\"double quoted\"\\fR, where \\fB\\e\"\\fR, \\fB\\e\\e\\fR,\n"
+	      "\\fB\\en\\fR, \\fB\\et\\fR and \\fB\\er\\fR are decoded and any other backslash is kept,\n"
+	      "so \\fB\"\\ed+\"\\fR reaches the regex engine as \\fB\\ed+\\fR. A \\fB|\\fR inside\n"
+	      "quotes is text. Unquoted words starting with \\fB\\-\\fR are options of their stage.\n"
+	      "With \\fB\\-f\\fR, \\fB#\\fR at the start of a word begins a comment.\n"
+	      ".PP\n"
+	      "Errors show the expression with the faulty part underlined, and nothing is read:\n"
+	      ".PP\n.nf\n.RS\n"
+	      "gpipe: unknown stage 'uper' (did you mean 'upper'?)\n"
+	      "  grep ERROR | uper\n"
+	      "               ^^^^\n"
+	      ".RE\n.fi\n"
+	      ".SH OPTIONS\n",
+	      f);
+	for (const gp_cli_opt *o = gp_cli_opts; o->lng; o++) {
+		fputs(".TP\n", f);
+		if (o->shrt)
+			fprintf(f, "\\fB\\-%c\\fR, ", o->shrt);
+		fputs("\\fB\\-\\-", f);
+		roffs(f, o->lng);
+		fputs("\\fR", f);
+		if (o->arg) {
+			fputs(o->arg[0] == '[' ? "" : " ", f);
+			fputs("\\fI", f);
+			roffs(f, o->arg);
+			fputs("\\fR", f);
+		}
+		fputc('\n', f);
+		roffs(f, o->help);
+		fputc('\n', f);
+	}
+	fputs(".SH STAGES\n", f);
+	for (int fam = GP_FAM_INPUT; fam <= GP_FAM_OUTPUT; fam++) {
+		bool any = false;
+		for (size_t i = 0; i < gp_registry_len; i++) {
+			const gp_stage_def *d = gp_registry[i];
+			if ((int)d->family != fam)
+				continue;
+			if (!any) {
+				fputs(".SS ", f);
+				roffs(f, fam_title[fam]);
+				fputc('\n', f);
+			}
+			any = true;
+			fputs(".TP\n\\fB", f);
+			roffs(f, d->synopsis);
+			fputs("\\fR\n", f);
+			roff_paras(f, d->help);
+			for (const gp_optdef *o = d->opts; o && o->letter; o++) {
+				fprintf(f, ".RS\n.TP\n\\fB\\-%c\\fR", o->letter);
+				if (o->arg) {
+					fputs(" \\fI", f);
+					roffs(f, o->arg);
+					fputs("\\fR", f);
+				}
+				fputc('\n', f);
+				roffs(f, o->help);
+				fputs("\n.RE\n", f);
+			}
+			if (d->examples) {
+				fputs(".IP\nExamples:\n.nf\n", f);
+				const char *ex = d->examples;
+				while (*ex) {
+					const char *nl = strchr(ex, '\n');
+					size_t len = nl ? (size_t)(nl - ex) : strlen(ex);
+					const char *tab = memchr(ex, '\t', len);
+					size_t el = tab ? (size_t)(tab - ex) : len;
+					fputs("gpipe '", f);
+					roff(f, ex, el);
+					fputs("'\n", f);
+					if (tab) {
+						fputs("    ", f);
+						roff(f, tab + 1, len - el - 1);
+						fputc('\n', f);
+					}
+					ex = nl ? nl + 1 : ex + len;
+				}
+				fputs(".fi\n", f);
+			}
+		}
+	}
+	fputs(".SH EXIT STATUS\n"
+	      "0 if at least one record was written, 1 if none was, 2 if an error happened\n"
+	      "(a bad expression, an input that could not be read, a record over\n"
+	      "\\fB\\-\\-max\\-record\\fR, a write error), even if records were written. A closed\n"
+	      "output pipe ends the run quietly. On SIGINT or SIGTERM gpipe releases\n"
+	      "everything it holds and dies of the same signal.\n"
+	      ".SH ENVIRONMENT\n"
+	      ".TP\n\\fBNO_COLOR\\fR\n"
+	      "When set and not empty, \\fB\\-\\-color=auto\\fR does not highlight.\n"
+	      ".SH EXAMPLES\n.nf\n"
+	      "gpipe 'grep ERROR | upper' app.log\n"
+	      "gpipe 'grep \\-i timeout | head 20' /var/log/app/\n"
+	      "gpipe \\-n 'grep \\-w \\-e panic \\-e fatal' *.log\n"
+	      "tail \\-f app.log | gpipe 'grep \\-v DEBUG | trim'\n"
+	      "gpipe 'grep \"status=5[0\\-9]{2}\" | count' access.log\n"
+	      ".fi\n"
+	      ".SH SEE ALSO\n"
+	      "\\fBgrep\\fR(1), \\fBrg\\fR(1), \\fBjq\\fR(1), \\fBmlr\\fR(1), \\fBpcre2pattern\\fR(3)\n",
+	      f);
+}
+
+/* completions */
+
+static void stage_words(FILE *f)
+{
+	bool first = true;
+	for (size_t i = 0; i < gp_registry_len; i++) {
+		if (gp_registry[i]->implicit)
+			continue;
+		fprintf(f, "%s%s", first ? "" : " ", gp_registry[i]->name);
+		first = false;
+	}
+}
+
+static void bash_completion(FILE *f)
+{
+	fputs("# bash completion for gpipe; generated by `gpipe --dump-completion bash`\n"
+	      "_gpipe() {\n"
+	      "    local cur prev stages opts\n"
+	      "    cur=${COMP_WORDS[COMP_CWORD]}\n"
+	      "    prev=${COMP_WORDS[COMP_CWORD-1]}\n"
+	      "    stages=\"",
+	      f);
+	stage_words(f);
+	fputs("\"\n    opts=\"", f);
+	bool first = true;
+	for (const gp_cli_opt *o = gp_cli_opts; o->lng; o++) {
+		fprintf(f, "%s--%s", first ? "" : " ", o->lng);
+		if (o->shrt)
+			fprintf(f, " -%c", o->shrt);
+		first = false;
+	}
+	fputs("\"\n"
+	      "    case $prev in\n"
+	      "        -f|--file) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n"
+	      "        --max-record) return ;;\n"
+	      "        help) COMPREPLY=($(compgen -W \"$stages\" -- \"$cur\")); return ;;\n",
+	      f);
+	for (const gp_cli_opt *o = gp_cli_opts; o->lng; o++)
+		if (o->values)
+			fprintf(f, "        --%s) COMPREPLY=($(compgen -W \"%s\" -- \"$cur\")); return ;;\n",
+				o->lng, o->values);
+	fputs("    esac\n"
+	      "    case $cur in\n"
+	      "        --color=*|--colour=*) COMPREPLY=($(compgen -P \"${cur%%=*}=\" -W \"auto always never\" -- \"${cur#*=}\")); return ;;\n"
+	      "        -*) COMPREPLY=($(compgen -W \"$opts\" -- \"$cur\")); return ;;\n"
+	      "    esac\n"
+	      "    # The first operand is the expression: complete the stage after the last '|'.\n"
+	      "    local i word have_expr=0\n"
+	      "    for ((i = 1; i < COMP_CWORD; i++)); do\n"
+	      "        word=${COMP_WORDS[i]}\n"
+	      "        case $word in\n"
+	      "            -f|--file) i=$((i + 1)); have_expr=1 ;;\n"
+	      "            --max-record) i=$((i + 1)) ;;\n"
+	      "            -*) ;;\n"
+	      "            *) have_expr=1 ;;\n"
+	      "        esac\n"
+	      "    done\n"
+	      "    if ((have_expr == 0)); then\n"
+	      "        local head=\"\" frag=$cur\n"
+	      "        if [[ $cur == *'|'* ]]; then head=${cur%'|'*}'|'; frag=${cur##*'|'}; fi\n"
+	      "        local lead=${frag%%[! \\'\\\"]*}\n"
+	      "        frag=${frag#\"$lead\"}\n"
+	      "        local s; COMPREPLY=()\n"
+	      "        for s in $stages help; do\n"
+	      "            [[ $s == \"$frag\"* ]] && COMPREPLY+=(\"$head$lead$s\")\n"
+	      "        done\n"
+	      "        compopt -o nospace 2>/dev/null\n"
+	      "        return\n"
+	      "    fi\n"
+	      "    COMPREPLY=($(compgen -f -- \"$cur\"))\n"
+	      "}\n"
+	      "complete -o default -o filenames -F _gpipe gpipe\n",
+	      f);
+}
+
+static void sq(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static void zsh_completion(FILE *f)
+{
+	fputs("#compdef gpipe\n"
+	      "# zsh completion for gpipe; generated by `gpipe --dump-completion zsh`\n"
+	      "_gpipe_stages() {\n"
+	      "    local -a stages\n"
+	      "    stages=(\n",
+	      f);
+	for (size_t i = 0; i < gp_registry_len; i++) {
+		const gp_stage_def *d = gp_registry[i];
+		if (d->implicit)
+			continue;
+		fprintf(f, "        '%s:", d->name);
+		sq(f, d->summary);
+		fputs("'\n", f);
+	}
+	fputs("    )\n"
+	      "    local pre=${PREFIX%'|'*}\n"
+	      "    if [[ $PREFIX == *'|'* ]]; then\n"
+	      "        compset -P '*[|][[:space:]]#'\n"
+	      "    else\n"
+	      "        compset -P '[[:space:]\\'\\\"]#'\n"
+	      "    fi\n"
+	      "    _describe -t stages 'stage' stages -S ' '\n"
+	      "}\n"
+	      "_arguments -s -S \\\n",
+	      f);
+	for (const gp_cli_opt *o = gp_cli_opts; o->lng; o++) {
+		const char *action = "";
+		char buf[128];
+		if (o->values) {
+			snprintf(buf, sizeof buf, ":when:(%s)", o->values);
+			action = buf;
+		} else if (o->arg && strcmp(o->arg, "FILE") == 0) {
+			action = ":file:_files";
+		} else if (o->arg) {
+			snprintf(buf, sizeof buf, ":%s: ", o->arg);
+			action = buf;
+		}
+		const char *eq = o->arg && o->arg[0] == '[' ? "=-" : (o->arg ? "" : "");
+		if (o->shrt) {
+			fprintf(f, "    '(-%c --%s)'{-%c,--%s%s}'[", o->shrt, o->lng, o->shrt, o->lng, eq);
+		} else {
+			fprintf(f, "    '--%s%s[", o->lng, eq);
+		}
+		sq(f, o->help);
+		fprintf(f, "]%s' \\\n", action);
+	}
+	fputs("    '1:expression:_gpipe_stages' \\\n"
+	      "    '*:file:_files'\n",
+	      f);
+}
+
+static void fish_completion(FILE *f)
+{
+	fputs("# fish completion for gpipe; generated by `gpipe --dump-completion fish`\n"
+	      "complete -c gpipe -f\n",
+	      f);
+	for (const gp_cli_opt *o = gp_cli_opts; o->lng; o++) {
+		fprintf(f, "complete -c gpipe -l %s", o->lng);
+		if (o->shrt)
+			fprintf(f, " -s %c", o->shrt);
+		if (o->values)
+			fprintf(f, " -x -a '%s'", o->values);
+		else if (o->arg && strcmp(o->arg, "FILE") == 0)
+			fputs(" -r -F", f);
+		else if (o->arg)
+			fputs(" -x", f);
+		fputs(" -d '", f);
+		sq(f, o->help);
+		fputs("'\n", f);
+	}
+	for (size_t i = 0; i < gp_registry_len; i++) {
+		const gp_stage_def *d = gp_registry[i];
+		if (d->implicit)
+			continue;
+		fprintf(f, "complete -c gpipe -n '__fish_is_first_arg; or __fish_seen_subcommand_from help' -a '%s' -d '", d->name);
+		sq(f, d->summary);
+		fputs("'\n", f);
+	}
+	fputs("complete -c gpipe -n 'not __fish_is_first_arg' -F\n", f);
+}
+
+int gp_print_completion(FILE *f, const char *shell)
+{
+	if (strcmp(shell, "bash") == 0)
+		bash_completion(f);
+	else if (strcmp(shell, "zsh") == 0)
+		zsh_completion(f);
+	else if (strcmp(shell, "fish") == 0)
+		fish_completion(f);
+	else
+		return -1;
+	return 0;
+}

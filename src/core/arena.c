@@ -1,0 +1,56 @@
+#include "arena.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct gp_arena_block {
+	gp_arena_block *next;
+	size_t used, cap;
+	_Alignas(16) unsigned char data[];
+};
+
+void gp_arena_init(gp_arena *a)
+{
+	a->head = NULL;
+}
+
+void *gp_arena_alloc(gp_arena *a, size_t size)
+{
+	size = (size + 15) & ~(size_t)15;
+	gp_arena_block *b = a->head;
+	if (!b || b->cap - b->used < size) {
+		size_t cap = size > 16384 ? size : 16384;
+		b = malloc(sizeof *b + cap);
+		if (!b)
+			return NULL;
+		b->next = a->head;
+		b->used = 0;
+		b->cap = cap;
+		a->head = b;
+	}
+	void *p = b->data + b->used;
+	b->used += size;
+	memset(p, 0, size);
+	return p;
+}
+
+char *gp_arena_strndup(gp_arena *a, const char *s, size_t n)
+{
+	char *p = gp_arena_alloc(a, n + 1);
+	if (p) {
+		memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+void gp_arena_free(gp_arena *a)
+{
+	gp_arena_block *b = a->head;
+	while (b) {
+		gp_arena_block *n = b->next;
+		free(b);
+		b = n;
+	}
+	a->head = NULL;
+}

@@ -1,0 +1,187 @@
+/* The stage interface: the C form of a generator.
+ *
+ * Rules every stage follows:
+ *
+ *  - A stage is built by its registry entry's open(); open validates the
+ *    arguments and allocates everything the stage will ever need, registering
+ *    each resource in st->scope. Bad arguments fail in open, before any input
+ *    is read, with a diagnostic that points at the argument's span.
+ *  - next() is the only hot-path function. It pulls from st->up as often as it
+ *    needs and fills *out with the next batch. It returns GP_OK with a
+ *    non-empty batch, GP_EOF when exhausted (and keeps returning GP_EOF), or
+ *    GP_ERR after filling ctx->diag with a fatal diagnostic. Errors that spoil
+ *    one input only are reported through gp_report() and do not stop the run.
+ *  - A batch holds views that borrow the producer's buffers. They are valid
+ *    until the next call of next() on the stage that produced them. A stage
+ *    that must keep a record longer (tail, sort) copies it.
+ *  - No stage allocates per record. Buffers are allocated in open and grown
+ *    (amortised, bounded by --max-record) when a larger record arrives.
+ *  - close is the unwinding of st->scope. It runs exactly once, on every exit
+ *    path; gp_stage_close_upstream() runs it early for stages above a stage
+ *    that needs no more input (head).
+ *  - The core never prints and never exits.
+ */
+#ifndef GP_STAGE_H
+#define GP_STAGE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "scope.h"
+
+typedef enum gp_status {
+	GP_OK = 0,
+	GP_EOF = 1,
+	GP_ERR = -1,
+} gp_status;
+
+/* Where a record came from. Owned by the input stage; lives as long as the
+ * record views do (the input keeps the origin of its last input alive until
+ * the next input starts, and copies into tail/sort keep their own). */
+typedef struct gp_origin {
+	const char *name;   /* display name: the path, or "(standard input)" */
+	const char *member; /* archive member, or NULL */
+} gp_origin;
+
+typedef struct gp_rec {
+	const char *p;
+	size_t len;              /* without the delimiter */
+	uint64_t line;           /* 1-based line number in its input; 0 if unknown */
+	const gp_origin *origin; /* NULL for records made by aggregates */
+} gp_rec;
+
+typedef struct gp_recvec {
+	gp_rec *v;
+	size_t n, cap;
+} gp_recvec;
+
+/* A batch comes in one of two forms (or both):
+ *  - span form: span[0 .. span_len) is a run of complete records, each
+ *    followed by `delim`, in one buffer; span_line is the line number of its
+ *    first record (0 if unknown), span_origin their origin. Filters search
+ *    the whole span at once; sinks write it with one copy.
+ *  - records form: recs[0 .. n) views.
+ * gp_batch_records() turns a span into records on demand, into storage the
+ * producer owns (lazy), so a chain that never looks at single records never
+ * splits lines. */
+typedef struct gp_batch {
+	gp_rec *recs;
+	size_t n;
+	bool has_recs;
+
+	const char *span;
+	size_t span_len;
+	uint64_t span_line;
+	const gp_origin *span_origin;
+
+	gp_recvec *lazy; /* producer-owned storage for splitting the span */
+	bool writable;   /* consumer may change bytes in place (not lengths) */
+} gp_batch;
+
+/* A position in the expression source, for carets. */
+typedef struct gp_span {
+	uint32_t start, end; /* byte offsets in the expression text */
+} gp_span;
+
+#define GP_DIAG_MSG 512
+
+typedef struct gp_diag {
+	char msg[GP_DIAG_MSG]; /* "unknown stage 'uper' (did you mean 'upper'?)" */
+	bool has_span;
+	gp_span span;
+} gp_diag;
+
+typedef struct gp_ctx gp_ctx;
+typedef struct gp_stage gp_stage;
+typedef struct gp_stage_def gp_stage_def;
+
+typedef struct gp_stage_ops {
+	gp_status (*next)(gp_stage *st, gp_batch *out);
+} gp_stage_ops;
+
+struct gp_stage {
+	const gp_stage_ops *ops;
+	const gp_stage_def *def;
+	gp_stage *up;    /* upstream stage, NULL for the source */
+	gp_scope *scope; /* child of the run's root scope */
+	gp_ctx *ctx;
+	void *state;
+	char *explain;  /* resolved arguments for --explain (arena) */
+	gp_span span;   /* the stage's name in the expression, for messages */
+	bool closed;
+};
+
+/* Shared state of one run. */
+struct gp_ctx {
+	gp_arena *arena;
+	gp_scope *root;
+	gp_diag diag;     /* the fatal diagnostic, when a stage returns GP_ERR */
+	char delim;       /* record delimiter: '\n', or '\0' with -z */
+	size_t max_record;
+	bool need_lineno; /* some consumer prints or uses line numbers */
+	bool had_error;   /* a non-fatal error was reported: exit status 2 */
+	/* Prints a non-fatal diagnostic; supplied by main. */
+	void (*report)(gp_ctx *ctx, const char *msg);
+	/* Flush buffered output: called before input blocks (tail -f). */
+	void (*flush_hint)(gp_ctx *ctx);
+	void *out; /* the output sink, for flush_hint */
+	/* The matcher whose matches --color highlights (last grep stage). */
+	struct gp_matcher *highlight;
+	bool only_matching; /* records are matches themselves (grep -o) */
+	const char *expr;   /* the expression text, for messages */
+};
+
+/* Set by signal handlers (SIGINT, SIGTERM); the pull loop notices and unwinds. */
+extern volatile sig_atomic_t gp_signal;
+
+/* Non-fatal: print through ctx->report and mark the run as failed. */
+void gp_report(gp_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Fatal: fill ctx->diag (with a span when given) and return GP_ERR. */
+gp_status gp_fail(gp_ctx *ctx, const gp_span *span, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Turn a span batch into records (no-op when it already has them).
+ * Returns the record count, or (size_t)-1 when out of memory. */
+size_t gp_batch_records(gp_batch *b, char delim);
+
+/* Count delimiter bytes in p[0..n): vectorised. */
+size_t gp_count_byte(const char *p, size_t n, char c);
+
+/* Pointer just past the k-th occurrence of c in p[0..n), or NULL if there are
+ * fewer than k (k >= 1). Used by head/skip to cut spans without splitting. */
+const char *gp_find_nth(const char *p, size_t n, char c, size_t k);
+
+/* Unwind st->up and every stage above it (idempotent). */
+void gp_stage_close_upstream(gp_stage *st);
+
+/* Pull from upstream, honouring signals. */
+static inline gp_status gp_pull(gp_stage *st, gp_batch *b)
+{
+	gp_stage *up = st->up;
+	if (gp_signal)
+		return GP_EOF;
+	if (up->closed)
+		return GP_EOF;
+	b->has_recs = false;
+	b->recs = NULL;
+	b->n = 0;
+	b->span = NULL;
+	b->span_len = 0;
+	b->span_line = 0;
+	b->span_origin = NULL;
+	b->lazy = NULL;
+	b->writable = false;
+	return up->ops->next(up, b);
+}
+
+/* Grow a record vector to hold at least n records. -1 on OOM. */
+int gp_recvec_reserve(gp_recvec *v, size_t n);
+/* Register a recvec's storage in a scope. */
+int gp_recvec_own(gp_scope *s, gp_recvec *v);
+
+#endif

@@ -1,0 +1,149 @@
+#include "args.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../registry.h"
+
+gp_span gp_arg_subspan(const gp_arg *a, size_t from, size_t to)
+{
+	gp_span s = a->span;
+	if (!a->map)
+		return s;
+	if (from > a->len)
+		from = a->len;
+	if (to > a->len)
+		to = a->len;
+	s.start = from < a->len || a->len == 0 ? a->map[from] : a->map[a->len - 1] + 1;
+	s.end = to > from ? a->map[to - 1] + 1 : s.start + 1;
+	if (s.end <= s.start)
+		s.end = s.start + 1;
+	return s;
+}
+
+int gp_getopt_init(gp_getopt *g, gp_ctx *ctx, const gp_stage_def *def, const gp_args *args)
+{
+	memset(g, 0, sizeof *g);
+	g->args = args;
+	g->def = def;
+	g->ctx = ctx;
+	g->operands = gp_arena_alloc(ctx->arena, (args->n + 1) * sizeof *g->operands);
+	if (!g->operands) {
+		gp_fail(ctx, NULL, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static const gp_optdef *find_opt(const gp_stage_def *def, char c)
+{
+	for (const gp_optdef *o = def->opts; o && o->letter; o++)
+		if (o->letter == c)
+			return o;
+	return NULL;
+}
+
+static gp_arg arg_tail(const gp_arg *a, size_t from)
+{
+	gp_arg t = *a;
+	t.s = a->s + from;
+	t.len = a->len - from;
+	t.map = a->map ? a->map + from : NULL;
+	t.span = gp_arg_subspan(a, from, a->len);
+	return t;
+}
+
+int gp_getopt_next(gp_getopt *g)
+{
+	const gp_args *as = g->args;
+	for (;;) {
+		if (g->sub == 0) {
+			if (g->i >= as->n)
+				return 0;
+			const gp_arg *a = &as->v[g->i];
+			if (g->dashdash || a->quoted || a->len < 2 || a->s[0] != '-') {
+				g->operands[g->noperands++] = *a;
+				g->i++;
+				continue;
+			}
+			if (a->len == 2 && a->s[1] == '-') {
+				g->dashdash = true;
+				g->i++;
+				continue;
+			}
+			g->sub = 1;
+		}
+		const gp_arg *a = &as->v[g->i];
+		char c = a->s[g->sub];
+		g->optspan = gp_arg_subspan(a, g->sub == 1 ? 0 : g->sub, g->sub + 1);
+		const gp_optdef *o = find_opt(g->def, c);
+		if (!o) {
+			if (a->s[1] == '-') {
+				g->optspan = a->span;
+				gp_fail(g->ctx, &g->optspan, "%s: unknown option '%s'", g->def->name, a->s);
+			} else {
+				gp_fail(g->ctx, &g->optspan, "%s: unknown option '-%c'", g->def->name, c);
+			}
+			return -1;
+		}
+		g->sub++;
+		if (o->arg) {
+			if (g->sub < a->len) {
+				g->optarg = arg_tail(a, g->sub);
+			} else if (g->i + 1 < as->n) {
+				g->i++;
+				g->optarg = as->v[g->i];
+			} else {
+				gp_fail(g->ctx, &g->optspan, "%s: option '-%c' needs an argument %s",
+					g->def->name, c, o->arg);
+				return -1;
+			}
+			g->sub = 0;
+			g->i++;
+		} else if (g->sub >= a->len) {
+			g->sub = 0;
+			g->i++;
+		}
+		return (unsigned char)c;
+	}
+}
+
+int gp_parse_count(const char *s, uint64_t *out)
+{
+	if (!*s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int gp_parse_size(const char *s, uint64_t *out)
+{
+	if (!*s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	unsigned shift = 0;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	default: break;
+	}
+	if (shift && (*end == 'i' || *end == 'I'))
+		end++;
+	if (shift && (*end == 'b' || *end == 'B'))
+		end++;
+	if (*end || (shift && v > (UINT64_MAX >> shift)))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}

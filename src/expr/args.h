@@ -1,0 +1,61 @@
+/* Words of the expression language and a getopt for stage arguments.
+ *
+ * A word keeps its decoded text and, for every decoded byte, the offset of the
+ * source byte it came from, so an error inside an argument (a regex offset)
+ * can be underlined at the right column of the expression. */
+#ifndef GP_ARGS_H
+#define GP_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/stage.h"
+
+typedef struct gp_arg {
+	const char *s;   /* decoded, NUL-terminated (arena) */
+	size_t len;
+	gp_span span;    /* the whole word in the source */
+	const uint32_t *map; /* map[i] = source offset of s[i]; map[len] = span.end */
+	bool quoted;     /* any part was quoted: never an option */
+} gp_arg;
+
+typedef struct gp_args {
+	gp_arg *v;
+	size_t n;
+} gp_args;
+
+/* Source span of decoded bytes s[from..to) of an argument. */
+gp_span gp_arg_subspan(const gp_arg *a, size_t from, size_t to);
+
+typedef struct gp_optdef gp_optdef;
+struct gp_stage_def;
+
+/* Iterates a stage's arguments: options (unquoted words starting with '-'),
+ * possibly bundled (-iv) or with attached values (-ePAT), anywhere among the
+ * operands, until `--`. Operands are collected in order. */
+typedef struct gp_getopt {
+	const gp_args *args;
+	const struct gp_stage_def *def;
+	gp_ctx *ctx;
+	size_t i;       /* next word */
+	size_t sub;     /* position inside a bundled option word, 0 if none */
+	bool dashdash;
+	gp_arg optarg;  /* value of the last option that takes one */
+	gp_span optspan;/* span of the last option letter */
+	gp_arg *operands; /* arena array, same capacity as args */
+	size_t noperands;
+} gp_getopt;
+
+int gp_getopt_init(gp_getopt *g, gp_ctx *ctx, const struct gp_stage_def *def,
+		   const gp_args *args);
+/* Returns the option letter, 0 at the end (operands then complete), or -1 on
+ * error with ctx->diag filled. */
+int gp_getopt_next(gp_getopt *g);
+
+/* Parse a non-negative count ("10", "1k" not allowed). -1 on error. */
+int gp_parse_count(const char *s, uint64_t *out);
+/* Parse a size with optional K/M/G (binary) suffix. -1 on error. */
+int gp_parse_size(const char *s, uint64_t *out);
+
+#endif

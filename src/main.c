@@ -1,0 +1,472 @@
+/* gpipe: options → plan → run → exit status.
+ *
+ * main owns the root cleanup scope and the parse arena, prints every
+ * diagnostic (the core only fills them), and picks the exit status:
+ * 0 a record was written, 1 none was, 2 an error happened. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "core/stage.h"
+#include "expr/parse.h"
+#include "input/source.h"
+#include "out/output.h"
+#include "registry.h"
+
+#ifndef GP_VERSION
+#define GP_VERSION "0.0.0"
+#endif
+
+extern const gp_stage_def gp_stage_read;
+
+#define DEFAULT_MAX_RECORD (64u * 1024u * 1024u)
+
+enum { EXIT_MATCH = 0, EXIT_NONE = 1, EXIT_TROUBLE = 2 };
+
+typedef struct options {
+	const char *expr_file;
+	bool with_origin, with_line, null_data, line_buffered, explain;
+	int color; /* -1 auto, 0 never, 1 always */
+	size_t max_record;
+} options;
+
+static const char *expr_origin; /* -f FILE, for messages */
+
+static void report(gp_ctx *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "gpipe: %s\n", msg);
+}
+
+/* Prints a diagnostic with the expression line and a caret underline. */
+static void print_diag(const gp_diag *d, const char *src, size_t len)
+{
+	if (!d->has_span || !src) {
+		fprintf(stderr, "gpipe: %s%s%s\n", expr_origin ? expr_origin : "",
+			expr_origin ? ": " : "", d->msg);
+		return;
+	}
+	size_t start = d->span.start > len ? len : d->span.start;
+	size_t end = d->span.end > len ? len : d->span.end;
+	size_t ls = start, le = start;
+	while (ls > 0 && src[ls - 1] != '\n')
+		ls--;
+	while (le < len && src[le] != '\n')
+		le++;
+	if (end > le)
+		end = le;
+	if (expr_origin) {
+		size_t line = 1;
+		for (size_t i = 0; i < ls; i++)
+			line += src[i] == '\n';
+		fprintf(stderr, "gpipe: %s:%zu: %s\n", expr_origin, line, d->msg);
+	} else {
+		fprintf(stderr, "gpipe: %s\n", d->msg);
+	}
+	fprintf(stderr, "  %.*s\n  ", (int)(le - ls), src + ls);
+	for (size_t i = ls; i < start; i++)
+		fputc(src[i] == '\t' ? '\t' : ' ', stderr);
+	size_t n = end > start ? end - start : 1;
+	for (size_t i = 0; i < n; i++)
+		fputc('^', stderr);
+	fputc('\n', stderr);
+}
+
+static void on_signal(int sig)
+{
+	gp_signal = sig;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a blocked read() or write() returns EINTR, and the pull
+	 * loop sees the flag and unwinds. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* A closed stdout shows up as EPIPE from write(), handled quietly. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void flush_hint(gp_ctx *ctx)
+{
+	gp_out_flush(ctx->out);
+}
+
+static char *read_expr_file(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "gpipe: cannot open '%s': %s\n", path, strerror(errno));
+		return NULL;
+	}
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	while (buf) {
+		if (n == cap) {
+			if (cap >= (1u << 20)) {
+				fprintf(stderr, "gpipe: %s: expression file too large\n", path);
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			char *nb = realloc(buf, cap * 2);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		size_t r = fread(buf + n, 1, cap - n, f);
+		n += r;
+		if (r == 0) {
+			if (ferror(f)) {
+				fprintf(stderr, "gpipe: cannot read '%s': %s\n", path, strerror(errno));
+				free(buf);
+				buf = NULL;
+			}
+			break;
+		}
+	}
+	if (f != stdin)
+		fclose(f);
+	*len = n;
+	return buf;
+}
+
+static int finish_stdout(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (errno == EPIPE)
+			return EXIT_MATCH;
+		fprintf(stderr, "gpipe: write error: %s\n", strerror(errno));
+		return EXIT_TROUBLE;
+	}
+	return EXIT_MATCH;
+}
+
+static void print_explain(gp_stage *const *chain, size_t n, const options *o,
+			  const char *const *files, size_t nfiles)
+{
+	printf("%-8s", "read");
+	if (nfiles == 0)
+		printf(" (standard input)");
+	for (size_t i = 0; i < nfiles; i++)
+		printf(" %s", strcmp(files[i], "-") == 0 ? "(standard input)" : files[i]);
+	printf("  [blocks of %u KiB]\n", GP_READ_BLOCK / 1024);
+	char size[32];
+	size_t m = o->max_record;
+	if (m % (1u << 30) == 0)
+		snprintf(size, sizeof size, "%zu GiB", m >> 30);
+	else if (m % (1u << 20) == 0)
+		snprintf(size, sizeof size, "%zu MiB", m >> 20);
+	else if (m % 1024 == 0)
+		snprintf(size, sizeof size, "%zu KiB", m >> 10);
+	else
+		snprintf(size, sizeof size, "%zu bytes", m);
+	printf("%-8s delimiter %s, max record %s\n", "lines", o->null_data ? "NUL" : "'\\n'", size);
+	for (size_t i = 1; i < n; i++) {
+		const gp_stage *st = chain[i];
+		if (st->explain)
+			printf("%-8s %s\n", st->def->name, st->explain);
+		else
+			printf("%s\n", st->def->name);
+	}
+	printf("%-8s text%s%s\n", "output", o->with_origin ? ", origin prefix" : "",
+	       o->with_line ? ", line numbers" : "");
+}
+
+enum {
+	OPT_NO_FILENAME = 256,
+	OPT_COLOR,
+	OPT_LINE_BUFFERED,
+	OPT_MAX_RECORD,
+	OPT_EXPLAIN,
+	OPT_LIST,
+	OPT_DUMP_MAN,
+	OPT_DUMP_COMPLETION,
+};
+
+static const struct option long_opts[] = {
+	{ "file", required_argument, NULL, 'f' },
+	{ "with-filename", no_argument, NULL, 'H' },
+	{ "no-filename", no_argument, NULL, OPT_NO_FILENAME },
+	{ "line-number", no_argument, NULL, 'n' },
+	{ "null-data", no_argument, NULL, 'z' },
+	{ "color", optional_argument, NULL, OPT_COLOR },
+	{ "colour", optional_argument, NULL, OPT_COLOR },
+	{ "line-buffered", no_argument, NULL, OPT_LINE_BUFFERED },
+	{ "max-record", required_argument, NULL, OPT_MAX_RECORD },
+	{ "explain", no_argument, NULL, OPT_EXPLAIN },
+	{ "list-stages", no_argument, NULL, OPT_LIST },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "dump-man", no_argument, NULL, OPT_DUMP_MAN },
+	{ "dump-completion", required_argument, NULL, OPT_DUMP_COMPLETION },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void free_arena(void *a)
+{
+	gp_arena_free(a);
+}
+
+/* Builds and runs the chain. Returns the exit status. */
+static int run(const options *o, const char *src, size_t srclen, bool comments,
+	       const char *const *files, size_t nfiles)
+{
+	gp_scope root;
+	gp_arena arena;
+	gp_scope_init(&root);
+	gp_arena_init(&arena);
+	gp_scope_defer(&root, free_arena, &arena);
+
+	gp_ctx ctx;
+	memset(&ctx, 0, sizeof ctx);
+	ctx.arena = &arena;
+	ctx.root = &root;
+	ctx.delim = o->null_data ? '\0' : '\n';
+	ctx.max_record = o->max_record;
+	ctx.need_lineno = o->with_line;
+	ctx.report = report;
+	ctx.expr = src;
+
+	int status = EXIT_TROUBLE;
+	gp_pipeline_expr pe;
+	if (gp_parse_pipeline(&ctx, src, srclen, comments, &pe) != 0) {
+		print_diag(&ctx.diag, src, srclen);
+		goto out;
+	}
+
+	gp_stage **chain = gp_arena_alloc(&arena, (pe.n + 1) * sizeof *chain);
+	if (!chain) {
+		fprintf(stderr, "gpipe: out of memory\n");
+		goto out;
+	}
+	/* Resolve every name before opening anything. */
+	const gp_stage_def **defs = gp_arena_alloc(&arena, pe.n * sizeof *defs);
+	for (size_t i = 0; defs && i < pe.n; i++) {
+		const gp_arg *name = &pe.v[i].name;
+		defs[i] = gp_registry_find(name->s, name->len);
+		if (!defs[i]) {
+			const char *hint = gp_registry_suggest(name->s, name->len);
+			if (hint)
+				snprintf(ctx.diag.msg, sizeof ctx.diag.msg,
+					 "unknown stage '%s' (did you mean '%s'?)", name->s, hint);
+			else
+				snprintf(ctx.diag.msg, sizeof ctx.diag.msg,
+					 "unknown stage '%s' (gpipe --list-stages lists them)", name->s);
+			ctx.diag.has_span = true;
+			ctx.diag.span = name->span;
+			print_diag(&ctx.diag, src, srclen);
+			goto out;
+		}
+	}
+
+	gp_stage *src_st = gp_arena_alloc(&arena, sizeof *src_st);
+	if (!src_st || !(src_st->scope = gp_scope_child(&root))) {
+		fprintf(stderr, "gpipe: out of memory\n");
+		goto out;
+	}
+	src_st->ctx = &ctx;
+	src_st->def = &gp_stage_read;
+	if (gp_source_open(src_st, files, nfiles) != GP_OK) {
+		print_diag(&ctx.diag, NULL, 0);
+		goto out;
+	}
+	chain[0] = src_st;
+	for (size_t i = 0; i < pe.n; i++) {
+		gp_stage *st = gp_arena_alloc(&arena, sizeof *st);
+		if (!st || !(st->scope = gp_scope_child(&root))) {
+			fprintf(stderr, "gpipe: out of memory\n");
+			goto out;
+		}
+		st->ctx = &ctx;
+		st->def = defs[i];
+		st->up = chain[i];
+		st->span = pe.v[i].name.span;
+		if (defs[i]->open(st, &pe.v[i].args) != GP_OK) {
+			print_diag(&ctx.diag, src, srclen);
+			goto out;
+		}
+		chain[i + 1] = st;
+	}
+
+	if (o->explain) {
+		print_explain(chain, pe.n + 1, o, files, nfiles);
+		status = finish_stdout();
+		goto out;
+	}
+
+	gp_out out;
+	if (gp_out_init(&out, &root, STDOUT_FILENO) != 0) {
+		fprintf(stderr, "gpipe: out of memory\n");
+		goto out;
+	}
+	out.delim = ctx.delim;
+	out.with_origin = o->with_origin;
+	out.with_line = o->with_line;
+	out.line_buffered = o->line_buffered || isatty(STDOUT_FILENO);
+	out.color = o->color == 1 || (o->color < 0 && isatty(STDOUT_FILENO) &&
+				      !(getenv("NO_COLOR") && *getenv("NO_COLOR")) &&
+				      !(getenv("TERM") && strcmp(getenv("TERM"), "dumb") == 0));
+	out.highlight = ctx.highlight;
+	out.only_matching = ctx.only_matching;
+	ctx.out = &out;
+	ctx.flush_hint = flush_hint;
+
+	gp_stage *last = chain[pe.n];
+	bool fatal = false;
+	for (;;) {
+		if (gp_signal)
+			break;
+		gp_batch b;
+		memset(&b, 0, sizeof b);
+		gp_status r = last->ops->next(last, &b);
+		if (r == GP_EOF)
+			break;
+		if (r == GP_ERR) {
+			print_diag(&ctx.diag, NULL, 0);
+			fatal = true;
+			break;
+		}
+		if (gp_out_batch(&out, &b) != 0)
+			break;
+	}
+	gp_out_flush(&out);
+	if (out.error && !gp_signal) {
+		fprintf(stderr, "gpipe: write error: %s\n", strerror(out.error));
+		fatal = true;
+	}
+	if (fatal || ctx.had_error)
+		status = EXIT_TROUBLE;
+	else
+		status = out.wrote ? EXIT_MATCH : EXIT_NONE;
+out:
+	gp_scope_unwind(&root);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	options o = { .color = -1, .max_record = DEFAULT_MAX_RECORD };
+	install_signals();
+
+	if (argc >= 2 && strcmp(argv[1], "help") == 0) {
+		if (argc == 2) {
+			gp_print_help(stdout);
+			return finish_stdout();
+		}
+		int st = EXIT_MATCH;
+		for (int i = 2; i < argc; i++) {
+			if (gp_print_stage_help(stdout, argv[i]) != 0) {
+				const char *hint = gp_registry_suggest(argv[i], strlen(argv[i]));
+				fprintf(stderr, "gpipe: unknown stage '%s'", argv[i]);
+				if (hint)
+					fprintf(stderr, " (did you mean '%s'?)", hint);
+				fputc('\n', stderr);
+				st = EXIT_TROUBLE;
+			} else if (i + 1 < argc) {
+				fputc('\n', stdout);
+			}
+		}
+		int w = finish_stdout();
+		return st ? st : w;
+	}
+
+	int c;
+	while ((c = getopt_long(argc, argv, "f:HnzhV", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': o.expr_file = optarg; break;
+		case 'H': o.with_origin = true; break;
+		case OPT_NO_FILENAME: o.with_origin = false; break;
+		case 'n': o.with_line = true; break;
+		case 'z': o.null_data = true; break;
+		case OPT_COLOR:
+			if (!optarg || strcmp(optarg, "always") == 0 || strcmp(optarg, "yes") == 0 ||
+			    strcmp(optarg, "force") == 0)
+				o.color = optarg ? 1 : -1;
+			else if (strcmp(optarg, "never") == 0 || strcmp(optarg, "no") == 0 ||
+				 strcmp(optarg, "none") == 0)
+				o.color = 0;
+			else if (strcmp(optarg, "auto") == 0 || strcmp(optarg, "tty") == 0 ||
+				 strcmp(optarg, "if-tty") == 0)
+				o.color = -1;
+			else {
+				fprintf(stderr, "gpipe: invalid --color value '%s' (want auto, always or never)\n",
+					optarg);
+				return EXIT_TROUBLE;
+			}
+			break;
+		case OPT_LINE_BUFFERED: o.line_buffered = true; break;
+		case OPT_MAX_RECORD: {
+			uint64_t v;
+			if (gp_parse_size(optarg, &v) != 0 || v == 0 || v > ((uint64_t)1 << 40)) {
+				fprintf(stderr, "gpipe: invalid --max-record '%s' (want a size like 512K, 64M or 1G)\n",
+					optarg);
+				return EXIT_TROUBLE;
+			}
+			o.max_record = (size_t)v;
+			break;
+		}
+		case OPT_EXPLAIN: o.explain = true; break;
+		case OPT_LIST: gp_print_stage_list(stdout); return finish_stdout();
+		case 'h': gp_print_help(stdout); return finish_stdout();
+		case 'V': printf("gpipe %s\n", GP_VERSION); return finish_stdout();
+		case OPT_DUMP_MAN: gp_print_man(stdout); return finish_stdout();
+		case OPT_DUMP_COMPLETION:
+			if (gp_print_completion(stdout, optarg) != 0) {
+				fprintf(stderr, "gpipe: unknown shell '%s' (want bash, zsh or fish)\n", optarg);
+				return EXIT_TROUBLE;
+			}
+			return finish_stdout();
+		default:
+			gp_print_usage(stderr);
+			fputs("Try 'gpipe --help' for more information.\n", stderr);
+			return EXIT_TROUBLE;
+		}
+	}
+
+	char *owned = NULL;
+	const char *src;
+	size_t srclen;
+	if (o.expr_file) {
+		owned = read_expr_file(o.expr_file, &srclen);
+		if (!owned)
+			return EXIT_TROUBLE;
+		src = owned;
+		expr_origin = o.expr_file;
+	} else {
+		if (optind >= argc) {
+			gp_print_usage(stderr);
+			fputs("Try 'gpipe --help' for more information.\n", stderr);
+			return EXIT_TROUBLE;
+		}
+		src = argv[optind++];
+		srclen = strlen(src);
+	}
+	int status = run(&o, src, srclen, o.expr_file != NULL,
+			 (const char *const *)argv + optind, (size_t)(argc - optind));
+	free(owned);
+
+	if (gp_signal) {
+		/* Die of the signal, so the shell sees what happened. */
+		int sig = gp_signal;
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	return status;
+}

@@ -1,0 +1,193 @@
+#include "output.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../match/matcher.h"
+
+#define OUT_BLOCK (256u * 1024u)
+
+/* GNU grep's default GREP_COLORS. */
+#define SGR_MATCH "\33[01;31m\33[K"
+#define SGR_FILE "\33[35m\33[K"
+#define SGR_LINE "\33[32m\33[K"
+#define SGR_SEP "\33[36m\33[K"
+#define SGR_END "\33[m\33[K"
+
+static void free_buf(void *arg)
+{
+	free(*(char **)arg);
+	*(char **)arg = NULL;
+}
+
+int gp_out_init(gp_out *o, gp_scope *scope, int fd)
+{
+	memset(o, 0, sizeof *o);
+	o->fd = fd;
+	o->cap = OUT_BLOCK;
+	o->buf = malloc(o->cap);
+	o->delim = '\n';
+	if (!o->buf || gp_scope_defer(scope, free_buf, &o->buf) != 0)
+		return -1;
+	return 0;
+}
+
+static int write_all(gp_out *o, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(o->fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR && !gp_signal)
+				continue;
+			if (errno == EPIPE)
+				o->broken_pipe = true;
+			else if (!(errno == EINTR && gp_signal))
+				o->error = errno;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int gp_out_flush(gp_out *o)
+{
+	if (o->broken_pipe || o->error)
+		return -1;
+	if (o->len == 0)
+		return 0;
+	int r = write_all(o, o->buf, o->len);
+	o->len = 0;
+	return r;
+}
+
+static int put(gp_out *o, const char *p, size_t n)
+{
+	if (o->cap - o->len < n) {
+		if (gp_out_flush(o) != 0)
+			return -1;
+		if (n >= o->cap)
+			return write_all(o, p, n);
+	}
+	memcpy(o->buf + o->len, p, n);
+	o->len += n;
+	return 0;
+}
+
+static int put_c(gp_out *o, char c)
+{
+	if (o->len == o->cap && gp_out_flush(o) != 0)
+		return -1;
+	o->buf[o->len++] = c;
+	return 0;
+}
+
+#define PUTS(o, s) put((o), (s), sizeof(s) - 1)
+
+static int put_sep(gp_out *o)
+{
+	if (o->color)
+		return PUTS(o, SGR_SEP ":" SGR_END);
+	return put_c(o, ':');
+}
+
+static int put_prefix(gp_out *o, const gp_rec *r)
+{
+	if (o->with_origin && r->origin) {
+		if (o->color && PUTS(o, SGR_FILE) != 0)
+			return -1;
+		if (put(o, r->origin->name, strlen(r->origin->name)) != 0)
+			return -1;
+		if (r->origin->member) {
+			if (put_c(o, ':') != 0 ||
+			    put(o, r->origin->member, strlen(r->origin->member)) != 0)
+				return -1;
+		}
+		if (o->color && PUTS(o, SGR_END) != 0)
+			return -1;
+		if (put_sep(o) != 0)
+			return -1;
+	}
+	if (o->with_line && r->line) {
+		char num[24];
+		int k = snprintf(num, sizeof num, "%llu", (unsigned long long)r->line);
+		if (o->color && PUTS(o, SGR_LINE) != 0)
+			return -1;
+		if (put(o, num, (size_t)k) != 0)
+			return -1;
+		if (o->color && PUTS(o, SGR_END) != 0)
+			return -1;
+		if (put_sep(o) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int put_colored(gp_out *o, const gp_rec *r)
+{
+	if (o->only_matching) {
+		if (PUTS(o, SGR_MATCH) != 0 || put(o, r->p, r->len) != 0)
+			return -1;
+		return PUTS(o, SGR_END);
+	}
+	size_t at = 0, done = 0, ms, me;
+	while (at <= r->len && gp_matcher_next_match(o->highlight, r->p, r->len, at, &ms, &me)) {
+		if (me == ms) {
+			at = ms + 1;
+			continue;
+		}
+		if (put(o, r->p + done, ms - done) != 0 || PUTS(o, SGR_MATCH) != 0 ||
+		    put(o, r->p + ms, me - ms) != 0 || PUTS(o, SGR_END) != 0)
+			return -1;
+		done = at = me;
+	}
+	return put(o, r->p + done, r->len - done);
+}
+
+int gp_out_batch(gp_out *o, gp_batch *b)
+{
+	const bool plain = !o->with_origin && !o->with_line && !(o->color && o->highlight);
+	if (plain && b->span && !b->has_recs) {
+		if (b->span_len == 0)
+			return 0;
+		o->wrote = true;
+		if (put(o, b->span, b->span_len) != 0)
+			return -1;
+	} else {
+		if (gp_batch_records(b, o->delim) == (size_t)-1) {
+			o->error = ENOMEM;
+			return -1;
+		}
+		if (b->n)
+			o->wrote = true;
+		for (size_t i = 0; i < b->n; i++) {
+			const gp_rec *r = &b->recs[i];
+			if (plain) {
+				/* Copy a run of records that lie one after the other. */
+				size_t j = i;
+				while (j + 1 < b->n && b->recs[j].p + b->recs[j].len + 1 == b->recs[j + 1].p &&
+				       b->recs[j].p[b->recs[j].len] == o->delim)
+					j++;
+				const gp_rec *last = &b->recs[j];
+				if (put(o, r->p, (size_t)(last->p + last->len - r->p)) != 0 ||
+				    put_c(o, o->delim) != 0)
+					return -1;
+				i = j;
+				continue;
+			}
+			if (put_prefix(o, r) != 0)
+				return -1;
+			if ((o->color && o->highlight ? put_colored(o, r) : put(o, r->p, r->len)) != 0)
+				return -1;
+			if (put_c(o, o->delim) != 0)
+				return -1;
+		}
+	}
+	if (o->line_buffered)
+		return gp_out_flush(o);
+	return 0;
+}

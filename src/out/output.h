@@ -1,0 +1,31 @@
+/* The text sink: writes records, one per line, in large blocks.
+ *
+ * Span batches without prefixes are copied as one block; consecutive records
+ * that are adjacent in their buffer are copied as one run. -H and -n add the
+ * origin and line number, --color highlights matches the way GNU grep does
+ * (same escape sequences). A closed pipe (EPIPE) ends the run quietly; any
+ * other write error is reported. */
+#ifndef GP_OUTPUT_H
+#define GP_OUTPUT_H
+
+#include "../core/stage.h"
+
+typedef struct gp_out {
+	int fd;
+	char *buf;
+	size_t len, cap;
+	char delim;
+	bool with_origin, with_line, color, line_buffered;
+	bool wrote;       /* at least one record reached the output */
+	bool broken_pipe; /* the reader went away: stop quietly */
+	int error;        /* errno of a failed write, 0 if none */
+	struct gp_matcher *highlight;
+	bool only_matching;
+} gp_out;
+
+int gp_out_init(gp_out *o, gp_scope *scope, int fd);
+/* 0 on success, -1 when output failed (broken_pipe or error set). */
+int gp_out_batch(gp_out *o, gp_batch *b);
+int gp_out_flush(gp_out *o);
+
+#endif

@@ -1,0 +1,110 @@
+/* The one table of stages. Add a stage here and the parser, --help,
+ * `gpipe help`, --list-stages, the man page and the completions know it. */
+#include "registry.h"
+
+#include <string.h>
+
+extern const gp_stage_def gp_stage_read, gp_stage_lines;
+extern const gp_stage_def gp_stage_grep, gp_stage_head, gp_stage_tail, gp_stage_skip;
+extern const gp_stage_def gp_stage_upper, gp_stage_lower, gp_stage_trim;
+extern const gp_stage_def gp_stage_count;
+
+const gp_stage_def *const gp_registry[] = {
+	/* input (implicit) */
+	&gp_stage_read,
+	&gp_stage_lines,
+	/* filter */
+	&gp_stage_grep,
+	&gp_stage_head,
+	&gp_stage_tail,
+	&gp_stage_skip,
+	/* transform */
+	&gp_stage_upper,
+	&gp_stage_lower,
+	&gp_stage_trim,
+	/* aggregate */
+	&gp_stage_count,
+};
+
+const size_t gp_registry_len = sizeof gp_registry / sizeof gp_registry[0];
+
+static bool name_is(const char *s, const char *name, size_t len)
+{
+	return strlen(s) == len && memcmp(s, name, len) == 0;
+}
+
+const gp_stage_def *gp_registry_find(const char *name, size_t len)
+{
+	for (size_t i = 0; i < gp_registry_len; i++) {
+		const gp_stage_def *d = gp_registry[i];
+		if (d->implicit)
+			continue;
+		if (name_is(d->name, name, len))
+			return d;
+		for (size_t k = 0; k < 3 && d->aliases[k]; k++)
+			if (name_is(d->aliases[k], name, len))
+				return d;
+	}
+	return NULL;
+}
+
+/* Optimal string alignment distance, capped: names are short. */
+static size_t distance(const char *a, size_t la, const char *b, size_t lb)
+{
+	enum { MAX = 32 };
+	if (la >= MAX || lb >= MAX)
+		return MAX;
+	size_t d[MAX + 1][MAX + 1];
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] != b[j - 1];
+			size_t v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (d[i - 1][j - 1] + cost < v)
+				v = d[i - 1][j - 1] + cost;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	}
+	return d[la][lb];
+}
+
+const char *gp_registry_suggest(const char *name, size_t len)
+{
+	const char *best = NULL;
+	size_t best_d = 3;
+	for (size_t i = 0; i < gp_registry_len; i++) {
+		const gp_stage_def *d = gp_registry[i];
+		if (d->implicit)
+			continue;
+		size_t k = distance(name, len, d->name, strlen(d->name));
+		if (k < best_d) {
+			best_d = k;
+			best = d->name;
+		}
+	}
+	/* A one-letter name is too short for a two-edit guess to help. */
+	if (best && best_d == 2 && len < 4)
+		return NULL;
+	return best;
+}
+
+const char *gp_family_name(gp_family f)
+{
+	switch (f) {
+	case GP_FAM_INPUT: return "input";
+	case GP_FAM_FILTER: return "filter";
+	case GP_FAM_TRANSFORM: return "transform";
+	case GP_FAM_FLATTEN: return "flatten";
+	case GP_FAM_AGGREGATE: return "aggregate";
+	case GP_FAM_OUTPUT: return "output";
+	}
+	return "?";
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs every test: the C unit tests and the bats suites, first on the release
+# build (./gpipe), then on the AddressSanitizer + UBSan build
+# (build/asan/gpipe) unless GPIPE_SKIP_ASAN=1. Prints what failed, and as its
+# last line "N passed, N failed[, N skipped]". Exits non-zero on any failure.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+
+passed=0 failed=0 skipped=0
+
+# tally LABEL CMD...: runs a TAP producer and counts its results.
+tally() {
+	local label=$1; shift
+	local out rc p=0 f=0 s=0
+	out=$("$@" 2>&1)
+	rc=$?
+	while IFS= read -r line; do
+		case $line in
+		"not ok "*) f=$((f + 1)); printf '  FAIL [%s] %s\n' "$label" "$line" ;;
+		"ok "*"# skip"*|"ok "*"# SKIP"*) s=$((s + 1)) ;;
+		"ok "*) p=$((p + 1)) ;;
+		esac
+	done <<<"$out"
+	if [ "$f" -gt 0 ]; then
+		# Show the diagnostics of the failures (TAP comment lines).
+		grep -E '^#|^not ok' <<<"$out" | head -n 200 | sed 's/^/    /'
+	fi
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+		printf '  FAIL [%s] exited %d without a failing test:\n' "$label" "$rc"
+		tail -n 30 <<<"$out" | sed 's/^/    /'
+	fi
+	printf '%-28s %4d passed, %d failed, %d skipped\n' "$label" "$p" "$f" "$s"
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+}
+
+suite() {
+	local build=$1 bin=$2 tag=$3
+	for t in "$build"/unit/test_*; do
+		[ -x "$t" ] || continue
+		tally "$tag unit $(basename "$t")" "$t"
+	done
+	tally "$tag bats" env GPIPE="$PWD/$bin" GPIPE_BUILD="$PWD/$build" bats --tap tests/bats
+}
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+
+suite build/release gpipe release
+if [ "${GPIPE_SKIP_ASAN:-0}" != 1 ]; then
+	export GPIPE_ASAN=1
+	suite build/asan build/asan/gpipe asan
+fi
+
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]
