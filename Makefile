@@ -38,10 +38,12 @@ LIB_OBJS := $(filter-out $(BUILD)/src/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 TOOLS := $(BUILD)/tools/peakrss
+FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
+REPLAYS := $(FUZZ_SRCS:fuzz/fuzz_%.c=$(BUILD)/replay/%)
 
 .PHONY: all deps demo check test unit bench fuzz install uninstall clean docs check-docs
 
-all: $(BIN) $(UNIT_BINS) $(TOOLS)
+all: $(BIN) $(UNIT_BINS) $(TOOLS) $(REPLAYS)
 
 $(BIN): $(OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
@@ -53,6 +55,11 @@ $(BUILD)/%.o: %.c
 $(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Isrc -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
+# Fuzz targets linked with a plain driver: check replays their seed corpus.
+$(BUILD)/replay/%: fuzz/fuzz_%.c fuzz/replay.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Isrc -o $@ $< fuzz/replay.c $(LIB_OBJS) $(LDLIBS)
 
 $(BUILD)/tools/%: tests/tools/%.c
 	@mkdir -p $(dir $@)

@@ -17,14 +17,13 @@
 #include "core/stage.h"
 #include "expr/parse.h"
 #include "input/source.h"
+#include "plan.h"
 #include "out/output.h"
 #include "registry.h"
 
 #ifndef GP_VERSION
 #define GP_VERSION "0.0.0"
 #endif
-
-extern const gp_stage_def gp_stage_read;
 
 #define DEFAULT_MAX_RECORD (64u * 1024u * 1024u)
 
@@ -245,68 +244,14 @@ static int run(const options *o, const char *src, size_t srclen, bool comments,
 	ctx.expr = src;
 
 	int status = EXIT_TROUBLE;
-	gp_pipeline_expr pe;
-	if (gp_parse_pipeline(&ctx, src, srclen, comments, &pe) != 0) {
+	gp_plan plan;
+	if (gp_plan_build(&ctx, src, srclen, comments, files, nfiles, &plan) != 0) {
 		print_diag(&ctx.diag, src, srclen);
 		goto out;
 	}
 
-	gp_stage **chain = gp_arena_alloc(&arena, (pe.n + 1) * sizeof *chain);
-	if (!chain) {
-		fprintf(stderr, "gpipe: out of memory\n");
-		goto out;
-	}
-	/* Resolve every name before opening anything. */
-	const gp_stage_def **defs = gp_arena_alloc(&arena, pe.n * sizeof *defs);
-	for (size_t i = 0; defs && i < pe.n; i++) {
-		const gp_arg *name = &pe.v[i].name;
-		defs[i] = gp_registry_find(name->s, name->len);
-		if (!defs[i]) {
-			const char *hint = gp_registry_suggest(name->s, name->len);
-			if (hint)
-				snprintf(ctx.diag.msg, sizeof ctx.diag.msg,
-					 "unknown stage '%s' (did you mean '%s'?)", name->s, hint);
-			else
-				snprintf(ctx.diag.msg, sizeof ctx.diag.msg,
-					 "unknown stage '%s' (gpipe --list-stages lists them)", name->s);
-			ctx.diag.has_span = true;
-			ctx.diag.span = name->span;
-			print_diag(&ctx.diag, src, srclen);
-			goto out;
-		}
-	}
-
-	gp_stage *src_st = gp_arena_alloc(&arena, sizeof *src_st);
-	if (!src_st || !(src_st->scope = gp_scope_child(&root))) {
-		fprintf(stderr, "gpipe: out of memory\n");
-		goto out;
-	}
-	src_st->ctx = &ctx;
-	src_st->def = &gp_stage_read;
-	if (gp_source_open(src_st, files, nfiles) != GP_OK) {
-		print_diag(&ctx.diag, NULL, 0);
-		goto out;
-	}
-	chain[0] = src_st;
-	for (size_t i = 0; i < pe.n; i++) {
-		gp_stage *st = gp_arena_alloc(&arena, sizeof *st);
-		if (!st || !(st->scope = gp_scope_child(&root))) {
-			fprintf(stderr, "gpipe: out of memory\n");
-			goto out;
-		}
-		st->ctx = &ctx;
-		st->def = defs[i];
-		st->up = chain[i];
-		st->span = pe.v[i].name.span;
-		if (defs[i]->open(st, &pe.v[i].args) != GP_OK) {
-			print_diag(&ctx.diag, src, srclen);
-			goto out;
-		}
-		chain[i + 1] = st;
-	}
-
 	if (o->explain) {
-		print_explain(chain, pe.n + 1, o, files, nfiles);
+		print_explain(plan.chain, plan.n, o, files, nfiles);
 		status = finish_stdout();
 		goto out;
 	}
@@ -328,14 +273,12 @@ static int run(const options *o, const char *src, size_t srclen, bool comments,
 	ctx.out = &out;
 	ctx.flush_hint = flush_hint;
 
-	gp_stage *last = chain[pe.n];
 	bool fatal = false;
 	for (;;) {
 		if (gp_signal)
 			break;
 		gp_batch b;
-		memset(&b, 0, sizeof b);
-		gp_status r = last->ops->next(last, &b);
+		gp_status r = gp_plan_next(&plan, &b);
 		if (r == GP_EOF)
 			break;
 		if (r == GP_ERR) {

@@ -40,6 +40,15 @@ suite() {
 		[ -x "$t" ] || continue
 		tally "$tag unit $(basename "$t")" "$t"
 	done
+	for r in "$build"/replay/*; do
+		[ -x "$r" ] || continue
+		local name seeds
+		name=$(basename "$r")
+		seeds=$(find "fuzz/corpus/$name" -type f 2>/dev/null | sort)
+		[ -n "$seeds" ] || continue
+		# shellcheck disable=SC2086
+		tally "$tag fuzz-replay $name" "$r" $seeds
+	done
 	tally "$tag bats" env GPIPE="$PWD/$bin" GPIPE_BUILD="$PWD/$build" bats --tap tests/bats
 }
 

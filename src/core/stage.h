@@ -76,6 +76,7 @@ typedef struct gp_batch {
 	size_t span_len;
 	uint64_t span_line;
 	const gp_origin *span_origin;
+	size_t span_nrec; /* records in the span when known (the source counts them), else 0 */
 
 	gp_recvec *lazy; /* producer-owned storage for splitting the span */
 	bool writable;   /* consumer may change bytes in place (not lengths) */
@@ -174,6 +175,7 @@ static inline gp_status gp_pull(gp_stage *st, gp_batch *b)
 	b->span_len = 0;
 	b->span_line = 0;
 	b->span_origin = NULL;
+	b->span_nrec = 0;
 	b->lazy = NULL;
 	b->writable = false;
 	return up->ops->next(up, b);

@@ -267,7 +267,8 @@ static gp_status emit(gp_stage *st, gp_batch *out, size_t end)
 	out->span_origin = s->origin;
 	out->lazy = &s->lazy;
 	out->writable = true;
-	s->line += gp_count_byte(s->buf, end, st->ctx->delim);
+	out->span_nrec = gp_count_byte(s->buf, end, st->ctx->delim);
+	s->line += out->span_nrec;
 	s->pos = end;
 	return GP_OK;
 }

@@ -21,7 +21,8 @@ static gp_status count_next(gp_stage *st, gp_batch *out)
 	gp_status r;
 	while ((r = gp_pull(st, &in)) == GP_OK) {
 		if (in.span && !in.has_recs)
-			c->n += gp_count_byte(in.span, in.span_len, st->ctx->delim);
+			c->n += in.span_nrec ? in.span_nrec
+					     : gp_count_byte(in.span, in.span_len, st->ctx->delim);
 		else
 			c->n += in.n;
 	}

@@ -58,10 +58,15 @@ static gp_status head_next(gp_stage *st, gp_batch *out)
 	if (r != GP_OK)
 		return r;
 	if (out->span && !out->has_recs) {
+		if (out->span_nrec && out->span_nrec <= h->left) {
+			h->left -= out->span_nrec;
+			return GP_OK;
+		}
 		const char *cut = gp_find_nth(out->span, out->span_len, st->ctx->delim,
 					      h->left > SIZE_MAX ? SIZE_MAX : (size_t)h->left);
 		if (cut) {
 			out->span_len = (size_t)(cut - out->span);
+			out->span_nrec = (size_t)h->left;
 			h->left = 0;
 		} else {
 			h->left -= gp_count_byte(out->span, out->span_len, st->ctx->delim);
@@ -85,12 +90,18 @@ static gp_status skip_next(gp_stage *st, gp_batch *out)
 		if (r != GP_OK || h->left == 0)
 			return r;
 		if (out->span && !out->has_recs) {
+			if (out->span_nrec && out->span_nrec <= h->left) {
+				h->left -= out->span_nrec;
+				continue;
+			}
 			const char *cut = gp_find_nth(out->span, out->span_len, st->ctx->delim,
 						      h->left > SIZE_MAX ? SIZE_MAX : (size_t)h->left);
 			if (!cut) {
 				h->left -= gp_count_byte(out->span, out->span_len, st->ctx->delim);
 				continue;
 			}
+			if (out->span_nrec)
+				out->span_nrec -= (size_t)h->left;
 			out->span_len -= (size_t)(cut - out->span);
 			out->span = cut;
 			if (out->span_line)

@@ -1,0 +1,68 @@
+#include "plan.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "input/source.h"
+#include "registry.h"
+
+extern const gp_stage_def gp_stage_read;
+
+static gp_stage *new_stage(gp_ctx *ctx, const gp_stage_def *def, gp_stage *up)
+{
+	gp_stage *st = gp_arena_alloc(ctx->arena, sizeof *st);
+	if (!st || !(st->scope = gp_scope_child(ctx->root)))
+		return NULL;
+	st->ctx = ctx;
+	st->def = def;
+	st->up = up;
+	return st;
+}
+
+int gp_plan_build(gp_ctx *ctx, const char *src, size_t len, bool comments,
+		  const char *const *files, size_t nfiles, gp_plan *out)
+{
+	gp_pipeline_expr pe;
+	if (gp_parse_pipeline(ctx, src, len, comments, &pe) != 0)
+		return -1;
+
+	/* Resolve every name before opening anything. */
+	const gp_stage_def **defs = gp_arena_alloc(ctx->arena, pe.n * sizeof *defs);
+	gp_stage **chain = gp_arena_alloc(ctx->arena, (pe.n + 1) * sizeof *chain);
+	if (!defs || !chain)
+		return gp_fail(ctx, NULL, "out of memory"), -1;
+	for (size_t i = 0; i < pe.n; i++) {
+		const gp_arg *name = &pe.v[i].name;
+		defs[i] = gp_registry_find(name->s, name->len);
+		if (!defs[i]) {
+			const char *hint = gp_registry_suggest(name->s, name->len);
+			if (hint)
+				gp_fail(ctx, &name->span, "unknown stage '%s' (did you mean '%s'?)",
+					name->s, hint);
+			else
+				gp_fail(ctx, &name->span,
+					"unknown stage '%s' (gpipe --list-stages lists them)", name->s);
+			return -1;
+		}
+	}
+
+	chain[0] = new_stage(ctx, &gp_stage_read, NULL);
+	if (!chain[0])
+		return gp_fail(ctx, NULL, "out of memory"), -1;
+	if (gp_source_open(chain[0], files, nfiles) != GP_OK) {
+		ctx->diag.has_span = false;
+		return -1;
+	}
+	for (size_t i = 0; i < pe.n; i++) {
+		gp_stage *st = new_stage(ctx, defs[i], chain[i]);
+		if (!st)
+			return gp_fail(ctx, NULL, "out of memory"), -1;
+		st->span = pe.v[i].name.span;
+		if (defs[i]->open(st, &pe.v[i].args) != GP_OK)
+			return -1;
+		chain[i + 1] = st;
+	}
+	out->chain = chain;
+	out->n = pe.n + 1;
+	return 0;
+}

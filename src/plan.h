@@ -1,0 +1,37 @@
+/* The plan: an expression turned into a chain of opened stages, the implicit
+ * input stages first. Shared by main and the fuzz targets. */
+#ifndef GP_PLAN_H
+#define GP_PLAN_H
+
+#include "core/stage.h"
+#include "expr/parse.h"
+
+typedef struct gp_plan {
+	gp_stage **chain; /* chain[0] is the source (read → lines) */
+	size_t n;         /* stages in chain, source included */
+} gp_plan;
+
+/* Parses src, resolves every stage name, then opens the source and each stage
+ * in order, each in a child scope of ctx->root. Nothing is read. On failure
+ * returns -1 with ctx->diag filled (its span, if any, points into src). */
+int gp_plan_build(gp_ctx *ctx, const char *src, size_t len, bool comments,
+		  const char *const *files, size_t nfiles, gp_plan *out);
+
+/* Pulls one batch from the end of the chain. */
+static inline gp_status gp_plan_next(gp_plan *p, gp_batch *b)
+{
+	gp_stage *last = p->chain[p->n - 1];
+	b->has_recs = false;
+	b->recs = NULL;
+	b->n = 0;
+	b->span = NULL;
+	b->span_len = 0;
+	b->span_line = 0;
+	b->span_origin = NULL;
+	b->span_nrec = 0;
+	b->lazy = NULL;
+	b->writable = false;
+	return last->ops->next(last, b);
+}
+
+#endif
