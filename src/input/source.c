@@ -375,7 +375,12 @@ gp_status gp_source_open(gp_stage *st, const char *const *paths, size_t npaths)
 	s->npaths = npaths;
 	s->fd = -1;
 	gp_arena_init(&s->names);
+	/* The buffer starts at one block and grows for long records; a full
+	 * buffer without a delimiter is exactly a record over --max-record, so
+	 * a small limit also means a small buffer. */
 	s->cap = GP_READ_BLOCK;
+	if (st->ctx->max_record + 2 < s->cap)
+		s->cap = st->ctx->max_record + 2;
 	s->buf = malloc(s->cap + 1);
 	if (!s->buf || gp_scope_defer(st->scope, free_ptr, &s->buf) != 0 ||
 	    gp_scope_defer(st->scope, free_names, &s->names) != 0 ||
