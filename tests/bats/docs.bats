@@ -1,0 +1,179 @@
+#!/usr/bin/env bats
+# The committed man page and shell completions are generated from the stage
+# registry (`make docs`); they must equal what the binary prints, know every
+# stage, be valid for their tools, and install at the standard paths.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup() {
+	REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+	cd "$BATS_TEST_TMPDIR" || return 1
+}
+
+# committed PATH: fails with a hint when the generated file is not in the repo.
+committed() {
+	[ -f "$REPO/$1" ] || { echo "$1 is missing: run 'make docs' and commit it"; return 1; }
+}
+
+# same_as_generated PATH ARGS...: the committed PATH equals `gpipe ARGS...`.
+same_as_generated() {
+	local path=$1
+	shift
+	committed "$path"
+	"$GPIPE" "$@" > generated
+	diff -u "$REPO/$path" generated || { echo "$path differs from 'gpipe $*': run 'make docs'"; return 1; }
+}
+
+@test "man/gpipe.1 equals gpipe --dump-man" {
+	same_as_generated man/gpipe.1 --dump-man
+}
+
+@test "completions/gpipe.bash equals gpipe --dump-completion bash" {
+	same_as_generated completions/gpipe.bash --dump-completion bash
+}
+
+@test "completions/_gpipe equals gpipe --dump-completion zsh" {
+	same_as_generated completions/_gpipe --dump-completion zsh
+}
+
+@test "completions/gpipe.fish equals gpipe --dump-completion fish" {
+	same_as_generated completions/gpipe.fish --dump-completion fish
+}
+
+@test "every stage is in the man page and in each completion" {
+	local f s
+	for f in man/gpipe.1 completions/gpipe.bash completions/_gpipe completions/gpipe.fish; do
+		committed "$f"
+		for s in $("$GPIPE" --list-stages); do
+			grep -qw -- "$s" "$REPO/$f" || { echo "stage $s not in $f"; return 1; }
+		done
+	done
+	# The man page has an entry (.TP, bold synopsis) for each stage.
+	for s in $("$GPIPE" --list-stages); do
+		grep -q "^\\\\fB$s\\b" "$REPO/man/gpipe.1" || { echo "no entry for $s in man/gpipe.1"; return 1; }
+	done
+}
+
+@test "every global option is in the man page and in each completion" {
+	local f o
+	for f in man/gpipe.1 completions/gpipe.bash completions/_gpipe completions/gpipe.fish; do
+		committed "$f"
+		for o in file with-filename no-filename line-number null-data color colour \
+			line-buffered max-record explain list-stages help version; do
+			case $f in
+			man/*) grep -qF -- "\\-\\-${o//-/\\-}" "$REPO/$f" ;;
+			*fish) grep -qF -- "-l $o" "$REPO/$f" ;;
+			*) grep -qF -- "--$o" "$REPO/$f" ;;
+			esac || { echo "option --$o not in $f"; return 1; }
+		done
+	done
+}
+
+@test "the man page's version is the binary's" {
+	committed man/gpipe.1
+	local v
+	v=$("$GPIPE" --version)
+	grep -q "^\\.TH GPIPE 1 .*\"$v\"" "$REPO/man/gpipe.1"
+}
+
+@test "man renders the page without warnings" {
+	command -v man > /dev/null || skip "man is not installed"
+	committed man/gpipe.1
+	run --separate-stderr env MANWIDTH=80 man --warnings -l "$REPO/man/gpipe.1"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ] || { echo "warnings: $stderr"; return 1; }
+	[[ ${lines[0]} == GPIPE\(1\)*GPIPE\(1\) ]]
+	[[ $output == *'SYNOPSIS'*'STAGES'*'EXIT STATUS'* ]]
+	# The caret example survives roff: the caret under 'uper'.
+	local l
+	l=$(grep -n "grep ERROR | uper" <<<"$output" | head -1 | cut -d: -f1)
+	[ -n "$l" ]
+	local text caret
+	text=$(sed -n "${l}p" <<<"$output")
+	caret=$(sed -n "$((l + 1))p" <<<"$output")
+	local pre=${text%%uper*}
+	[ "$caret" = "$(printf '%*s^^^^' "${#pre}" '')" ] || { printf '%s\n%s\n' "$text" "$caret"; return 1; }
+}
+
+@test "bash -n completions/gpipe.bash" {
+	committed completions/gpipe.bash
+	bash -n "$REPO/completions/gpipe.bash"
+}
+
+@test "zsh -n completions/_gpipe" {
+	command -v zsh > /dev/null || skip "zsh is not installed"
+	committed completions/_gpipe
+	zsh -n "$REPO/completions/_gpipe"
+}
+
+@test "fish -n completions/gpipe.fish" {
+	command -v fish > /dev/null || skip "fish is not installed"
+	committed completions/gpipe.fish
+	fish -n "$REPO/completions/gpipe.fish"
+}
+
+# complete WORD...: runs _gpipe with COMP_WORDS=(gpipe WORD...), the cursor
+# on the last word; prints COMPREPLY one a line.
+complete_words() {
+	bash -c '
+		source "$1" || exit 3
+		shift
+		COMP_WORDS=(gpipe "$@")
+		COMP_CWORD=$#
+		COMP_LINE="gpipe $*"
+		COMP_POINT=${#COMP_LINE}
+		_gpipe
+		printf "%s\n" "${COMPREPLY[@]}"' _ "$REPO/completions/gpipe.bash" "$@"
+}
+
+@test "bash completion: stage names for the expression" {
+	committed completions/gpipe.bash
+	run --separate-stderr complete_words gr
+	[ "$status" -eq 0 ]
+	[ "$output" = grep ]
+	run --separate-stderr complete_words "'grep x | up"
+	[ "$status" -eq 0 ]
+	[ "$output" = "'grep x | upper" ]
+	run --separate-stderr complete_words "'grep x|t"
+	[ "$(printf '%s\n' "${lines[@]}" | sort)" = "$(printf '%s\n' "'grep x|tail" "'grep x|trim")" ]
+	run --separate-stderr complete_words -n "'"
+	[ "$(printf '%s\n' "${lines[@]}" | sort)" = "$( (printf "'%s\n" $("$GPIPE" --list-stages) help) | sort)" ]
+}
+
+@test "bash completion: options, option values, help STAGE, then files" {
+	committed completions/gpipe.bash
+	run --separate-stderr complete_words --col
+	[ "$(printf '%s\n' "${lines[@]}" | sort)" = "$(printf '%s\n' --color --colour)" ]
+	run --separate-stderr complete_words --color=al
+	[ "$output" = '--color=always' ]
+	run --separate-stderr complete_words help lo
+	[ "$output" = 'lower' ]
+	touch app.log
+	run --separate-stderr complete_words 'grep x' ap
+	[ "$output" = 'app.log' ]
+}
+
+@test "make install DESTDIR=… PREFIX=/usr installs binary, man page and completions" {
+	local d="$BATS_TEST_TMPDIR/root"
+	run make -s -C "$REPO" install DESTDIR="$d" PREFIX=/usr
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ -x "$d/usr/bin/gpipe" ]
+	[ "$("$d/usr/bin/gpipe" --version)" = "$("$GPIPE" --version)" ]
+	cmp "$REPO/man/gpipe.1" "$d/usr/share/man/man1/gpipe.1"
+	cmp "$REPO/completions/gpipe.bash" "$d/usr/share/bash-completion/completions/gpipe"
+	cmp "$REPO/completions/_gpipe" "$d/usr/share/zsh/site-functions/_gpipe"
+	cmp "$REPO/completions/gpipe.fish" "$d/usr/share/fish/vendor_completions.d/gpipe.fish"
+	[ "$(stat -c %a "$d/usr/bin/gpipe")" = 755 ]
+	[ "$(stat -c %a "$d/usr/share/man/man1/gpipe.1")" = 644 ]
+	# Nothing else was installed.
+	[ "$(cd "$d" && find . -type f | sort)" = "$(printf '%s\n' \
+		./usr/bin/gpipe \
+		./usr/share/bash-completion/completions/gpipe \
+		./usr/share/fish/vendor_completions.d/gpipe.fish \
+		./usr/share/man/man1/gpipe.1 \
+		./usr/share/zsh/site-functions/_gpipe)" ]
+	run make -s -C "$REPO" uninstall DESTDIR="$d" PREFIX=/usr
+	[ "$status" -eq 0 ]
+	[ -z "$(find "$d" -type f)" ]
+}

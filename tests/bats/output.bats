@@ -1,0 +1,250 @@
+#!/usr/bin/env bats
+# Output and exit status: 0 when a record was written, 1 when none was, 2 on
+# any error (even with output); origin and line-number prefixes; NUL output;
+# --line-buffered; write errors; a closed output pipe.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup() {
+	cd "$BATS_TEST_TMPDIR" || return 1
+	printf 'one\ntwo ERROR\nthree ERROR\n' > a.log
+	printf 'x ERROR\ny\n' > b.log
+}
+
+teardown() {
+	# Background writers of the FIFO tests, if a test failed before reaping them.
+	local p
+	for p in ${BG_PIDS:-}; do kill "$p" 2> /dev/null || true; done
+}
+
+# ok_out STATUS LINE...: the last `run` exited STATUS with exactly LINE... on
+# stdout and nothing on stderr.
+out_is() {
+	local want_status=$1 want
+	shift
+	want=$(printf '%s\n' "$@")
+	[ $# -gt 0 ] || want=
+	if [ "$status" -ne "$want_status" ] || [ -n "$stderr" ] || [ "$output" != "$want" ]; then
+		printf 'status %s (want %s)\n--- stdout:\n%s\n--- wanted:\n%s\n--- stderr:\n%s\n' \
+			"$status" "$want_status" "$output" "$want" "$stderr"
+		return 1
+	fi
+}
+
+# wait_until CMD...: polls CMD every 0.1 s, for at most 30 s.
+wait_until() {
+	local i
+	for ((i = 0; i < 300; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	echo "timed out waiting for: $*"
+	return 1
+}
+
+# big_log PATH: a log of about 4 MiB (far more than a pipe and gpipe's
+# output buffer hold), every 10th line an ERROR.
+big_log() {
+	awk 'BEGIN { for (i = 1; i <= 80000; i++)
+		printf "2024-05-01T12:00:00 %s request %d took 12ms\n", (i % 10 ? "INFO " : "ERROR"), i }' > "$1"
+}
+
+# --- exit status ----------------------------------------------------------------
+
+@test "exit 0 when a record was written" {
+	run --separate-stderr "$GPIPE" 'grep ERROR' a.log b.log
+	out_is 0 'two ERROR' 'three ERROR' 'x ERROR'
+}
+
+@test "exit 1 when no record was written" {
+	run --separate-stderr "$GPIPE" 'grep nomatch' a.log b.log
+	out_is 1
+	: > empty.log
+	run --separate-stderr "$GPIPE" upper empty.log
+	out_is 1
+	run --separate-stderr "$GPIPE" 'head 0' a.log
+	out_is 1
+}
+
+@test "count writes a record even when it counts nothing: exit 0" {
+	run --separate-stderr "$GPIPE" 'grep nomatch | count' a.log
+	out_is 0 0
+}
+
+@test "exit 2 on an error even with output: a missing file among good ones" {
+	run --separate-stderr "$GPIPE" 'grep ERROR' a.log missing.log b.log
+	[ "$status" -eq 2 ]
+	[ "$output" = "$(printf '%s\n' 'two ERROR' 'three ERROR' 'x ERROR')" ]
+	[ "$stderr" = "gpipe: cannot open 'missing.log': No such file or directory" ]
+}
+
+@test "exit 2 on an error without output" {
+	run --separate-stderr "$GPIPE" 'grep nomatch' a.log missing.log
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[ "$stderr" = "gpipe: cannot open 'missing.log': No such file or directory" ]
+}
+
+@test "a last line without a newline gets one" {
+	printf 'a\nb' > nonl.log
+	run --separate-stderr "$GPIPE" upper nonl.log
+	out_is 0 A B
+	"$GPIPE" upper nonl.log | od -An -c | tr -s ' ' > got
+	[ "$(cat got)" = ' A \n B \n' ]
+}
+
+# --- prefixes -------------------------------------------------------------------
+
+@test "-H: the origin prefix 'file:'" {
+	run --separate-stderr "$GPIPE" -H 'grep ERROR' a.log b.log
+	out_is 0 'a.log:two ERROR' 'a.log:three ERROR' 'b.log:x ERROR'
+	run --separate-stderr "$GPIPE" --with-filename upper b.log
+	out_is 0 'b.log:X ERROR' 'b.log:Y'
+}
+
+@test "-H: '(standard input):' for standard input, named '-' or implied" {
+	run --separate-stderr "$GPIPE" -H 'grep ERROR' < b.log
+	out_is 0 '(standard input):x ERROR'
+	run --separate-stderr "$GPIPE" -H 'grep ERROR' a.log - < b.log
+	out_is 0 'a.log:two ERROR' 'a.log:three ERROR' '(standard input):x ERROR'
+}
+
+@test "--no-filename after -H turns the prefix off" {
+	run --separate-stderr "$GPIPE" -H --no-filename 'grep ERROR' a.log b.log
+	out_is 0 'two ERROR' 'three ERROR' 'x ERROR'
+}
+
+@test "-n: line numbers count from 1 in each input" {
+	run --separate-stderr "$GPIPE" -n 'grep ERROR' a.log b.log
+	out_is 0 '2:two ERROR' '3:three ERROR' '1:x ERROR'
+	run --separate-stderr "$GPIPE" --line-number 'grep -v ERROR | upper' a.log b.log
+	out_is 0 '1:ONE' '2:Y'
+	run --separate-stderr "$GPIPE" -n upper < b.log
+	out_is 0 '1:X ERROR' '2:Y'
+}
+
+@test "-H -n: file:line:text, in that order whatever the option order" {
+	run --separate-stderr "$GPIPE" -H -n 'grep ERROR' a.log b.log
+	out_is 0 'a.log:2:two ERROR' 'a.log:3:three ERROR' 'b.log:1:x ERROR'
+	run --separate-stderr "$GPIPE" -nH 'grep three' a.log
+	out_is 0 'a.log:3:three ERROR'
+	run --separate-stderr "$GPIPE" -n -H 'tail 1' a.log - < b.log
+	out_is 0 '(standard input):2:y'
+}
+
+@test "records made by count have no prefix" {
+	run --separate-stderr "$GPIPE" -H -n 'grep ERROR | count' a.log b.log
+	out_is 0 3
+}
+
+# --- NUL records ------------------------------------------------------------------
+
+@test "-z: records end with NUL on output too" {
+	printf 'a\0b ERROR\0c\nERROR\0d' > z.log
+	"$GPIPE" -z 'grep ERROR' z.log > out
+	printf 'b ERROR\0c\nERROR\0' | cmp - out
+	# A last record without its NUL gets one.
+	"$GPIPE" -z upper z.log > out
+	printf 'A\0B ERROR\0C\nERROR\0D\0' | cmp - out
+	"$GPIPE" --null-data -H -n 'grep ERROR' z.log > out
+	printf 'z.log:2:b ERROR\0z.log:3:c\nERROR\0' | cmp - out
+}
+
+@test "-z: newline-only input is one record" {
+	printf 'a\nb\n' > nl.log
+	"$GPIPE" -z count nl.log > out
+	printf '1\0' | cmp - out
+}
+
+# --- buffering --------------------------------------------------------------------
+
+@test "--line-buffered: records are written before the next input is even opened" {
+	# gpipe blocks opening a FIFO until a writer comes; the records of a.log
+	# are already through the chain and must be out by then.
+	mkfifo fifo
+	"$GPIPE" --line-buffered 'grep ERROR | upper' a.log fifo > out 2> err 3>&- &
+	local pid=$!
+	BG_PIDS="$pid"
+	wait_until grep -qx 'THREE ERROR' out
+	[ "$(cat out)" = "$(printf 'TWO ERROR\nTHREE ERROR')" ]
+	printf 'x ERROR\n' > fifo
+	local st=0
+	wait "$pid" || st=$?
+	[ "$st" -eq 0 ]
+	[ "$(cat out)" = "$(printf 'TWO ERROR\nTHREE ERROR\nX ERROR')" ]
+	[ ! -s err ]
+}
+
+@test "without --line-buffered, records are still written when the input pauses" {
+	mkfifo fifo
+	"$GPIPE" -n 'grep ERROR' fifo > out 2> err 3>&- &
+	local pid=$!
+	BG_PIDS="$pid"
+	exec 4> fifo
+	printf 'a\nb ERROR\n' >&4
+	wait_until grep -qx '2:b ERROR' out
+	printf 'c ERROR\n' >&4
+	wait_until grep -qx '3:c ERROR' out
+	exec 4>&-
+	local st=0
+	wait "$pid" || st=$?
+	[ "$st" -eq 0 ]
+	[ "$(cat out)" = "$(printf '2:b ERROR\n3:c ERROR')" ]
+	[ ! -s err ]
+}
+
+# --- write errors -----------------------------------------------------------------
+
+@test "write error on a full device: one message, exit 2" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	big_log big.log
+	run --separate-stderr bash -c '"$1" upper "$2" > /dev/full' _ "$GPIPE" big.log
+	[ "$status" -eq 2 ]
+	[ "$stderr" = 'gpipe: write error: No space left on device' ]
+	# Small output (written only at the end) and the prefixed path too.
+	run --separate-stderr bash -c '"$1" upper "$2" > /dev/full' _ "$GPIPE" a.log
+	[ "$status" -eq 2 ]
+	[ "$stderr" = 'gpipe: write error: No space left on device' ]
+	run --separate-stderr bash -c '"$1" -H -n "grep ERROR" "$2" > /dev/full' _ "$GPIPE" big.log
+	[ "$status" -eq 2 ]
+	[ "$stderr" = 'gpipe: write error: No space left on device' ]
+}
+
+@test "a closed standard output is a write error" {
+	run --separate-stderr bash -c '"$1" upper "$2" >&-' _ "$GPIPE" a.log
+	[ "$status" -eq 2 ]
+	[ "$stderr" = 'gpipe: write error: Bad file descriptor' ]
+}
+
+@test "closed output pipe: gpipe upper big | head -1 exits 0, quietly" {
+	big_log big.log
+	run --separate-stderr bash -c 'set -o pipefail
+		"$1" upper "$2" 2> err | head -1
+		echo "status ${PIPESTATUS[*]}"' _ "$GPIPE" big.log
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = '2024-05-01T12:00:00 INFO  REQUEST 1 TOOK 12MS' ]
+	[ "${lines[1]}" = 'status 0 0' ]
+	[ ! -s err ]
+}
+
+@test "closed output pipe with prefixes and several inputs: exit 0, quietly" {
+	big_log big.log
+	run --separate-stderr bash -c 'set -o pipefail
+		"$1" -H -n "grep ERROR" "$2" "$2" "$2" 2> err | head -2
+		echo "status ${PIPESTATUS[*]}"' _ "$GPIPE" big.log
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 'big.log:10:2024-05-01T12:00:00 ERROR request 10 took 12ms' ]
+	[ "${lines[1]}" = 'big.log:20:2024-05-01T12:00:00 ERROR request 20 took 12ms' ]
+	[ "${lines[2]}" = 'status 0 0' ]
+	[ ! -s err ]
+}
+
+@test "closed output pipe after a missing input: still exit 2" {
+	big_log big.log
+	run --separate-stderr bash -c 'set -o pipefail
+		"$1" upper missing.log "$2" 2> err | head -1
+		echo "status ${PIPESTATUS[*]}"' _ "$GPIPE" big.log
+	[ "${lines[1]}" = 'status 2 0' ]
+	[ "$(cat err)" = "gpipe: cannot open 'missing.log': No such file or directory" ]
+}
