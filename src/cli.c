@@ -52,6 +52,44 @@ static void opt_label(char *buf, size_t n, const gp_cli_opt *o)
 		snprintf(buf, n, "    --%s%s%s", o->lng, sep, arg);
 }
 
+/* "  LABEL   text", the text wrapped at 79 columns in a column of its own;
+ * a label too wide for its column gets a line to itself. */
+static void help_row(FILE *f, const char *label, const char *text)
+{
+	enum { COL = 29, WIDTH = 79 };
+	int col = fprintf(f, "  %s", label);
+	if (col > COL - 1) {
+		fputc('\n', f);
+		col = 0;
+	}
+	const char *p = text;
+	bool first = true;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		const char *w = p;
+		while (*p && *p != ' ')
+			p++;
+		int wl = (int)(p - w);
+		if (wl == 0)
+			break;
+		if (!first && col + 1 + wl > WIDTH) {
+			fputc('\n', f);
+			col = 0;
+		}
+		if (col < COL) {
+			col += fprintf(f, "%*s", COL - col, "");
+		} else if (!first || col > COL) {
+			fputc(' ', f);
+			col++;
+		}
+		fwrite(w, 1, (size_t)wl, f);
+		col += wl;
+		first = false;
+	}
+	fputc('\n', f);
+}
+
 void gp_print_help(FILE *f)
 {
 	gp_print_usage(f);
@@ -62,7 +100,7 @@ void gp_print_help(FILE *f)
 	for (const gp_cli_opt *o = gp_cli_opts; o->lng; o++) {
 		char label[64];
 		opt_label(label, sizeof label, o);
-		fprintf(f, "  %-26s %s\n", label, o->help);
+		help_row(f, label, o->help);
 	}
 	for (int fam = GP_FAM_INPUT; fam <= GP_FAM_OUTPUT; fam++) {
 		bool any = false;
@@ -73,7 +111,7 @@ void gp_print_help(FILE *f)
 			if (!any)
 				fprintf(f, "\n%s:\n", fam_title[fam]);
 			any = true;
-			fprintf(f, "  %-26s %s\n", d->synopsis, d->summary);
+			help_row(f, d->synopsis, d->summary);
 		}
 	}
 	fputs("\nExit status: 0 if a record was written, 1 if none, 2 on any error.\n"

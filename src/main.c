@@ -314,7 +314,11 @@ int main(int argc, char **argv)
 			return finish_stdout();
 		}
 		int st = EXIT_MATCH;
+		bool printed = false;
 		for (int i = 2; i < argc; i++) {
+			if (printed)
+				fputc('\n', stdout);
+			printed = false;
 			if (gp_print_stage_help(stdout, argv[i]) != 0) {
 				const char *hint = gp_registry_suggest(argv[i], strlen(argv[i]));
 				fprintf(stderr, "gpipe: unknown stage '%s'", argv[i]);
@@ -322,8 +326,8 @@ int main(int argc, char **argv)
 					fprintf(stderr, " (did you mean '%s'?)", hint);
 				fputc('\n', stderr);
 				st = EXIT_TROUBLE;
-			} else if (i + 1 < argc) {
-				fputc('\n', stdout);
+			} else {
+				printed = true;
 			}
 		}
 		int w = finish_stdout();
@@ -331,7 +335,8 @@ int main(int argc, char **argv)
 	}
 
 	int c;
-	while ((c = getopt_long(argc, argv, "f:HnzhV", long_opts, NULL)) != -1) {
+	opterr = 0; /* our own messages, starting with "gpipe:" */
+	while ((c = getopt_long(argc, argv, ":f:HnzhV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': o.expr_file = optarg; break;
 		case 'H': o.with_origin = true; break;
@@ -376,7 +381,16 @@ int main(int argc, char **argv)
 				return EXIT_TROUBLE;
 			}
 			return finish_stdout();
+		case ':':
+			fprintf(stderr, "gpipe: option '%s' requires an argument\n", argv[optind - 1]);
+			gp_print_usage(stderr);
+			fputs("Try 'gpipe --help' for more information.\n", stderr);
+			return EXIT_TROUBLE;
 		default:
+			if (optopt)
+				fprintf(stderr, "gpipe: invalid option -- '%c'\n", optopt);
+			else
+				fprintf(stderr, "gpipe: unrecognized option '%s'\n", argv[optind - 1]);
 			gp_print_usage(stderr);
 			fputs("Try 'gpipe --help' for more information.\n", stderr);
 			return EXIT_TROUBLE;

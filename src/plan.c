@@ -34,6 +34,13 @@ int gp_plan_build(gp_ctx *ctx, const char *src, size_t len, bool comments,
 	for (size_t i = 0; i < pe.n; i++) {
 		const gp_arg *name = &pe.v[i].name;
 		defs[i] = gp_registry_find(name->s, name->len);
+		if (!defs[i] && gp_registry_implicit(name->s, name->len)) {
+			gp_fail(ctx, &name->span,
+				"'%s' is implicit: gpipe puts it in front of every chain; name the "
+				"inputs after the expression",
+				name->s);
+			return -1;
+		}
 		if (!defs[i]) {
 			const char *hint = gp_registry_suggest(name->s, name->len);
 			if (hint)

@@ -78,13 +78,19 @@ static size_t distance(const char *a, size_t la, const char *b, size_t lb)
 
 const char *gp_registry_suggest(const char *name, size_t len)
 {
+	/* Stage names are lower case: compare case-insensitively (UPPER → upper). */
+	char low[32];
+	if (len >= sizeof low)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		low[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
 	const char *best = NULL;
 	size_t best_d = 3;
 	for (size_t i = 0; i < gp_registry_len; i++) {
 		const gp_stage_def *d = gp_registry[i];
 		if (d->implicit)
 			continue;
-		size_t k = distance(name, len, d->name, strlen(d->name));
+		size_t k = distance(low, len, d->name, strlen(d->name));
 		if (k < best_d) {
 			best_d = k;
 			best = d->name;
@@ -94,6 +100,14 @@ const char *gp_registry_suggest(const char *name, size_t len)
 	if (best && best_d == 2 && len < 4)
 		return NULL;
 	return best;
+}
+
+const gp_stage_def *gp_registry_implicit(const char *name, size_t len)
+{
+	for (size_t i = 0; i < gp_registry_len; i++)
+		if (gp_registry[i]->implicit && name_is(gp_registry[i]->name, name, len))
+			return gp_registry[i];
+	return NULL;
 }
 
 const char *gp_family_name(gp_family f)

@@ -44,6 +44,8 @@ extern const gp_stage_def *const gp_registry[];
 extern const size_t gp_registry_len;
 
 const gp_stage_def *gp_registry_find(const char *name, size_t len);
+/* The implicit stage of that name (read, lines), or NULL. */
+const gp_stage_def *gp_registry_implicit(const char *name, size_t len);
 /* The registered name closest to name (edit distance <= 2), or NULL. */
 const char *gp_registry_suggest(const char *name, size_t len);
 const char *gp_family_name(gp_family f);

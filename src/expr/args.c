@@ -95,7 +95,7 @@ int gp_getopt_next(gp_getopt *g)
 				g->i++;
 				g->optarg = as->v[g->i];
 			} else {
-				gp_fail(g->ctx, &g->optspan, "%s: option '-%c' needs an argument %s",
+				gp_fail(g->ctx, &g->optspan, "%s: option '-%c' needs an argument (%s)",
 					g->def->name, c, o->arg);
 				return -1;
 			}
@@ -146,4 +146,44 @@ int gp_parse_size(const char *s, uint64_t *out)
 		return -1;
 	*out = (uint64_t)v << shift;
 	return 0;
+}
+
+gp_status gp_no_args(gp_stage *st, const gp_args *args)
+{
+	if (args->n == 0)
+		return GP_OK;
+	const gp_arg *a = &args->v[0];
+	bool opt = !a->quoted && a->len > 1 && a->s[0] == '-';
+	return gp_fail(st->ctx, &a->span, "%s: %s '%s'", st->def->name,
+		       opt ? "unknown option" : "unexpected argument", a->s);
+}
+
+size_t gp_escape(char *dst, size_t cap, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t k = 0;
+	for (size_t i = 0; i < len && k + 5 < cap; i++) {
+		unsigned char c = (unsigned char)s[i];
+		const char *e = NULL;
+		switch (c) {
+		case '\n': e = "\\n"; break;
+		case '\t': e = "\\t"; break;
+		case '\r': e = "\\r"; break;
+		default: break;
+		}
+		if (e) {
+			dst[k++] = e[0];
+			dst[k++] = e[1];
+		} else if (c < 0x20 || c == 0x7f) {
+			dst[k++] = '\\';
+			dst[k++] = 'x';
+			dst[k++] = hex[c >> 4];
+			dst[k++] = hex[c & 15];
+		} else {
+			dst[k++] = (char)c;
+		}
+	}
+	if (cap)
+		dst[k < cap ? k : cap - 1] = '\0';
+	return k;
 }

@@ -53,6 +53,13 @@ int gp_getopt_init(gp_getopt *g, gp_ctx *ctx, const struct gp_stage_def *def,
  * error with ctx->diag filled. */
 int gp_getopt_next(gp_getopt *g);
 
+/* Copies s[0..len) to dst with control bytes escaped (\n, \t, \r, \xHH),
+ * NUL-terminated; needs cap >= 4 * len + 1 for the whole text. */
+size_t gp_escape(char *dst, size_t cap, const char *s, size_t len);
+
+/* For stages without arguments: fails on the first one, naming it. */
+gp_status gp_no_args(gp_stage *st, const gp_args *args);
+
 /* Parse a non-negative count ("10", "1k" not allowed). -1 on error. */
 int gp_parse_count(const char *s, uint64_t *out);
 /* Parse a size with optional K/M/G (binary) suffix. -1 on error. */

@@ -139,9 +139,17 @@ static int open_path(gp_stage *st, const char *path, bool top)
 	if (is_stdin) {
 		fd = STDIN_FILENO;
 	} else {
+		if (top) {
+			/* Opening a FIFO blocks until a writer comes: deliver what is
+			 * already through the chain first. */
+			struct stat pre;
+			if (stat(path, &pre) == 0 && !S_ISREG(pre.st_mode) && st->ctx->flush_hint)
+				st->ctx->flush_hint(st->ctx);
+		}
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 		if (fd < 0) {
-			gp_report(st->ctx, "cannot open '%s': %s", path, strerror(errno));
+			if (!gp_signal)
+				gp_report(st->ctx, "cannot open '%s': %s", path, strerror(errno));
 			return 0;
 		}
 		if (gp_scope_fd(s->in_scope, fd) < 0)
@@ -155,12 +163,12 @@ static int open_path(gp_stage *st, const char *path, bool top)
 		return 0;
 	}
 	if (S_ISDIR(sb.st_mode)) {
-		close_input(s);
-		if (is_stdin) {
+		/* push_dir copies path: do it before the input's scope frees it. */
+		int r = is_stdin ? 0 : push_dir(st, path);
+		if (is_stdin)
 			gp_report(st->ctx, "%s: Is a directory", STDIN_NAME);
-			return 0;
-		}
-		return push_dir(st, path);
+		close_input(s);
+		return r;
 	}
 	if (!top && !S_ISREG(sb.st_mode)) {
 		close_input(s);
@@ -203,8 +211,11 @@ static int next_input(gp_stage *st)
 				pop_dir(s);
 				continue;
 			}
+			/* Only regular files and directories: links are not followed
+			 * while recursing (as grep -r), and opening a FIFO or device
+			 * found in a tree could block or never end. */
 			struct dirent *e = d->ents[d->next++];
-			if (e->d_type == DT_LNK)
+			if (e->d_type != DT_REG && e->d_type != DT_DIR && e->d_type != DT_UNKNOWN)
 				continue;
 			size_t pl = strlen(d->path), nl = strlen(e->d_name);
 			char *full = malloc(pl + nl + 2);
@@ -215,6 +226,10 @@ static int next_input(gp_stage *st)
 			if (pl == 0 || full[pl - 1] != '/')
 				full[k++] = '/';
 			memcpy(full + k, e->d_name, nl + 1);
+			struct stat lsb;
+			if (e->d_type == DT_UNKNOWN &&
+			    (lstat(full, &lsb) != 0 || !(S_ISREG(lsb.st_mode) || S_ISDIR(lsb.st_mode))))
+				continue;
 			r = open_path(st, full, false);
 		} else if (s->next_path < s->npaths) {
 			r = open_path(st, s->paths[s->next_path++], true);

@@ -73,8 +73,10 @@ static int put(gp_out *o, const char *p, size_t n)
 		if (n >= o->cap)
 			return write_all(o, p, n);
 	}
-	memcpy(o->buf + o->len, p, n);
-	o->len += n;
+	if (n) {
+		memcpy(o->buf + o->len, p, n);
+		o->len += n;
+	}
 	return 0;
 }
 

@@ -212,9 +212,11 @@ static gp_status grep_open(gp_stage *st, const gp_args *args)
 				      flags & GP_M_ICASE ? "-i " : "", flags & GP_M_WORD ? "-w " : "",
 				      flags & GP_M_LINE ? "-x " : "", flags & GP_M_FIXED ? "-F " : "",
 				      g->only ? "-o " : "");
-		for (size_t i = 0; i < npats; i++)
-			k += (size_t)snprintf(ex + k, need - k, "%s'%s'", i ? " -e " : (npats > 1 ? "-e " : ""),
-					      pats[i].s);
+		for (size_t i = 0; i < npats; i++) {
+			k += (size_t)snprintf(ex + k, need - k, "%s'", i ? " -e " : (npats > 1 ? "-e " : ""));
+			k += gp_escape(ex + k, need - k, pats[i].s, pats[i].len);
+			k += (size_t)snprintf(ex + k, need - k, "'");
+		}
 		snprintf(ex + k, need - k, "  [%s]", gp_matcher_describe(g->m));
 		st->explain = ex;
 	}
@@ -249,9 +251,9 @@ const gp_stage_def gp_stage_grep = {
 		"literal a regex requires) is found with a vectorised search before the regex "
 		"runs, so rare matches cost little more than reading the input.",
 	.examples = "grep ERROR\tlines containing ERROR\n"
-		    "grep -i 'time ?out'\tcase-insensitive regex\n"
+		    "grep -i \"time ?out\"\tcase-insensitive regex\n"
 		    "grep -v -e DEBUG -e TRACE\tdrop debug and trace lines\n"
-		    "grep -o 'status=[0-9]+'\tprint only the matched text",
+		    "grep -o \"status=[0-9]+\"\tprint only the matched text",
 	.opts = grep_opts,
 	.open = grep_open,
 };

@@ -17,6 +17,10 @@ typedef struct counter {
 /* Parses `NAME N` or `NAME -n N`. */
 static gp_status parse_n(gp_stage *st, const gp_args *args, uint64_t *n)
 {
+	/* `head -5`, as coreutils has it. */
+	if (args->n == 1 && !args->v[0].quoted && args->v[0].len > 1 && args->v[0].s[0] == '-' &&
+	    gp_parse_count(args->v[0].s + 1, n) == 0)
+		goto done;
 	gp_getopt go;
 	if (gp_getopt_init(&go, st->ctx, st->def, args) != 0)
 		return GP_ERR;
@@ -39,6 +43,7 @@ static gp_status parse_n(gp_stage *st, const gp_args *args, uint64_t *n)
 	if (gp_parse_count(val->s, n) != 0)
 		return gp_fail(st->ctx, &val->span, "%s: invalid count '%s' (want a whole number)",
 			       st->def->name, val->s);
+done:;
 	char *ex = gp_arena_alloc(st->ctx->arena, 24);
 	if (ex) {
 		snprintf(ex, 24, "%llu", (unsigned long long)*n);
@@ -164,7 +169,7 @@ static void free_ring(void *arg)
 static int keep(tail *t, const gp_rec *rec)
 {
 	slot *s = &t->ring[t->next];
-	if (rec->len > s->cap) {
+	if (rec->len > s->cap || !s->buf) {
 		size_t cap = s->cap ? s->cap : 128;
 		while (cap < rec->len)
 			cap *= 2;
@@ -281,7 +286,8 @@ const gp_stage_def gp_stage_head = {
 	.summary = "keep the first N records, then stop reading",
 	.help = "Passes the first N records and ends the run's input at once: every file, "
 		"decoder and buffer upstream is closed, so `grep X | head 1` returns as soon as "
-		"the first match is found, however large the input.",
+		"the first match is found, however large the input. `head -N` works too, as in "
+		"coreutils.",
 	.examples = "grep ERROR | head 5\tthe first five errors",
 	.opts = n_opts,
 	.open = counter_open,
@@ -293,7 +299,7 @@ const gp_stage_def gp_stage_skip = {
 	.synopsis = "skip [-n] N",
 	.summary = "drop the first N records",
 	.help = "Drops the first N records of the whole stream (all inputs together) and "
-		"passes the rest.",
+		"passes the rest. `skip -N` works too.",
 	.examples = "skip 1 | head 10\trecords 2 to 11 (a header line dropped)",
 	.opts = n_opts,
 	.open = counter_open,
@@ -305,7 +311,8 @@ const gp_stage_def gp_stage_tail = {
 	.synopsis = "tail [-n] N",
 	.summary = "keep the last N records",
 	.help = "Passes the last N records of the whole stream, once it ends. It keeps a "
-		"ring of N records, so its memory is bounded by N times the longest record.",
+		"ring of N records, so its memory is bounded by N times the longest record. "
+		"`tail -N` works too, as in coreutils.",
 	.examples = "grep ERROR | tail 3\tthe last three errors",
 	.opts = n_opts,
 	.open = tail_open,

@@ -103,17 +103,9 @@ static void free_ptr(void *arg)
 
 static const gp_stage_ops case_ops = { case_next };
 
-static gp_status no_args(gp_stage *st, const gp_args *args)
-{
-	if (args->n > 0)
-		return gp_fail(st->ctx, &args->v[0].span, "%s: unexpected argument '%s'", st->def->name,
-			       args->v[0].s);
-	return GP_OK;
-}
-
 static gp_status case_open(gp_stage *st, const gp_args *args)
 {
-	if (no_args(st, args) != GP_OK)
+	if (gp_no_args(st, args) != GP_OK)
 		return GP_ERR;
 	casemap *c = gp_scope_alloc(st->scope, sizeof *c);
 	if (!c || gp_scope_defer(st->scope, free_ptr, &c->buf) != 0 ||
@@ -143,7 +135,7 @@ const gp_stage_def gp_stage_lower = {
 	.summary = "convert ASCII letters to lower case",
 	.help = "Converts the ASCII letters A-Z of every record to a-z. Other bytes pass "
 		"unchanged.",
-	.examples = "lower | grep -F 'connection reset'\tnormalise case before matching",
+	.examples = "lower | grep -F \"connection reset\"\tnormalise case before matching",
 	.open = case_open,
 };
 
@@ -177,7 +169,7 @@ static const gp_stage_ops trim_ops = { trim_next };
 
 static gp_status trim_open(gp_stage *st, const gp_args *args)
 {
-	if (no_args(st, args) != GP_OK)
+	if (gp_no_args(st, args) != GP_OK)
 		return GP_ERR;
 	st->ops = &trim_ops;
 	return GP_OK;

@@ -86,18 +86,18 @@ explained_pattern() {
 
 @test "implicit stages cannot be typed" {
 	diag 'lines | upper' \
-		"gpipe: unknown stage 'lines' (gpipe --list-stages lists them)" \
+		"gpipe: 'lines' is implicit: gpipe puts it in front of every chain; name the inputs after the expression" \
 		'  lines | upper' \
 		'  ^^^^^'
 	diag 'read | upper' \
-		"gpipe: unknown stage 'read' (did you mean 'head'?)" \
+		"gpipe: 'read' is implicit: gpipe puts it in front of every chain; name the inputs after the expression" \
 		'  read | upper' \
 		'  ^^^^'
 }
 
-@test "stage names are case-sensitive" {
+@test "stage names are case-sensitive, and a wrong case gets the right name" {
 	diag 'UPPER' \
-		"gpipe: unknown stage 'UPPER' (gpipe --list-stages lists them)" \
+		"gpipe: unknown stage 'UPPER' (did you mean 'upper'?)" \
 		'  UPPER' \
 		'  ^^^^^'
 }
@@ -139,16 +139,21 @@ explained_pattern() {
 		'       ^^^^^'
 }
 
-@test "a negative number is an option, not a count" {
-	diag 'tail -5' \
+@test "a negative number is a count, as in coreutils (head -5)" {
+	printf '1\n2\n3\n4\n5\n6\n' > in
+	run --separate-stderr "$GPIPE" 'tail -2' in
+	ok_out $'5\n6'
+	run --separate-stderr "$GPIPE" 'head -2 | skip -1' in
+	ok_out '2'
+	diag 'tail -5x' \
 		"gpipe: tail: unknown option '-5'" \
-		'  tail -5' \
+		'  tail -5x' \
 		'       ^^'
 }
 
 @test "stages without arguments reject option-like words" {
 	diag 'upper -x' \
-		"gpipe: upper: unexpected argument '-x'" \
+		"gpipe: upper: unknown option '-x'" \
 		'  upper -x' \
 		'        ^^'
 }
@@ -179,11 +184,11 @@ explained_pattern() {
 
 @test "option missing its argument" {
 	diag 'grep -e' \
-		"gpipe: grep: option '-e' needs an argument PATTERN" \
+		"gpipe: grep: option '-e' needs an argument (PATTERN)" \
 		'  grep -e' \
 		'       ^^'
 	diag 'upper | head -n' \
-		"gpipe: head: option '-n' needs an argument N" \
+		"gpipe: head: option '-n' needs an argument (N)" \
 		'  upper | head -n' \
 		'               ^^'
 }
@@ -442,8 +447,8 @@ explained_pattern() {
 	ok_out 'a\b'
 	explained_pattern 'grep "say \"hi\""'
 	[ "$pattern" = 'say "hi"' ]
-	explained_pattern 'grep "a\tb"'
-	[ "$pattern" = $'a\tb' ]
+	explained_pattern 'grep "a\tb"' # --explain shows the decoded tab escaped
+	[ "$pattern" = 'a\tb' ]
 	explained_pattern 'grep "\\\\w"'
 	[ "$pattern" = '\\w' ]
 	explained_pattern 'grep "\d+\."'

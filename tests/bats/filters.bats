@@ -349,9 +349,9 @@ lower a b	gpipe: lower: unexpected argument 'a'\n  lower a b\n        ^
 trim x	gpipe: trim: unexpected argument 'x'\n  trim x\n       ^
 tail	gpipe: tail: missing N\n  tail\n  ^^^^
 skip	gpipe: skip: missing N\n  skip\n  ^^^^
-head -n	gpipe: head: option '-n' needs an argument N\n  head -n\n       ^^
+head -n	gpipe: head: option '-n' needs an argument (N)\n  head -n\n       ^^
 head -n abc	gpipe: head: invalid count 'abc' (want a whole number)\n  head -n abc\n          ^^^
-head -5	gpipe: head: unknown option '-5'\n  head -5\n       ^^
+head -5x	gpipe: head: unknown option '-5'\n  head -5x\n       ^^
 skip x	gpipe: skip: invalid count 'x' (want a whole number)\n  skip x\n       ^
 head 1x	gpipe: head: invalid count '1x' (want a whole number)\n  head 1x\n       ^^
 head +3	gpipe: head: invalid count '+3' (want a whole number)\n  head +3\n       ^^
