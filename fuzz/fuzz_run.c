@@ -50,10 +50,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ctx.report = quiet;
 
 	gp_plan plan;
+	gp_out out; /* registered in root: must outlive the unwind below */
 	int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (devnull >= 0 &&
 	    gp_plan_build(&ctx, (const char *)data, elen, false, files, 2, &plan) == 0) {
-		gp_out out;
 		if (gp_out_init(&out, &root, devnull) == 0) {
 			out.delim = ctx.delim;
 			out.with_origin = out.with_line = true;
