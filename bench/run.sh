@@ -541,7 +541,7 @@ versions() {
 	fi
 	for t in rg ugrep mawk; do
 		command -v $t >/dev/null 2>&1 || continue
-		if [[ $t == mawk ]]; then line=$(mawk -W version 2>&1 | head -n 1); else line=$($t --version | head -n 1); fi
+		if [[ $t == mawk ]]; then line=$(mawk -W version 2>&1 | head -n 1); else line=$($t --version 2>/dev/null | head -n 1); fi
 		read -r _ line _ <<<"$line"
 		v+="$t $line, "
 	done
