@@ -14,13 +14,18 @@ FISHCOMPDIR := $(PREFIX)/share/fish/vendor_completions.d
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
 PKGS       := libpcre2-8 zlib libarchive
+# ISA-L's igzip inflates gzip 2-3x faster than zlib; zlib is the fallback.
+ifeq ($(shell $(PKG_CONFIG) --exists libisal 2>/dev/null && echo yes),yes)
+PKGS       += libisal
+ISAL_FLAG  := -DGP_HAVE_ISAL
+endif
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 CFLAGS     ?= -O2 -g
 WARN       := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DGP_VERSION='"$(VERSION)"' $(WARN) $(PKG_CFLAGS) $(CFLAGS)
-LDLIBS     := -Wl,--as-needed $(PKG_LIBS)
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DGP_VERSION='"$(VERSION)"' $(ISAL_FLAG) $(WARN) $(PKG_CFLAGS) $(CFLAGS) -pthread
+LDLIBS     := -Wl,--as-needed $(PKG_LIBS) -pthread
 
 ifeq ($(SANITIZE),1)
 BUILD      := build/asan
@@ -48,7 +53,15 @@ all: $(BIN) $(UNIT_BINS) $(TOOLS) $(REPLAYS)
 $(BIN): $(OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
-$(BUILD)/%.o: %.c
+# Objects depend on the flags they were built with, so a change of flags
+# (ISA-L found by `make deps`, say) rebuilds them.
+FLAGS_TEXT := $(subst ',,$(ALL_CFLAGS) $(LDFLAGS) $(LDLIBS))
+$(BUILD)/flags: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(FLAGS_TEXT)' | cmp -s - $@ || echo '$(FLAGS_TEXT)' > $@
+.PHONY: FORCE
+
+$(BUILD)/%.o: %.c $(BUILD)/flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 

@@ -4,7 +4,7 @@ _gpipe() {
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=${COMP_WORDS[COMP_CWORD-1]}
     stages="grep head tail skip upper lower trim count"
-    opts="--file -f --with-filename -H --no-filename --line-number -n --null-data -z --color --colour --line-buffered --max-record --explain --list-stages --help -h --version -V"
+    opts="--file -f --with-filename -H --no-filename --line-number -n --null-data -z --color --colour --line-buffered --max-record --raw --explain --list-stages --help -h --version -V"
     case $prev in
         -f|--file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --max-record) return ;;

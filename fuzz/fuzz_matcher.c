@@ -209,6 +209,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		from = le + 1;
 		next = got + 1;
 	}
+	/* \K reports a start after the attempt's start: then "leftmost over
+	 * separate patterns" and "first alternative of the combined regex at the
+	 * earliest attempt" (what the matcher and grep -P do) may differ */
+	bool has_k = false;
+	for (size_t i = 0; i < npats && !(flags & GP_M_FIXED); i++)
+		has_k |= memmem(pats[i].p, pats[i].len, "\\K", 2) != NULL;
 	for (size_t j = 0; j < nl; j++) {
 		size_t a = ls_of[j];
 		size_t e = (size_t)((const char *)memchr(buf + a, eol, len - a) - buf);
@@ -224,7 +230,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		bool same_x = f == (x == 1) && (!f || (ms == rs && me == re));
 		bool same_y = f == (y == 1) && (!f || (ms == ts && me == te));
-		if (!same_x && !same_y)
+		if (!same_x && !same_y && !has_k)
 			fail("next_match disagrees", ms, rs);
 	}
 out2:

@@ -31,7 +31,7 @@ enum { EXIT_MATCH = 0, EXIT_NONE = 1, EXIT_TROUBLE = 2 };
 
 typedef struct options {
 	const char *expr_file;
-	bool with_origin, with_line, null_data, line_buffered, explain;
+	bool with_origin, with_line, null_data, line_buffered, explain, raw;
 	int color; /* -1 auto, 0 never, 1 always */
 	size_t max_record;
 } options;
@@ -166,6 +166,13 @@ static void print_explain(gp_stage *const *chain, size_t n, const options *o,
 	for (size_t i = 0; i < nfiles; i++)
 		printf(" %s", strcmp(files[i], "-") == 0 ? "(standard input)" : files[i]);
 	printf("  [blocks of %u KiB]\n", GP_READ_BLOCK / 1024);
+	for (size_t i = 0; i < nfiles; i++) {
+		char layers[512];
+		if (strcmp(files[i], "-") == 0)
+			continue;
+		gp_source_describe(files[i], o->raw, layers, sizeof layers);
+		printf("%-8s %s: %s\n", "input", files[i], layers);
+	}
 	char size[32];
 	size_t m = o->max_record;
 	if (m % (1u << 30) == 0)
@@ -194,6 +201,7 @@ enum {
 	OPT_LINE_BUFFERED,
 	OPT_MAX_RECORD,
 	OPT_EXPLAIN,
+	OPT_RAW,
 	OPT_LIST,
 	OPT_DUMP_MAN,
 	OPT_DUMP_COMPLETION,
@@ -210,6 +218,7 @@ static const struct option long_opts[] = {
 	{ "line-buffered", no_argument, NULL, OPT_LINE_BUFFERED },
 	{ "max-record", required_argument, NULL, OPT_MAX_RECORD },
 	{ "explain", no_argument, NULL, OPT_EXPLAIN },
+	{ "raw", no_argument, NULL, OPT_RAW },
 	{ "list-stages", no_argument, NULL, OPT_LIST },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -240,6 +249,7 @@ static int run(const options *o, const char *src, size_t srclen, bool comments,
 	ctx.delim = o->null_data ? '\0' : '\n';
 	ctx.max_record = o->max_record;
 	ctx.need_lineno = o->with_line;
+	ctx.raw = o->raw;
 	ctx.report = report;
 	ctx.expr = src;
 
@@ -371,6 +381,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		case OPT_EXPLAIN: o.explain = true; break;
+		case OPT_RAW: o.raw = true; break;
 		case OPT_LIST: gp_print_stage_list(stdout); return finish_stdout();
 		case 'h': gp_print_help(stdout); return finish_stdout();
 		case 'V': printf("gpipe %s\n", GP_VERSION); return finish_stdout();

@@ -2,7 +2,10 @@
 # Installs gpipe's build and test dependencies on Debian when they are
 # missing: with apt-get as root, otherwise by telling the user what to run.
 set -u
-pkgs="gcc make pkg-config libpcre2-dev zlib1g-dev libarchive-dev bats valgrind grep coreutils"
+# build: compiler, pkg-config, the libraries; tests: bats, valgrind, and the
+# tools that make compressed and archived fixtures.
+pkgs="gcc make pkg-config libpcre2-dev zlib1g-dev libarchive-dev libisal-dev
+bats valgrind grep coreutils gzip bzip2 xz-utils zstd lz4 libarchive-tools binutils"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -38,9 +38,9 @@ typedef enum gp_status {
 	GP_ERR = -1,
 } gp_status;
 
-/* Where a record came from. Owned by the input stage; lives as long as the
- * record views do (the input keeps the origin of its last input alive until
- * the next input starts, and copies into tail/sort keep their own). */
+/* Where a record came from. Owned by the input stage and valid as long as
+ * the record views are; a stage that keeps records longer (tail) copies the
+ * origin too. */
 typedef struct gp_origin {
 	const char *name;   /* display name: the path, or "(standard input)" */
 	const char *member; /* archive member, or NULL */
@@ -123,6 +123,7 @@ struct gp_ctx {
 	char delim;       /* record delimiter: '\n', or '\0' with -z */
 	size_t max_record;
 	bool need_lineno; /* some consumer prints or uses line numbers */
+	bool raw;         /* --raw: inputs are bytes, no decompression or archives */
 	bool had_error;   /* a non-fatal error was reported: exit status 2 */
 	/* Prints a non-fatal diagnostic; supplied by main. */
 	void (*report)(gp_ctx *ctx, const char *msg);

@@ -4,12 +4,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "../registry.h"
+#include "stream.h"
 
 #define STDIN_NAME "(standard input)"
 
@@ -20,19 +22,43 @@ typedef struct dirframe {
 	int n, next;
 } dirframe;
 
+/* The bottom layer of an input: a file descriptor. */
+typedef struct fdstream {
+	gp_stream s;
+	gp_ctx *ctx;
+	int fd;
+	bool regular;
+} fdstream;
+
+/* One level of the input stack: a file, or a member of the archive one level
+ * down. A level reads records from `top`, or, if it is an archive, hands out
+ * members as the levels above it. Everything a level acquires (fd, decoders,
+ * struct archive) lives in its scope. */
+typedef struct level {
+	gp_scope scope_store; /* owned here, unwound by pop_level: not a child of
+			       * the stage scope, so a tar of a million members
+			       * leaves nothing behind per member */
+	gp_scope *scope;
+	gp_stream *top;
+	gp_archive *arc;
+	gp_origin origin;
+	char *display; /* "file" or "file:member:member", for messages */
+} level;
+
+#define MAX_DEPTH 6 /* levels: a file and nested members/encodings */
+
 typedef struct source {
 	const char *const *paths;
 	size_t npaths, next_path;
+	bool raw;
 
 	dirframe *dirs;
 	size_t ndirs, dirs_cap;
 
-	/* The current input. */
-	gp_scope *in_scope;
-	int fd;
-	bool regular;
-	gp_origin *origin;
-	bool open;
+	level lv[MAX_DEPTH];
+	int nlv;
+	bool reading; /* lv[nlv-1].top is being read */
+	fdstream *bottom;
 
 	/* Line buffer: bytes [pos, have) are not yet emitted and hold no delim. */
 	char *buf;
@@ -44,7 +70,6 @@ typedef struct source {
 	bool skipping;
 	uint64_t skip_bytes, skip_line;
 
-	gp_arena names; /* origins live for the whole run (tail keeps them) */
 	gp_recvec lazy;
 } source;
 
@@ -61,11 +86,6 @@ static void free_dirs(void *arg)
 	free(s->dirs);
 	s->dirs = NULL;
 	s->ndirs = 0;
-}
-
-static void free_names(void *arg)
-{
-	gp_arena_free(arg);
 }
 
 static void free_ptr(void *arg)
@@ -121,89 +141,308 @@ static void pop_dir(source *s)
 	free(d->path);
 }
 
-static void close_input(source *s)
+/* ---- the fd layer ---- */
+
+static ssize_t fd_read(gp_stream *gs, char *dst, size_t n)
 {
-	if (s->in_scope)
-		gp_scope_close(s->in_scope);
-	s->open = false;
-	s->fd = -1;
+	fdstream *f = gs->impl;
+	for (;;) {
+		if (!f->regular && f->ctx->flush_hint) {
+			/* About to wait for input (tail -f): deliver what is through. */
+			struct pollfd p = { .fd = f->fd, .events = POLLIN };
+			if (poll(&p, 1, 0) == 0)
+				f->ctx->flush_hint(f->ctx);
+		}
+		ssize_t r = read(f->fd, dst, n);
+		if (r >= 0) {
+			gs->pos += (uint64_t)r;
+			return r;
+		}
+		if (errno == EINTR && !gp_signal)
+			continue;
+		if (gp_signal)
+			return 0;
+		snprintf(gs->err, sizeof gs->err, "read error: %s", strerror(errno));
+		return -1;
+	}
 }
 
-/* Opens path as the current input. Returns 1 when opened, 0 when skipped
- * (reported, or a directory pushed), -1 when out of memory. */
+/* ---- peeking: the first bytes of a stream, for detection ---- */
+
+typedef struct peek {
+	gp_stream s;
+	unsigned char buf[GP_DETECT_BYTES];
+	size_t n, off;
+	int pending; /* 0, or -1: the error below came after the peeked bytes */
+} peek;
+
+static ssize_t peek_read(gp_stream *gs, char *dst, size_t cap)
+{
+	peek *p = gs->impl;
+	if (p->off < p->n) {
+		size_t k = p->n - p->off;
+		if (k > cap)
+			k = cap;
+		memcpy(dst, p->buf + p->off, k);
+		p->off += k;
+		return (ssize_t)k;
+	}
+	if (p->pending) {
+		memcpy(gs->err, gs->below->err, sizeof gs->err);
+		return -1;
+	}
+	ssize_t r = gs->below->read(gs->below, dst, cap);
+	gs->pos = gs->below->pos;
+	if (r < 0)
+		memcpy(gs->err, gs->below->err, sizeof gs->err);
+	return r;
+}
+
+/* Reads the first bytes of `below` and returns a stream that gives them back
+ * first. On a pipe it stops at what is ready, so `tail -f` is not held up. */
+static peek *peek_open(gp_scope *scope, gp_stream *below, const fdstream *bottom)
+{
+	peek *p = gp_scope_alloc(scope, sizeof *p);
+	if (!p)
+		return NULL;
+	p->s.read = peek_read;
+	p->s.impl = p;
+	p->s.below = below;
+	p->s.kind = below->kind;
+	while (p->n < sizeof p->buf) {
+		ssize_t r = below->read(below, (char *)p->buf + p->n, sizeof p->buf - p->n);
+		if (r < 0)
+			p->pending = -1;
+		if (r <= 0)
+			break;
+		p->n += (size_t)r;
+		if (bottom && !bottom->regular && below == &bottom->s) {
+			struct pollfd pf = { .fd = bottom->fd, .events = POLLIN };
+			if (poll(&pf, 1, 0) == 0)
+				break;
+		}
+	}
+	p->s.pos = below->pos;
+	return p;
+}
+
+/* ---- levels ---- */
+
+static void report_level(gp_stage *st, const level *l, const char *msg)
+{
+	gp_report(st->ctx, "%s: %s", l->display, msg);
+}
+
+static void pop_level(source *s)
+{
+	level *l = &s->lv[--s->nlv];
+	gp_scope_unwind(l->scope);
+	free(l->display);
+	l->display = NULL;
+	l->top = NULL;
+	l->arc = NULL;
+	if (s->nlv == 0)
+		s->bottom = NULL;
+	s->reading = false;
+}
+
+static level *push_level(gp_stage *st, const char *name, const char *member)
+{
+	source *s = st->state;
+	level *l = &s->lv[s->nlv];
+	memset(l, 0, sizeof *l);
+	gp_scope_init(&l->scope_store);
+	l->scope = &l->scope_store;
+	s->nlv++; /* from here on, pop_level releases it */
+	/* One allocation: "name:member", then "name" and "member" for the origin. */
+	size_t nl = strlen(name), ml = member ? strlen(member) : 0;
+	char *b = malloc(2 * (nl + ml) + 4);
+	if (!b)
+		return NULL;
+	l->display = b;
+	memcpy(b, name, nl);
+	if (member) {
+		b[nl] = ':';
+		memcpy(b + nl + 1, member, ml);
+	}
+	char *n = b + nl + (member ? ml + 1 : 0);
+	*n++ = '\0';
+	memcpy(n, name, nl + 1);
+	l->origin.name = n;
+	if (member) {
+		char *m = n + nl + 1;
+		memcpy(m, member, ml + 1);
+		l->origin.member = m;
+	}
+	return l;
+}
+
+/* Detects the encodings and format of the level's stream and stacks the
+ * decoders. Returns 1 when the level has records to read, 2 when it is an
+ * archive, 0 when it failed (reported), -1 when out of memory. */
+static int open_layers(gp_stage *st, level *l, gp_stream *in)
+{
+	source *s = st->state;
+	char err[256];
+	for (int round = 0;; round++) {
+		if (s->raw) {
+			l->top = in;
+			return 1;
+		}
+		peek *p = peek_open(l->scope, in, s->bottom);
+		if (!p)
+			return -1;
+		gp_format f = gp_detect(p->buf, p->n);
+		in = &p->s;
+		if (f == GP_FMT_PLAIN || round >= 4) {
+			l->top = in;
+			return 1;
+		}
+		if (gp_format_is_archive(f)) {
+			if (s->nlv >= MAX_DEPTH) {
+				l->top = in; /* too deep: read it as bytes */
+				return 1;
+			}
+			l->arc = gp_archive_open(l->scope, in, f, err, sizeof err);
+			if (!l->arc) {
+				report_level(st, l, err);
+				return 0;
+			}
+			return 2;
+		}
+		gp_stream *d = (f == GP_FMT_GZIP || f == GP_FMT_ZLIB)
+				       ? gp_gzip_open(l->scope, in, f == GP_FMT_ZLIB, err, sizeof err)
+				       : gp_filter_open(l->scope, in, f, err, sizeof err);
+		if (!d) {
+			report_level(st, l, err);
+			return 0;
+		}
+		in = d;
+	}
+}
+
+/* Opens a path as a new bottom level. Returns 1 when it has records, 2 when
+ * it is an archive, 0 when skipped (reported, or a directory pushed), -1 when
+ * out of memory. */
 static int open_path(gp_stage *st, const char *path, bool top)
 {
 	source *s = st->state;
 	bool is_stdin = top && strcmp(path, "-") == 0;
-	int fd;
-	if (is_stdin) {
-		fd = STDIN_FILENO;
-	} else {
-		if (top) {
-			/* Opening a FIFO blocks until a writer comes: deliver what is
-			 * already through the chain first. */
-			struct stat pre;
-			if (stat(path, &pre) == 0 && !S_ISREG(pre.st_mode) && st->ctx->flush_hint)
-				st->ctx->flush_hint(st->ctx);
-		}
+	if (top && !is_stdin) {
+		/* Opening a FIFO blocks until a writer comes: deliver what is
+		 * already through the chain first. */
+		struct stat pre;
+		if (stat(path, &pre) == 0 && !S_ISREG(pre.st_mode) && st->ctx->flush_hint)
+			st->ctx->flush_hint(st->ctx);
+	}
+	level *l = push_level(st, is_stdin ? STDIN_NAME : path, NULL);
+	if (!l)
+		return -1;
+	int fd = STDIN_FILENO;
+	if (!is_stdin) {
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 		if (fd < 0) {
 			if (!gp_signal)
 				gp_report(st->ctx, "cannot open '%s': %s", path, strerror(errno));
+			pop_level(s);
 			return 0;
 		}
-		if (gp_scope_fd(s->in_scope, fd) < 0)
+		if (gp_scope_fd(l->scope, fd) < 0)
 			return -1;
 	}
 	struct stat sb;
 	if (fstat(fd, &sb) != 0) {
-		gp_report(st->ctx, "cannot stat '%s': %s", is_stdin ? STDIN_NAME : path,
-			  strerror(errno));
-		close_input(s);
+		gp_report(st->ctx, "cannot stat '%s': %s", l->display, strerror(errno));
+		pop_level(s);
 		return 0;
 	}
 	if (S_ISDIR(sb.st_mode)) {
-		/* push_dir copies path: do it before the input's scope frees it. */
+		/* push_dir copies path: do it before the level's scope frees it. */
 		int r = is_stdin ? 0 : push_dir(st, path);
 		if (is_stdin)
 			gp_report(st->ctx, "%s: Is a directory", STDIN_NAME);
-		close_input(s);
+		pop_level(s);
 		return r;
 	}
 	if (!top && !S_ISREG(sb.st_mode)) {
-		close_input(s);
+		pop_level(s);
 		return 0;
 	}
-	s->fd = fd;
-	s->regular = S_ISREG(sb.st_mode);
-	if (s->regular)
-		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	gp_origin *o = gp_arena_alloc(&s->names, sizeof *o);
-	char *name = gp_arena_strndup(&s->names, is_stdin ? STDIN_NAME : path,
-				      strlen(is_stdin ? STDIN_NAME : path));
-	if (!o || !name)
+	fdstream *f = gp_scope_alloc(l->scope, sizeof *f);
+	if (!f)
 		return -1;
-	o->name = name;
-	o->member = NULL;
-	s->origin = o;
-	s->open = true;
-	s->eof = false;
-	s->pos = s->have = 0;
-	s->line = 1;
-	s->skipping = false;
-	return 1;
+	f->s.read = fd_read;
+	f->s.impl = f;
+	f->s.kind = "file";
+	f->ctx = st->ctx;
+	f->fd = fd;
+	f->regular = S_ISREG(sb.st_mode);
+	if (f->regular)
+		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	s->bottom = f;
+	int r = open_layers(st, l, &f->s);
+	if (r == 0)
+		pop_level(s);
+	return r;
 }
 
-/* Advances to the next input. Returns 1 when one is open, 0 when there are no
- * more, -1 when out of memory. */
+/* The next level to read records from: the next member of the innermost
+ * archive, or the next input. Returns 1 when one is ready, 0 when there are
+ * no more inputs, -1 when out of memory. */
 static int next_input(gp_stage *st)
 {
 	source *s = st->state;
+	char err[256];
 	for (;;) {
-		if (s->in_scope)
-			gp_scope_close(s->in_scope);
-		else if (!(s->in_scope = gp_scope_child(st->scope)))
-			return -1;
+		if (gp_signal)
+			return 0;
+		if (s->nlv > 0) {
+			level *l = &s->lv[s->nlv - 1];
+			if (!l->arc) {
+				pop_level(s);
+				continue;
+			}
+			const char *name;
+			gp_stream *member;
+			int r = gp_archive_next(l->arc, &name, &member, err, sizeof err);
+			if (r == GP_ARC_SKIPPED) {
+				report_level(st, l, err);
+				continue;
+			}
+			if (r != GP_ARC_MEMBER) {
+				if (r == GP_ARC_ERROR)
+					report_level(st, l, err);
+				pop_level(s);
+				continue;
+			}
+			if (s->nlv >= MAX_DEPTH)
+				continue;
+			/* The member's origin: the file, and the member path inside. */
+			const char *outer = l->origin.member;
+			size_t ol = outer ? strlen(outer) : 0, nl = strlen(name);
+			char *mem = malloc(ol + nl + 2);
+			if (!mem)
+				return -1;
+			if (outer) {
+				memcpy(mem, outer, ol);
+				mem[ol] = ':';
+				memcpy(mem + ol + 1, name, nl + 1);
+			} else {
+				memcpy(mem, name, nl + 1);
+			}
+			level *m = push_level(st, l->origin.name, mem);
+			free(mem);
+			if (!m)
+				return -1;
+			int o = open_layers(st, m, member);
+			if (o < 0)
+				return -1;
+			if (o == 0)
+				pop_level(s);
+			if (o == 1)
+				return 1;
+			continue;
+		}
 		int r;
 		if (s->ndirs > 0) {
 			dirframe *d = &s->dirs[s->ndirs - 1];
@@ -219,7 +458,7 @@ static int next_input(gp_stage *st)
 				continue;
 			size_t pl = strlen(d->path), nl = strlen(e->d_name);
 			char *full = malloc(pl + nl + 2);
-			if (!full || gp_scope_defer(s->in_scope, free, full) != 0)
+			if (!full)
 				return -1;
 			memcpy(full, d->path, pl);
 			size_t k = pl;
@@ -228,37 +467,18 @@ static int next_input(gp_stage *st)
 			memcpy(full + k, e->d_name, nl + 1);
 			struct stat lsb;
 			if (e->d_type == DT_UNKNOWN &&
-			    (lstat(full, &lsb) != 0 || !(S_ISREG(lsb.st_mode) || S_ISDIR(lsb.st_mode))))
+			    (lstat(full, &lsb) != 0 || !(S_ISREG(lsb.st_mode) || S_ISDIR(lsb.st_mode)))) {
+				free(full);
 				continue;
+			}
 			r = open_path(st, full, false);
+			free(full);
 		} else if (s->next_path < s->npaths) {
 			r = open_path(st, s->paths[s->next_path++], true);
 		} else {
 			return 0;
 		}
-		if (r != 0)
-			return r;
-	}
-}
-
-static void maybe_flush(gp_stage *st)
-{
-	source *s = st->state;
-	if (s->regular || !st->ctx->flush_hint)
-		return;
-	struct pollfd p = { .fd = s->fd, .events = POLLIN };
-	if (poll(&p, 1, 0) == 0)
-		st->ctx->flush_hint(st->ctx);
-}
-
-/* read() that retries EINTR unless a signal asked us to stop. */
-static ssize_t read_some(gp_stage *st, char *dst, size_t n)
-{
-	source *s = st->state;
-	for (;;) {
-		maybe_flush(st);
-		ssize_t r = read(s->fd, dst, n);
-		if (r >= 0 || errno != EINTR || gp_signal)
+		if (r == 1 || r < 0)
 			return r;
 	}
 }
@@ -266,9 +486,10 @@ static ssize_t read_some(gp_stage *st, char *dst, size_t n)
 static void finish_skip(gp_stage *st)
 {
 	source *s = st->state;
+	level *l = &s->lv[s->nlv - 1];
 	gp_report(st->ctx, "%s:%llu: record of %llu bytes exceeds --max-record (%zu bytes), skipped",
-		  s->origin->name, (unsigned long long)s->skip_line,
-		  (unsigned long long)s->skip_bytes, st->ctx->max_record);
+		  l->display, (unsigned long long)s->skip_line, (unsigned long long)s->skip_bytes,
+		  st->ctx->max_record);
 	s->skipping = false;
 	s->line = s->skip_line + 1;
 }
@@ -279,7 +500,7 @@ static gp_status emit(gp_stage *st, gp_batch *out, size_t end)
 	out->span = s->buf;
 	out->span_len = end;
 	out->span_line = s->line;
-	out->span_origin = s->origin;
+	out->span_origin = &s->lv[s->nlv - 1].origin;
 	out->lazy = &s->lazy;
 	out->writable = true;
 	out->span_nrec = gp_count_byte(s->buf, end, st->ctx->delim);
@@ -295,22 +516,28 @@ static gp_status source_next(gp_stage *st, gp_batch *out)
 	for (;;) {
 		if (gp_signal)
 			return GP_EOF;
-		if (!s->open) {
-			int r = next_input(st);
-			if (r < 0)
-				return gp_fail(st->ctx, NULL, "out of memory");
-			if (r == 0)
-				return GP_EOF;
-		}
 		/* Carry the partial record to the front. */
 		if (s->pos > 0) {
 			memmove(s->buf, s->buf + s->pos, s->have - s->pos);
 			s->have -= s->pos;
 			s->pos = 0;
 		}
-		if (s->eof) {
-			close_input(s);
-			continue;
+		if (!s->reading || s->eof) {
+			if (s->reading) {
+				/* This level's records are done; its archive parent (if
+				 * any) hands out the next member. */
+				pop_level(s);
+			}
+			int r = next_input(st);
+			if (r < 0)
+				return gp_fail(st->ctx, NULL, "out of memory");
+			if (r == 0)
+				return GP_EOF;
+			s->reading = true;
+			s->eof = false;
+			s->pos = s->have = 0;
+			s->line = 1;
+			s->skipping = false;
 		}
 		if (s->have + 1 >= s->cap) {
 			/* No delimiter in a full buffer: grow, or skip the record. */
@@ -332,17 +559,23 @@ static gp_status source_next(gp_stage *st, gp_batch *out)
 		size_t room = s->cap - 1 - s->have;
 		if (room > GP_READ_BLOCK * 4)
 			room = GP_READ_BLOCK * 4;
-		ssize_t r = read_some(st, s->buf + s->have, room);
+		gp_stream *in = s->lv[s->nlv - 1].top;
+		ssize_t r = in->read(in, s->buf + s->have, room);
 		if (r < 0) {
-			if (gp_signal)
-				return GP_EOF;
-			gp_report(st->ctx, "read error on '%s': %s", s->origin->name, strerror(errno));
+			/* Bad data: what came before is delivered, the incomplete
+			 * record at the fault is not, and the next input goes on. */
+			level *l = &s->lv[s->nlv - 1];
+			report_level(st, l, in->err);
+			s->eof = true;
 			if (s->skipping)
 				finish_skip(st);
-			r = 0; /* deliver what we have, then go on with the next input */
+			s->have = 0;
+			continue;
 		}
 		if (r == 0) {
 			s->eof = true;
+			if (gp_signal)
+				return GP_EOF;
 			if (s->skipping) {
 				finish_skip(st);
 				continue;
@@ -376,6 +609,13 @@ static gp_status source_next(gp_stage *st, gp_batch *out)
 
 static const gp_stage_ops source_ops = { source_next };
 
+static void close_levels(void *arg)
+{
+	source *s = arg;
+	while (s->nlv > 0)
+		pop_level(s);
+}
+
 gp_status gp_source_open(gp_stage *st, const char *const *paths, size_t npaths)
 {
 	static const char *const stdin_only[] = { "-" };
@@ -388,8 +628,7 @@ gp_status gp_source_open(gp_stage *st, const char *const *paths, size_t npaths)
 	}
 	s->paths = paths;
 	s->npaths = npaths;
-	s->fd = -1;
-	gp_arena_init(&s->names);
+	s->raw = st->ctx->raw;
 	/* The buffer starts at one block and grows for long records; a full
 	 * buffer without a delimiter is exactly a record over --max-record, so
 	 * a small limit also means a small buffer. */
@@ -398,13 +637,67 @@ gp_status gp_source_open(gp_stage *st, const char *const *paths, size_t npaths)
 		s->cap = st->ctx->max_record + 2;
 	s->buf = malloc(s->cap + 1);
 	if (!s->buf || gp_scope_defer(st->scope, free_ptr, &s->buf) != 0 ||
-	    gp_scope_defer(st->scope, free_names, &s->names) != 0 ||
 	    gp_scope_defer(st->scope, free_dirs, s) != 0 ||
-	    gp_recvec_own(st->scope, &s->lazy) != 0)
+	    gp_recvec_own(st->scope, &s->lazy) != 0 ||
+	    gp_scope_defer(st->scope, close_levels, s) != 0)
 		return gp_fail(st->ctx, NULL, "out of memory");
 	st->state = s;
 	st->ops = &source_ops;
 	return GP_OK;
+}
+
+int gp_source_describe(const char *path, bool raw, char *out, size_t cap)
+{
+	/* --explain: the layers of a regular file, from its first bytes. */
+	struct stat sb;
+	size_t k = (size_t)snprintf(out, cap, "read");
+	if (strcmp(path, "-") != 0 && stat(path, &sb) != 0) {
+		snprintf(out + k, cap - k, " → (cannot open: %s)", strerror(errno));
+		return 0;
+	}
+	if (strcmp(path, "-") == 0 || !S_ISREG(sb.st_mode) || raw) {
+		snprintf(out + k, cap - k, raw ? " → lines (--raw)" : " → (detected when read) → lines");
+		return 0;
+	}
+	gp_scope scope;
+	gp_scope_init(&scope);
+	int fd = gp_scope_fd(&scope, open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY));
+	if (fd < 0) {
+		snprintf(out + k, cap - k, " → (cannot open: %s)", strerror(errno));
+		gp_scope_unwind(&scope);
+		return 0;
+	}
+	fdstream f = { .s = { .read = fd_read, .kind = "file" }, .fd = fd, .regular = true };
+	f.s.impl = &f;
+	static gp_ctx quiet;
+	f.ctx = &quiet;
+	gp_stream *in = &f.s;
+	char err[256];
+	for (int round = 0; round < 5; round++) {
+		peek *p = peek_open(&scope, in, NULL);
+		if (!p)
+			break;
+		gp_format fm = gp_detect(p->buf, p->n);
+		if (fm == GP_FMT_PLAIN)
+			break;
+		k += (size_t)snprintf(out + k, cap > k ? cap - k : 0, " → %s", gp_format_name(fm));
+		if (k >= cap)
+			break;
+		if (gp_format_is_archive(fm)) {
+			k += (size_t)snprintf(out + k, cap - k, " → (each member detected in turn)");
+			break;
+		}
+		gp_stream *d = (fm == GP_FMT_GZIP || fm == GP_FMT_ZLIB)
+				       ? gp_gzip_open(&scope, &p->s, fm == GP_FMT_ZLIB, err, sizeof err)
+				       : gp_filter_open(&scope, &p->s, fm, err, sizeof err);
+		if (!d)
+			break;
+		in = d;
+	}
+	if (k < cap)
+		snprintf(out + k, cap - k, " → lines");
+	gp_scope_unwind(&scope);
+	return 0;
 }
 
 /* Registry entries: read and lines are put in front of every chain by gpipe;

@@ -3,8 +3,11 @@
  * Inputs are the command-line operands in order; `-` (or none at all) is
  * standard input; a directory is walked recursively in byte order of names
  * (symbolic links and special files inside it are skipped, as `grep -r`
- * does). Each input has its own cleanup scope, unwound when it ends or fails.
- * A failing input is reported and the next one goes on. */
+ * does). Each input is opened as a stack of levels: the file, then for an
+ * archive each member in turn (and members of archives inside it), each
+ * level with the decoders its first bytes call for, and its own cleanup
+ * scope, unwound when it ends or fails. A failing input or member is
+ * reported and the next one goes on. */
 #ifndef GP_SOURCE_H
 #define GP_SOURCE_H
 
@@ -13,6 +16,11 @@
 /* Size of one read() and the initial line buffer. */
 #define GP_READ_BLOCK (256u * 1024u)
 
+/* With ctx->raw (--raw), no detection of compression or archives. */
 gp_status gp_source_open(gp_stage *st, const char *const *paths, size_t npaths);
+
+/* --explain: "read → gzip → tar → (each member detected in turn) → lines"
+ * for a regular file, from its first bytes; nothing else is read. */
+int gp_source_describe(const char *path, bool raw, char *out, size_t cap);
 
 #endif

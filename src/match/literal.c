@@ -419,9 +419,20 @@ static size_t skip_class(const unsigned char *p, size_t n, size_t i)
 {
 	if (n - i >= 7 && (memcmp(p + i, "[[:<:]]", 7) == 0 || memcmp(p + i, "[[:>:]]", 7) == 0))
 		return i + 7;
+	/* as PCRE2: leading \E and \Q\E are skipped, around one '^', before a
+	 * ']' is taken as a literal first member */
 	size_t j = i + 1;
-	if (j < n && p[j] == '^')
-		j++;
+	bool neg = false;
+	for (;;) {
+		if (n - j >= 2 && p[j] == '\\' && p[j + 1] == 'E')
+			j += 2;
+		else if (n - j >= 4 && memcmp(p + j, "\\Q\\E", 4) == 0)
+			j += 4;
+		else if (!neg && j < n && p[j] == '^')
+			neg = true, j++;
+		else
+			break;
+	}
 	if (j < n && p[j] == ']')
 		j++;
 	while (j < n) {
@@ -545,6 +556,8 @@ size_t gp_lit_extract(const char *pat, size_t n, unsigned char *dec, gp_lit_run 
 	*whole = false;
 	if (has_extended_option(p, n))
 		return 0;
+	if (n >= 3 && memmem(p, n, "(?C", 3))
+		return 0; /* callout strings may hold any text, parentheses included */
 #define END_RUN()                                                                                  \
 	do {                                                                                       \
 		if (d > rstart) {                                                                  \

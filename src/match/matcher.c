@@ -13,7 +13,12 @@
  *               multiline mode over a window of many lines. A match that
  *               crosses an eol is re-checked on its own line. The window
  *               shrinks when matches cross lines (so [^x]+ stays linear).
- *  - LINES:     the fallback: PCRE2 on each line in turn.
+ *  - LINES:     the fallback: PCRE2 on each line in turn (patterns that are
+ *               not span-safe, eol other than '\n', or pattern sets too large
+ *               for one PCRE2 regex, which are then split in several).
+ *
+ * GPIPE_NO_JIT=1 in the environment (and running under valgrind) selects
+ * PCRE2's interpreter instead of its JIT.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memrchr */

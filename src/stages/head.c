@@ -144,10 +144,13 @@ static gp_status counter_open(gp_stage *st, const gp_args *args)
 
 /* tail */
 
+/* A kept record: its bytes, and a copy of its origin (inputs and archive
+ * members are released as the source moves on). */
 typedef struct slot {
 	char *buf;
 	size_t cap;
 	gp_rec rec;
+	gp_origin origin;
 } slot;
 
 typedef struct tail {
@@ -169,9 +172,13 @@ static void free_ring(void *arg)
 static int keep(tail *t, const gp_rec *rec)
 {
 	slot *s = &t->ring[t->next];
-	if (rec->len > s->cap || !s->buf) {
+	const gp_origin *o = rec->origin;
+	size_t nl = o ? strlen(o->name) + 1 : 0;
+	size_t ml = o && o->member ? strlen(o->member) + 1 : 0;
+	size_t need = rec->len + nl + ml;
+	if (need > s->cap || !s->buf) {
 		size_t cap = s->cap ? s->cap : 128;
-		while (cap < rec->len)
+		while (cap < need)
 			cap *= 2;
 		char *b = realloc(s->buf, cap);
 		if (!b)
@@ -183,6 +190,17 @@ static int keep(tail *t, const gp_rec *rec)
 		memcpy(s->buf, rec->p, rec->len);
 	s->rec = *rec;
 	s->rec.p = s->buf;
+	if (o) {
+		char *n = s->buf + rec->len;
+		memcpy(n, o->name, nl);
+		s->origin.name = n;
+		s->origin.member = NULL;
+		if (ml) {
+			memcpy(n + nl, o->member, ml);
+			s->origin.member = n + nl;
+		}
+		s->rec.origin = &s->origin;
+	}
 	t->next = (t->next + 1) % t->n;
 	if (t->used < t->n)
 		t->used++;

@@ -179,15 +179,18 @@ stages_in_help() {
 }
 
 @test "--explain prints the chain with resolved arguments" {
+	printf 'plain\n' > a.log
 	run --separate-stderr "$GPIPE" --explain 'grep -i "ERR|WARN" | upper | head -n 5' a.log b.log
 	[ "$status" -eq 0 ] && [ -z "$stderr" ]
-	[ "${#lines[@]}" -eq 6 ]
+	[ "${#lines[@]}" -eq 8 ]
 	[ "${lines[0]}" = 'read     a.log b.log  [blocks of 256 KiB]' ]
-	[ "${lines[1]}" = "lines    delimiter '\\n', max record 64 MiB" ]
-	[[ ${lines[2]} == "grep     -i 'ERR|WARN'  ["*"]" ]]
-	[ "${lines[3]}" = 'upper' ]
-	[ "${lines[4]}" = 'head     5' ]
-	[ "${lines[5]}" = 'output   text' ]
+	[ "${lines[1]}" = 'input    a.log: read → lines' ]
+	[ "${lines[2]}" = 'input    b.log: read → (cannot open: No such file or directory)' ]
+	[ "${lines[3]}" = "lines    delimiter '\\n', max record 64 MiB" ]
+	[[ ${lines[4]} == "grep     -i 'ERR|WARN'  ["*"]" ]]
+	[ "${lines[5]}" = 'upper' ]
+	[ "${lines[6]}" = 'head     5' ]
+	[ "${lines[7]}" = 'output   text' ]
 }
 
 @test "--explain with options, several patterns and standard input" {
@@ -212,7 +215,9 @@ stages_in_help() {
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
 	[ "${lines[0]}" = "read     fifo $ABSENT  [blocks of 256 KiB]" ]
-	[ "${lines[3]}" = 'upper' ]
+	[ "${lines[1]}" = "input    fifo: read → (detected when read) → lines" ]
+	[ "${lines[2]}" = "input    $ABSENT: read → (cannot open: No such file or directory)" ]
+	[ "${lines[5]}" = 'upper' ]
 }
 
 @test "--explain still rejects a bad expression" {

@@ -51,7 +51,8 @@ ok_out() {
 explained_pattern() {
 	run --separate-stderr "$GPIPE" --explain "$1" "$ABSENT"
 	[ "$status" -eq 0 ] || { echo "explain failed: $status $stderr"; return 1; }
-	local line=${lines[2]}
+	local line l
+	for l in "${lines[@]}"; do [[ $l == "grep "* ]] && line=$l; done
 	[[ $line == "grep     '"*"'  ["*"]" ]] || { echo "grep line: $line"; return 1; }
 	line=${line#"grep     '"}
 	pattern=${line%"'  ["*}

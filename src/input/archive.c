@@ -1,0 +1,543 @@
+/* Archives through libarchive: tar, zip, 7z, cpio, ar and ISO 9660.
+ *
+ * Exactly one format is enabled per archive, and no filter: compression is
+ * unwrapped by the layers below (a tar.gz arrives here as a gzip stream).
+ * zip uses libarchive's streaming reader (local headers, no central
+ * directory). 7z cannot be read without seeking, so a 7z archive is first
+ * copied to an unlinked temporary file in $TMPDIR (constant memory, disk the
+ * size of the archive) and read from there.
+ *
+ * The archive is opened by the first gp_archive_next, so all I/O and every
+ * fault is reported from gp_archive_next or a member's read. Each member's
+ * first block is read by gp_archive_next: a member libarchive cannot decode
+ * (encrypted, an unsupported zip method) is skipped with a message instead
+ * of failing on its first read.
+ */
+#include "stream.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#define ARC_IN_SIZE (128u * 1024u)
+#define ARC_NAME_MAX 4096 /* escaped member names are cut here */
+#define ARC_MAX_RETRY 64  /* unusable headers in a row without progress */
+
+enum { MS_DATA, MS_DONE, MS_FAILED };
+
+struct gp_archive {
+	gp_scope *scope;
+	gp_stream *below;
+	gp_format fmt;
+	const char *fname;
+	struct archive *a;
+	bool opened, ended;
+	bool dead;	 /* libarchive cannot go on */
+	bool fault_told; /* dead, and a member's read returned the reason */
+	bool retrying;	 /* skipping unusable headers (reported once) */
+
+	unsigned char *in;
+	uint64_t in_total;
+	bool below_eof, below_failed;
+	char below_err[256];
+	int spool_fd; /* 7z: the temporary copy, or -1 */
+
+	char name[ARC_NAME_MAX + 8];
+	bool have_member; /* name holds the last member handed out */
+
+	/* The member stream, reused for every member. */
+	gp_stream m;
+	int m_state;
+	bool m_pending; /* bytes were returned; the error in m.err comes next */
+	const char *blk;
+	size_t blk_len;
+	uint64_t m_off;	 /* member bytes handed out (zeros of holes included) */
+	uint64_t zeros;	 /* hole bytes to hand out before blk */
+	int64_t m_size;	 /* from the header, or -1 */
+};
+
+/* snprintf that marks a cut message with "..." (err buffers are 256 bytes,
+ * member names may be longer). */
+static void msgf(char *dst, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void msgf(char *dst, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vsnprintf(dst, len, fmt, ap);
+	va_end(ap);
+	if (r >= 0 && (size_t)r >= len && len > 4)
+		memcpy(dst + len - 4, "...", 4);
+}
+
+/* ---- input callbacks ---- */
+
+static la_ssize_t arc_read_cb(struct archive *la, void *arg, const void **buf)
+{
+	gp_archive *x = arg;
+	*buf = x->in;
+	if (x->below_eof)
+		return 0;
+	ssize_t r = x->below->read(x->below, (char *)x->in, ARC_IN_SIZE);
+	if (r < 0) {
+		x->below_eof = x->below_failed = true;
+		memcpy(x->below_err, x->below->err, sizeof x->below_err);
+		x->below_err[sizeof x->below_err - 1] = '\0';
+		archive_set_error(la, EIO, "%s", x->below_err);
+		return -1;
+	}
+	if (r == 0)
+		x->below_eof = true;
+	x->in_total += (uint64_t)r;
+	return r;
+}
+
+static la_ssize_t spool_read_cb(struct archive *la, void *arg, const void **buf)
+{
+	gp_archive *x = arg;
+	*buf = x->in;
+	for (;;) {
+		ssize_t r = read(x->spool_fd, x->in, ARC_IN_SIZE);
+		if (r >= 0) {
+			if (r == 0)
+				x->below_eof = true;
+			return r;
+		}
+		if (errno != EINTR) {
+			archive_set_error(la, errno, "temporary file: %s", strerror(errno));
+			return -1;
+		}
+	}
+}
+
+static la_int64_t spool_seek_cb(struct archive *la, void *arg, la_int64_t off, int whence)
+{
+	gp_archive *x = arg;
+	off_t r = lseek(x->spool_fd, (off_t)off, whence);
+	if (r < 0) {
+		archive_set_error(la, errno, "temporary file: %s", strerror(errno));
+		return ARCHIVE_FATAL;
+	}
+	x->below_eof = false;
+	return (la_int64_t)r;
+}
+
+static la_int64_t spool_skip_cb(struct archive *la, void *arg, la_int64_t n)
+{
+	gp_archive *x = arg;
+	off_t cur = lseek(x->spool_fd, 0, SEEK_CUR);
+	off_t end = lseek(x->spool_fd, 0, SEEK_END);
+	if (cur < 0 || end < 0)
+		return 0;
+	if (n > end - cur)
+		n = end - cur;
+	if (lseek(x->spool_fd, cur + (off_t)n, SEEK_SET) < 0)
+		return 0;
+	return n;
+}
+
+/* Copies the rest of below into an unlinked temporary file. 0 or -1 with a
+ * message in errbuf. */
+static int spool(gp_archive *x, char *errbuf, size_t errlen)
+{
+	const char *dir = getenv("TMPDIR");
+	if (!dir || !*dir)
+		dir = "/tmp";
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		char path[4096];
+		snprintf(path, sizeof path, "%s/gpipe-7z-XXXXXX", dir);
+		fd = mkostemp(path, O_CLOEXEC);
+		if (fd >= 0)
+			unlink(path);
+	}
+	if (fd < 0) {
+		msgf(errbuf, errlen, "cannot make a temporary file in '%s' for a 7z archive: %s",
+			 dir, strerror(errno));
+		return -1;
+	}
+	if (gp_scope_fd(x->scope, fd) < 0) {
+		msgf(errbuf, errlen, "out of memory");
+		return -1;
+	}
+	x->spool_fd = fd;
+	for (;;) {
+		ssize_t r = x->below->read(x->below, (char *)x->in, ARC_IN_SIZE);
+		if (r < 0) {
+			msgf(errbuf, errlen, "%s", x->below->err);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		x->in_total += (uint64_t)r;
+		for (ssize_t off = 0; off < r;) {
+			ssize_t w = write(fd, x->in + off, (size_t)(r - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				msgf(errbuf, errlen,
+					 "cannot copy a 7z archive to a temporary file in '%s': %s", dir,
+					 w < 0 ? strerror(errno) : "short write");
+				return -1;
+			}
+			off += w;
+		}
+	}
+	x->below_eof = false;
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		msgf(errbuf, errlen, "temporary file: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- names and messages ---- */
+
+/* The member's path with control characters escaped, cut at ARC_NAME_MAX. */
+static void set_name(gp_archive *x, struct archive_entry *e)
+{
+	const char *p = archive_entry_pathname(e);
+	if (!p)
+		p = archive_entry_pathname_utf8(e);
+	if (!p)
+		p = "?";
+	size_t o = 0;
+	for (; *p && o < ARC_NAME_MAX; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '\n') {
+			x->name[o++] = '\\';
+			x->name[o++] = 'n';
+		} else if (c == '\t') {
+			x->name[o++] = '\\';
+			x->name[o++] = 't';
+		} else if (c < 0x20 || c == 0x7f) {
+			o += (size_t)snprintf(x->name + o, 5, "\\x%02x", c);
+		} else {
+			x->name[o++] = (char)c;
+		}
+	}
+	if (*p)
+		memcpy(x->name + o, "...", 4);
+	else
+		x->name[o] = '\0';
+}
+
+static const char *la_msg(gp_archive *x)
+{
+	const char *m = archive_error_string(x->a);
+	return m && *m ? m : "no reason given (truncated?)";
+}
+
+/* libarchive has no code for "the input ended early": its messages, or no
+ * message at all once the input is used up, say so. */
+static bool looks_truncated(gp_archive *x)
+{
+	const char *msg = archive_error_string(x->a);
+	return x->below_eof && (!msg || !*msg || strcasestr(msg, "truncat") ||
+				strcasestr(msg, "premature") || strcasestr(msg, "unexpected end") ||
+				strcasestr(msg, "no progress") || strstr(msg, "failed (-5)"));
+}
+
+/* A fault while reading a member's data, into m.err. */
+static void member_fault(gp_archive *x)
+{
+	if (x->below_failed) {
+		msgf(x->m.err, sizeof x->m.err, "%s, in member '%s'", x->below_err, x->name);
+		return;
+	}
+	const char *msg = la_msg(x);
+	if (looks_truncated(x))
+		msgf(x->m.err, sizeof x->m.err, "truncated %s archive in member '%s'", x->fname,
+			 x->name);
+	else
+		msgf(x->m.err, sizeof x->m.err, "damaged %s archive in member '%s': %s", x->fname,
+			 x->name, msg);
+}
+
+/* A fault between members, into errbuf. */
+static void header_fault(gp_archive *x, char *errbuf, size_t errlen)
+{
+	char after[ARC_NAME_MAX + 32] = "";
+	if (x->have_member)
+		msgf(after, sizeof after, " after member '%s'", x->name);
+	if (x->below_failed) {
+		msgf(errbuf, errlen, "%s%s%s", x->below_err, *after ? "," : "", after);
+		return;
+	}
+	const char *msg = la_msg(x);
+	if (looks_truncated(x))
+		msgf(errbuf, errlen, "truncated %s archive%s", x->fname, after);
+	else
+		msgf(errbuf, errlen, "damaged %s archive%s: %s", x->fname, after, msg);
+}
+
+/* ---- the member stream ---- */
+
+/* Takes the next data block. 1: a block (or a hole) is ready, 0: the end,
+ * -1: a fault (m.err set). */
+static int next_block(gp_archive *x)
+{
+	const void *b;
+	size_t len;
+	la_int64_t off;
+	int r = archive_read_data_block(x->a, &b, &len, &off);
+	if (r == ARCHIVE_EOF) {
+		/* A sparse file may end in a hole. */
+		if (x->m_size > 0 && x->m_off < (uint64_t)x->m_size) {
+			x->zeros = (uint64_t)x->m_size - x->m_off;
+			x->blk_len = 0;
+			return 1;
+		}
+		return 0;
+	}
+	if (r < ARCHIVE_OK) {
+		if (r == ARCHIVE_FATAL)
+			x->dead = true;
+		member_fault(x);
+		if (r == ARCHIVE_WARN && len > 0 && b) {
+			/* Data with a complaint (a bad CRC at the end): the data
+			 * first, then the error. */
+			x->blk = b;
+			x->blk_len = len;
+			x->m_pending = true;
+			return 1;
+		}
+		return -1;
+	}
+	if (off >= 0 && (uint64_t)off > x->m_off)
+		x->zeros = (uint64_t)off - x->m_off;
+	x->blk = b;
+	x->blk_len = len;
+	return 1;
+}
+
+static ssize_t member_read(gp_stream *s, char *dst, size_t cap)
+{
+	gp_archive *x = s->impl;
+	size_t n = 0;
+	if (x->m_state == MS_DONE)
+		return 0;
+	if (x->m_state == MS_FAILED)
+		return -1;
+	while (n < cap) {
+		if (x->zeros) {
+			size_t k = x->zeros < cap - n ? (size_t)x->zeros : cap - n;
+			memset(dst + n, 0, k);
+			x->zeros -= k;
+			x->m_off += k;
+			n += k;
+			continue;
+		}
+		if (x->blk_len) {
+			size_t k = x->blk_len < cap - n ? x->blk_len : cap - n;
+			memcpy(dst + n, x->blk, k);
+			x->blk += k;
+			x->blk_len -= k;
+			x->m_off += k;
+			n += k;
+			continue;
+		}
+		if (n > 0)
+			break; /* the bytes at hand first: a pending error comes next */
+		if (x->m_pending) {
+			x->m_pending = false;
+			x->m_state = MS_FAILED;
+			break;
+		}
+		int r = next_block(x);
+		if (r == 0)
+			x->m_state = MS_DONE;
+		else if (r < 0)
+			x->m_state = MS_FAILED;
+		if (r <= 0)
+			break;
+	}
+	s->pos = x->in_total;
+	if (n > 0)
+		return (ssize_t)n;
+	if (x->m_state == MS_FAILED) {
+		if (x->dead)
+			x->fault_told = true;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- opening ---- */
+
+static void arc_free(void *arg)
+{
+	archive_read_free(arg);
+}
+
+gp_archive *gp_archive_open(gp_scope *scope, gp_stream *below, gp_format fmt, char *errbuf,
+			    size_t errlen)
+{
+	int (*support)(struct archive *);
+	switch (fmt) {
+	case GP_FMT_TAR:
+		support = archive_read_support_format_tar;
+		break;
+	case GP_FMT_ZIP:
+		support = archive_read_support_format_zip_streamable;
+		break;
+	case GP_FMT_7Z:
+		support = archive_read_support_format_7zip;
+		break;
+	case GP_FMT_CPIO:
+		support = archive_read_support_format_cpio;
+		break;
+	case GP_FMT_AR:
+		support = archive_read_support_format_ar;
+		break;
+	case GP_FMT_ISO9660:
+		support = archive_read_support_format_iso9660;
+		break;
+	default:
+		msgf(errbuf, errlen, "%s is not an archive format", gp_format_name(fmt));
+		return NULL;
+	}
+	gp_archive *x = gp_scope_alloc(scope, sizeof *x);
+	if (!x || !(x->in = gp_scope_alloc(scope, ARC_IN_SIZE)))
+		goto nomem;
+	if (!(x->a = archive_read_new()))
+		goto nomem;
+	if (gp_scope_defer(scope, arc_free, x->a) != 0)
+		goto nomem;
+	if (support(x->a) != ARCHIVE_OK) {
+		msgf(errbuf, errlen, "%s archives are not supported by libarchive: %s",
+			 gp_format_name(fmt), la_msg(x));
+		return NULL;
+	}
+	x->scope = scope;
+	x->below = below;
+	x->fmt = fmt;
+	x->fname = gp_format_name(fmt);
+	x->spool_fd = -1;
+	x->m.read = member_read;
+	x->m.impl = x;
+	x->m.below = below;
+	x->m.kind = x->fname;
+	return x;
+nomem:
+	msgf(errbuf, errlen, "cannot open %s archive: out of memory", gp_format_name(fmt));
+	return NULL;
+}
+
+static int arc_start(gp_archive *x, char *errbuf, size_t errlen)
+{
+	int r;
+	archive_read_set_callback_data(x->a, x);
+	if (x->fmt == GP_FMT_7Z) {
+		if (spool(x, errbuf, errlen) != 0)
+			return -1;
+		archive_read_set_read_callback(x->a, spool_read_cb);
+		archive_read_set_seek_callback(x->a, spool_seek_cb);
+		archive_read_set_skip_callback(x->a, spool_skip_cb);
+	} else {
+		archive_read_set_read_callback(x->a, arc_read_cb);
+	}
+	r = archive_read_open1(x->a);
+	if (r != ARCHIVE_OK) {
+		header_fault(x, errbuf, errlen);
+		return -1;
+	}
+	return 0;
+}
+
+int gp_archive_next(gp_archive *x, const char **name, gp_stream **member, char *errbuf,
+		    size_t errlen)
+{
+	*name = NULL;
+	*member = NULL;
+	errbuf[0] = '\0';
+	if (x->ended)
+		return GP_ARC_END;
+	if (x->dead) {
+		/* An empty message when the member's read already gave it. */
+		if (!x->fault_told)
+			msgf(errbuf, errlen, "%s", x->m.err[0] ? x->m.err : "damaged archive");
+		x->fault_told = true;
+		return GP_ARC_ERROR;
+	}
+	if (!x->opened) {
+		x->opened = true;
+		if (arc_start(x, errbuf, errlen) != 0) {
+			x->dead = x->fault_told = true;
+			return GP_ARC_ERROR;
+		}
+	}
+	x->blk_len = 0;
+	x->zeros = 0;
+	x->m_pending = false;
+	for (int stuck = 0;;) {
+		struct archive_entry *e;
+		la_int64_t before = archive_filter_bytes(x->a, -1);
+		int r = archive_read_next_header(x->a, &e);
+		if (r == ARCHIVE_EOF) {
+			x->ended = true;
+			return GP_ARC_END;
+		}
+		if (r == ARCHIVE_RETRY || r == ARCHIVE_FAILED) {
+			/* An unusable header: libarchive goes on from the next one.
+			 * Said once per run of them; given up when no input is
+			 * consumed. */
+			if (archive_filter_bytes(x->a, -1) == before && ++stuck >= ARC_MAX_RETRY)
+				r = ARCHIVE_FATAL;
+			else if (x->retrying)
+				continue;
+			else {
+				char why[256];
+				header_fault(x, why, sizeof why);
+				x->retrying = true;
+				msgf(errbuf, errlen, "%s; skipped to the next header", why);
+				return GP_ARC_SKIPPED;
+			}
+		}
+		if (r < ARCHIVE_WARN) {
+			header_fault(x, errbuf, errlen);
+			x->dead = x->fault_told = true;
+			return GP_ARC_ERROR;
+		}
+		x->retrying = false;
+		stuck = 0;
+		if (archive_entry_filetype(e) != AE_IFREG)
+			continue;
+		if (archive_entry_hardlink(e) &&
+		    (!archive_entry_size_is_set(e) || archive_entry_size(e) == 0))
+			continue; /* a link to data handed out before */
+		set_name(x, e);
+		x->have_member = true;
+		*name = x->name;
+		if (archive_entry_is_data_encrypted(e) || archive_entry_is_metadata_encrypted(e)) {
+			msgf(errbuf, errlen, "member '%s': encrypted, skipped", x->name);
+			return GP_ARC_SKIPPED;
+		}
+		x->m_size = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
+		x->m_off = 0;
+		x->m.pos = x->in_total;
+		x->m.err[0] = '\0';
+		x->m_state = MS_DATA;
+		/* The first block now: a member libarchive cannot decode is
+		 * skipped here rather than failing on its first read. */
+		int b = next_block(x);
+		if (b == 0) {
+			x->m_state = MS_DONE;
+		} else if (b < 0) {
+			if (!x->dead) {
+				msgf(errbuf, errlen, "member '%s': %s, skipped", x->name, la_msg(x));
+				return GP_ARC_SKIPPED;
+			}
+			x->m_state = MS_FAILED; /* its read reports it */
+		}
+		*member = &x->m;
+		return GP_ARC_MEMBER;
+	}
+}

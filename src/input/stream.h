@@ -1,0 +1,99 @@
+/* Byte streams: the layers between a file and the lines stage.
+ *
+ *   read (fd) → [gzip | zlib | bzip2 | xz | lzma | zstd | lz4] … → [archive member] → lines
+ *
+ * A stream pulls from the one below it. Every layer is built in a cleanup
+ * scope (its decoder state, buffers, struct archive *) and is released when
+ * that scope unwinds; a stream never frees the stream below it.
+ *
+ * read() returns the number of bytes put in dst (> 0), 0 at the end of the
+ * stream, or -1 on an error, with a message in s->err that names what is
+ * wrong and where ("truncated gzip stream after 1048576 bytes",
+ * "corrupt bzip2 data near byte 4096"); bytes returned before an error are
+ * good data. After 0 or -1 the stream is not read again.
+ *
+ * pos is the number of bytes this layer has consumed from the layer below
+ * (for the fd layer: bytes read from the file), so decoders can say where in
+ * the compressed input a fault is.
+ */
+#ifndef GP_STREAM_H
+#define GP_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../core/scope.h"
+
+typedef struct gp_stream gp_stream;
+
+struct gp_stream {
+	ssize_t (*read)(gp_stream *s, char *dst, size_t cap);
+	void *impl;
+	gp_stream *below; /* NULL for the fd layer */
+	const char *kind; /* "file", "gzip", …: for --explain */
+	uint64_t pos;
+	char err[256];
+};
+
+/* Formats recognised by their first bytes (never by file name). */
+typedef enum gp_format {
+	GP_FMT_PLAIN = 0,
+	/* compression filters */
+	GP_FMT_GZIP,
+	GP_FMT_ZLIB,
+	GP_FMT_BZIP2,
+	GP_FMT_XZ,
+	GP_FMT_LZMA,
+	GP_FMT_ZSTD,
+	GP_FMT_LZ4,
+	/* archives */
+	GP_FMT_TAR,
+	GP_FMT_ZIP,
+	GP_FMT_7Z,
+	GP_FMT_CPIO,
+	GP_FMT_AR,
+	GP_FMT_ISO9660,
+} gp_format;
+
+#define GP_DETECT_BYTES 512 /* enough for every magic but ISO 9660's */
+#define GP_ISO_MAGIC_OFFSET 32769
+
+/* Detects the format from the first n bytes of a stream (n may be short at
+ * the end of a small input). ISO 9660 is recognised only when the bytes at
+ * GP_ISO_MAGIC_OFFSET are present. */
+gp_format gp_detect(const unsigned char *p, size_t n);
+const char *gp_format_name(gp_format f); /* "gzip", "tar", "plain" */
+bool gp_format_is_archive(gp_format f);
+
+/* Decoders. Each returns NULL on failure to set up (out of memory, or the
+ * filter is not available) with a message in errbuf. */
+gp_stream *gp_gzip_open(gp_scope *scope, gp_stream *below, bool zlib_format, char *errbuf,
+			size_t errlen);
+gp_stream *gp_filter_open(gp_scope *scope, gp_stream *below, gp_format fmt, char *errbuf,
+			  size_t errlen);
+
+/* Archives: a sequence of members, each a stream of its own. */
+typedef struct gp_archive gp_archive;
+
+gp_archive *gp_archive_open(gp_scope *scope, gp_stream *below, gp_format fmt, char *errbuf,
+			    size_t errlen);
+
+enum {
+	GP_ARC_END = 0,     /* no more members */
+	GP_ARC_MEMBER = 1,  /* *name and *member are set */
+	GP_ARC_SKIPPED = 2, /* a member was skipped: a message in errbuf (encrypted, unsupported) */
+	GP_ARC_ERROR = -1,  /* the archive is damaged: a message in errbuf; stop reading it */
+};
+
+/* Moves to the next regular member (directories, links and devices are
+ * skipped silently). *name is the member's path with control characters
+ * escaped (\n, \t, \xHH), valid until the next call; *member reads its data
+ * and is valid until the next call. A read error inside a member is reported
+ * by the member stream (its err names the member); the caller then calls
+ * gp_archive_next, which returns GP_ARC_ERROR if the archive cannot go on. */
+int gp_archive_next(gp_archive *a, const char **name, gp_stream **member, char *errbuf,
+		    size_t errlen);
+
+#endif
