@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # awk programs are single-quoted on purpose; tr a-z A-Z is ASCII on purpose (LC_ALL=C)
-# shellcheck disable=SC2016,SC2018,SC2019
+# fixture makers are called through a variable
+# shellcheck disable=SC2016,SC2018,SC2019,SC2317
 # bench/run.sh - time gpipe against its peers (GNU grep, ripgrep, ugrep, mawk,
-# tr, dd, wc) on a generated application log; print a Markdown table of ratios.
+# tr, dd, wc) on a generated application log, and on gzip, zstd and tar.gz
+# copies of it (against zcat/pigz/zstd/tar/bsdtar | grep, rg -z, ugrep -z);
+# print a Markdown table of ratios.
 #
 #   bash bench/run.sh [SIZE]          SIZE: bytes or 100M, 1G, 512K (binary); default 1G
 #
@@ -15,7 +18,12 @@
 #                     3 timed runs, 10x slower gets none (the check run counts)
 #   BENCH_TMP         where tool outputs go (default: a fresh dir in /dev/shm
 #                     when it has room, else bench/out/tmp)
-#   BENCH_NO_INSTALL  1: never apt-get missing peers
+#   BENCH_NO_INSTALL  1: never apt-get missing peers (ripgrep, ugrep, mawk,
+#                     pigz, zstd)
+#
+# The compressed fixtures (LOG.gz, LOG.zst, LOG.tar.gz with 8 members, and a
+# 10 MiB LOG.gz) are made once next to the log in bench/out and reused until
+# the log is regenerated.
 #
 # Exit status: 0 when everything ran and every output matched (whatever the
 # ratios); 1 when a tool failed to run, an output mismatched or gpipe is missing.
@@ -95,6 +103,8 @@ install_peers() {
 	command -v rg >/dev/null 2>&1 || pkgs+=(ripgrep)
 	command -v ugrep >/dev/null 2>&1 || pkgs+=(ugrep)
 	command -v mawk >/dev/null 2>&1 || pkgs+=(mawk)
+	command -v pigz >/dev/null 2>&1 || pkgs+=(pigz)
+	command -v zstd >/dev/null 2>&1 || pkgs+=(zstd)
 	((${#pkgs[@]})) || return 0
 	if [[ ${BENCH_NO_INSTALL:-0} == 1 || $(id -u) != 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
 		log "bench: missing peers not installed (need root and apt-get): ${pkgs[*]}"
@@ -127,8 +137,11 @@ GENSUM=$(cksum <"$HERE/gen.c" | cut -d' ' -f1)
 DATA=$OUT/log-$SIZE-s$SEED-g$GENSUM.log
 SMALL=$OUT/log-$SMALL_SIZE-s$SEED-g$GENSUM.log
 
-# keep bench/out bounded: drop data files of other sizes/seeds/generators
-find "$OUT" -maxdepth 1 -name 'log-*.log*' ! -name "${DATA##*/}" ! -name "${SMALL##*/}" -delete
+# keep bench/out bounded: drop data files (and their compressed copies) of
+# other sizes/seeds/generators, and leftovers of interrupted runs
+find "$OUT" -maxdepth 1 -name 'log-*.log*' ! -name "${DATA##*/}" ! -name "${DATA##*/}.*" \
+	! -name "${SMALL##*/}" ! -name "${SMALL##*/}.*" -delete
+find "$OUT" -maxdepth 1 -name 'log-*.tmp' -delete
 
 make_data() { # FILE SIZE
 	local f=$1 size=$2 t0 t1 avail
@@ -159,7 +172,82 @@ else
 	mkdir -p "$OUT/tmp" || die "cannot create $OUT/tmp"
 	TMP=$(mktemp -d "$OUT/tmp/run.XXXXXX") || die "mktemp failed in $OUT/tmp"
 fi
-trap 'rm -rf "$TMP"' EXIT
+SPLIT=""
+trap 'rm -rf "$TMP" ${SPLIT:+"$SPLIT"}' EXIT
+
+# ---------------------------------------------------------------- compressed fixtures
+# Made once from the log and reused while they are newer than it. gzip -6 runs
+# as pigz -6 when it is installed (a normal single-member gzip file, made on
+# every core); the tar.gz holds the log split at line boundaries into
+# TAR_MEMBERS members app-00.log, app-01.log, ... in that order.
+GZ=$DATA.gz
+SMALL_GZ=$SMALL.gz
+ZST=$DATA.zst
+TGZ=$DATA.tar.gz
+TAR_MEMBERS=8
+GZIP_CMD=(gzip -6 -c)
+command -v pigz >/dev/null 2>&1 && GZIP_CMD=(pigz -6 -c)
+
+gz_of() { "${GZIP_CMD[@]}" <"$1"; }
+zst_of() { zstd -q -3 -c <"$1"; }
+tgz_of() {
+	SPLIT=$(mktemp -d "$OUT/split.XXXXXX") || return 1
+	split -n "l/$TAR_MEMBERS" -d -a 2 --additional-suffix=.log "$1" "$SPLIT/app-" || return 1
+	local members=("$SPLIT"/app-*.log) # sorted: app-00.log first
+	tar -C "$SPLIT" -cf - "${members[@]##*/}" | "${GZIP_CMD[@]}"
+	local rc=$?
+	rm -rf "$SPLIT"
+	SPLIT=""
+	return "$rc"
+}
+
+# make_fixture FILE SOURCE FUNC: FUNC SOURCE > FILE unless FILE is newer than
+# SOURCE; returns 1 (after noting a failure) when FUNC fails
+make_fixture() {
+	local f=$1 src=$2 fn=$3 t0 t1
+	if [[ -s $f && $f -nt $src ]]; then
+		log "bench: reusing $f"
+		return 0
+	fi
+	local how="${GZIP_CMD[0]} -6"
+	[[ $fn == zst_of ]] && how="zstd -3"
+	[[ $fn == tgz_of ]] && how="split -n l/$TAR_MEMBERS, tar | ${GZIP_CMD[0]} -6"
+	log "bench: making $f ($how)"
+	t0=$(date +%s%N)
+	if ! "$fn" "$src" >"$f.tmp"; then
+		rm -f "$f.tmp"
+		fail "could not make $f"
+		return 1
+	fi
+	t1=$(date +%s%N)
+	mv "$f.tmp" "$f"
+	log "bench:   $(($(stat -c %s "$src") * 1000 / (t1 - t0))) MB/s, $(human_size "$(stat -c %s "$f")")"
+}
+
+HAVE_GZ=0 HAVE_SMALL_GZ=0 HAVE_ZST=0 HAVE_TGZ=0
+if ! command -v "${GZIP_CMD[0]}" >/dev/null 2>&1; then
+	log "bench: neither pigz nor gzip is installed: no .gz or .tar.gz cases"
+	MISSING+=(gzip)
+else
+	avail=$(df -B1 --output=avail "$OUT" | tail -n 1)
+	if ((avail < SIZE + (SIZE >> 1) + (256 << 20))); then
+		fail "not enough disk space in $OUT for the compressed fixtures"
+	else
+		make_fixture "$GZ" "$DATA" gz_of && HAVE_GZ=1
+		make_fixture "$SMALL_GZ" "$SMALL" gz_of && HAVE_SMALL_GZ=1
+		if command -v tar >/dev/null 2>&1; then
+			make_fixture "$TGZ" "$DATA" tgz_of && HAVE_TGZ=1
+		else
+			MISSING+=(tar)
+		fi
+		if command -v zstd >/dev/null 2>&1; then
+			make_fixture "$ZST" "$DATA" zst_of && HAVE_ZST=1
+		else
+			log "bench: zstd is not installed: no .zst case"
+			MISSING+=(zstd)
+		fi
+	fi
+fi
 
 mem_avail=0
 while read -r k v _; do
@@ -170,6 +258,9 @@ if ((mem_avail < 4 * SIZE)); then
 fi
 log "bench: warming the page cache"
 cat "$DATA" "$SMALL" >/dev/null
+for f in "$GZ" "$SMALL_GZ" "$ZST" "$TGZ"; do
+	[[ -f $f ]] && cat "$f" >/dev/null
+done
 
 LINES=$(wc -l <"$DATA")
 
@@ -187,14 +278,16 @@ fi
 #     with gpipe but the peers agree with each other, gpipe is the odd one out;
 #  2. times each tool that passed: BENCH_RUNS runs, best wall time kept.
 # IN=FILE before `tool` feeds FILE on stdin; OPT=1 marks a peer whose failure
-# or different output is a note, not an error.
-declare -A RSS=()
+# or different output is a note, not an error; NEED="CMD..." lists the programs
+# a tool needs (default: the command itself; a pipeline runs as bash -c '...'
+# and names its programs here), a tool with one missing is skipped.
+declare -A RSS=() TIME=()
 R_CASE=() R_GP=() R_BEST=() R_RATIO=() R_PEERS=()
 
 case_start() {
 	C_LABEL=$1
 	C_MODE=$2
-	T_NAME=() T_IN=() T_OPT=() T_CMD=()
+	T_NAME=() T_IN=() T_OPT=() T_CMD=() T_NEED=()
 	log ""
 	log "== $C_LABEL"
 }
@@ -205,6 +298,7 @@ tool() {
 	T_NAME+=("$name")
 	T_IN+=("${IN:-/dev/null}")
 	T_OPT+=("${OPT:-0}")
+	T_NEED+=("${NEED:-$1}")
 	T_CMD+=("$(printf '%q ' "$@")")
 }
 
@@ -272,7 +366,7 @@ mismatch() { # I AGAINST_NAME AGAINST_FILE [FIRST_DIFF]
 }
 
 case_end() {
-	local n=${#T_NAME[@]} i res t rss rc us runs cmd gp=-1 pref=-1 any_eq_gp=0 peers_agree=1 us2
+	local n=${#T_NAME[@]} i res t rss rc us runs cmd gp=-1 pref=-1 any_eq_gp=0 peers_agree=1 us2 need absent
 	local -a V=() EQ_GP=() EQ_PREF=() D_OUT=() US=() FD=()
 	rm -f "$TMP/gp" "$TMP/pref" "$TMP/cur"
 
@@ -284,10 +378,18 @@ case_end() {
 				V[i]=missing
 				continue
 			fi
-		elif ! command -v "${cmd[0]}" >/dev/null 2>&1; then
-			[[ " ${MISSING[*]} " == *" ${T_NAME[i]} "* ]] || MISSING+=("${T_NAME[i]}")
-			V[i]="-"
-			continue
+		else
+			absent=""
+			for need in ${T_NEED[i]}; do
+				command -v "$need" >/dev/null 2>&1 && continue
+				absent+="${absent:+ }$need"
+				[[ " ${MISSING[*]} " == *" $need "* ]] || MISSING+=("$need")
+			done
+			if [[ -n $absent ]]; then
+				log "   ${T_NAME[i]}: not installed ($absent), skipped"
+				V[i]="-"
+				continue
+			fi
 		fi
 		res=$("$TIMER" -n 1 -i "${T_IN[i]}" -o "$TMP/cur" -- "${cmd[@]}") || die "timer failed on: ${T_CMD[i]}"
 		read -r t rss rc <<<"$res"
@@ -371,6 +473,7 @@ case_end() {
 			fi
 			rm -f "$TMP/cur"
 			RSS["$C_LABEL|${T_NAME[i]}"]=$rss
+			TIME["$C_LABEL|${T_NAME[i]}"]=$us
 			log "   $(printf '%-6s %9s s  (best of %d, %d KiB)' "${T_NAME[i]}" "$(fmt_s "$us")" $((runs > 0 ? runs : 1)) "$rss")"
 			cell=$(fmt_s "$us")
 			if [[ ${T_NAME[i]} == gpipe ]]; then
@@ -480,11 +583,53 @@ tool ugrep ugrep -c ERROR "$D"
 tool mawk mawk '/ERROR/ { n++ } END { print n + 0 }' "$D"
 case_end
 
+# ---------------------------------------------------------------- compressed input
+# The same log, compressed: every time includes decompression. gpipe detects
+# the format from the magic bytes. Pipelines run as bash -c (pipefail), so
+# their time includes a bash start (~1 ms).
+GZ_GREP="gz: grep ERROR" GZ_COUNT="gz: count" ZST_GREP="zst: grep ERROR"
+TGZ_GREP="tar.gz ($TAR_MEMBERS members): grep ERROR"
+PF='set -o pipefail; '
+if ((HAVE_GZ)); then
+	case_start "$GZ_GREP" bytes
+	tool gpipe "$GPIPE" 'grep ERROR' "$GZ"
+	NEED="zcat grep" tool "zcat|grep" bash -c "$PF"'zcat "$1" | grep ERROR' _ "$GZ"
+	NEED="pigz grep" tool "pigz|grep" bash -c "$PF"'pigz -dc "$1" | grep ERROR' _ "$GZ"
+	NEED="rg gzip" tool "rg -z" rg --no-mmap -z ERROR "$GZ"
+	tool "ugrep -z" ugrep -z ERROR "$GZ"
+	case_end
+
+	case_start "$GZ_COUNT" count
+	tool gpipe "$GPIPE" count "$GZ"
+	NEED="zcat wc" tool "zcat|wc" bash -c "$PF"'zcat "$1" | wc -l' _ "$GZ"
+	case_end
+fi
+
+if ((HAVE_ZST)); then
+	case_start "$ZST_GREP" bytes
+	tool gpipe "$GPIPE" 'grep ERROR' "$ZST"
+	NEED="zstd grep" tool "zstd|grep" bash -c "$PF"'zstd -q -dc "$1" | grep ERROR' _ "$ZST"
+	NEED="rg zstd" tool "rg -z" rg --no-mmap -z ERROR "$ZST"
+	tool "ugrep -z" ugrep -z ERROR "$ZST"
+	case_end
+fi
+
+if ((HAVE_TGZ)); then
+	# without -H gpipe prints just the lines; ugrep -z needs -h to drop its
+	# {member}: prefixes. rg -z would search the tar stream itself, so no rg.
+	case_start "$TGZ_GREP" bytes
+	tool gpipe "$GPIPE" 'grep ERROR' "$TGZ"
+	NEED="tar gzip grep" tool "tar|grep" bash -c "$PF"'tar -xzOf "$1" | grep ERROR' _ "$TGZ"
+	NEED="bsdtar grep" tool "bsdtar|grep" bash -c "$PF"'bsdtar -xOf "$1" | grep ERROR' _ "$TGZ"
+	tool "ugrep -z" ugrep -z -h ERROR "$TGZ"
+	case_end
+fi
+
 # ---------------------------------------------------------------- extras
 # head 1 must stop at the first match: the same time on 10 MiB and on SIZE
 # (the small file is a prefix of the big one, so the first ERROR is the same).
 HEAD_SMALL="-" HEAD_BIG="-" HEAD_NOTE=""
-RSS_SMALL="-" RSS_BIG="-"
+RSS_SMALL="-" RSS_BIG="-" RSS_GZ_SMALL="-" RSS_GZ_BIG="-"
 if ((HAVE_GPIPE)); then
 	log ""
 	log "== gpipe 'grep ERROR | head 1' on $(human_size "$SMALL_SIZE") and $(human_size "$SIZE")"
@@ -530,6 +675,28 @@ if ((HAVE_GPIPE)); then
 		log "   $(human_size "$(stat -c %s "$f")"): $rss KiB"
 	done
 	rm -f "$TMP/ref" "$TMP/cur"
+
+	# decompression buffers must not grow with the file either
+	if ((HAVE_GZ && HAVE_SMALL_GZ)); then
+		log ""
+		log "== peak RSS of gpipe 'grep ERROR' on .gz"
+		for f in "$SMALL_GZ" "$GZ"; do
+			res=$("$TIMER" -n 1 -o "$TMP/cur" -- "$GPIPE" 'grep ERROR' "$f") || die "timer failed"
+			read -r t rss rc <<<"$res"
+			if ((rc > 1)); then
+				fail "gpipe 'grep ERROR' exited with status $rc on $f"
+				continue
+			fi
+			grep ERROR "${f%.gz}" >"$TMP/ref"
+			if ! cmp -s "$TMP/ref" "$TMP/cur"; then
+				fail "MISMATCH: gpipe 'grep ERROR' on $f differs from grep ERROR on the uncompressed log"
+				continue
+			fi
+			if [[ $f == "$SMALL_GZ" ]]; then RSS_GZ_SMALL=$rss; else RSS_GZ_BIG=$rss; fi
+			log "   $(human_size "$(stat -c %s "${f%.gz}")") uncompressed: $rss KiB"
+		done
+		rm -f "$TMP/ref" "$TMP/cur"
+	fi
 fi
 
 # ---------------------------------------------------------------- report
@@ -546,18 +713,72 @@ versions() {
 		v+="$t $line, "
 	done
 	line=$(tr --version | head -n 1)
-	echo "${v}coreutils ${line##* }"
+	v+="coreutils ${line##* }"
+	if ((HAVE_GZ || HAVE_ZST || HAVE_TGZ)); then
+		for t in gzip pigz zstd tar bsdtar; do
+			command -v $t >/dev/null 2>&1 || continue
+			line=$($t --version 2>&1 | head -n 1)
+			[[ $line =~ [0-9]+(\.[0-9]+)+ ]] && v+=", $t ${BASH_REMATCH[0]}"
+		done
+	fi
+	echo "$v"
+}
+
+# x100 A B -> A/B as "1.23"
+ratio_of() {
+	local r=$(($1 * 100 / ($2 > 0 ? $2 : 1)))
+	printf '%d.%02d' $((r / 100)) $((r % 100))
+}
+
+# compressed_notes: gpipe against the decompress-and-grep pipeline and the
+# fastest searcher with built-in decompression, per compressed case
+compressed_notes() {
+	local label pipe g p n best bname r note mbs
+	local -a searchers
+	for label in "$GZ_GREP" "$ZST_GREP" "$TGZ_GREP"; do
+		case $label in
+		"$GZ_GREP") pipe="zcat|grep" searchers=("rg -z" "ugrep -z") ;;
+		"$ZST_GREP") pipe="zstd|grep" searchers=("rg -z" "ugrep -z") ;;
+		*) pipe="tar|grep" searchers=("bsdtar|grep" "ugrep -z") ;;
+		esac
+		g=${TIME["$label|gpipe"]:-}
+		[[ -n $g ]] || continue
+		mbs=$((SIZE / (g > 0 ? g : 1)))
+		note="- $label: gpipe $(fmt_s "$g") s ($mbs MB/s uncompressed)"
+		p=${TIME["$label|$pipe"]:-}
+		if [[ -n $p ]]; then
+			r=$((p * 100 / (g > 0 ? g : 1)))
+			note+="; $(ratio_of "$p" "$g")x faster than ${pipe/|/ | }"
+			if [[ $label == "$GZ_GREP" ]]; then
+				if ((r >= 130)); then note+=" (target >= 1.30x: ok)"; else note+=" (target >= 1.30x: MISSED)"; fi
+			fi
+		fi
+		best="" bname=""
+		for n in "${searchers[@]}"; do
+			p=${TIME["$label|$n"]:-}
+			[[ -n $p ]] || continue
+			if [[ -z $best ]] || ((p < best)); then best=$p bname=$n; fi
+		done
+		if [[ -n $best ]]; then
+			note+="; gpipe/$bname $(ratio_of "$g" "$best")x"
+			if [[ $label == "$GZ_GREP" ]]; then
+				note+=" (the faster of rg -z/ugrep -z; target <= 1.00x: "
+				if ((g <= best)); then note+="ok)"; else note+="MISSED)"; fi
+			fi
+		fi
+		echo "$note"
+	done
 }
 
 print_table() {
 	local h=("case" "gpipe s" "best peer s" "gpipe/best" "peers s") i w=(0 0 0 0 0) c cells
 	for c in 0 1 2 3 4; do w[c]=${#h[c]}; done
 	for i in "${!R_CASE[@]}"; do
-		cells=("${R_CASE[i]//|/\\|}" "${R_GP[i]}" "${R_BEST[i]}" "${R_RATIO[i]}" "${R_PEERS[i]}")
+		cells=("${R_CASE[i]//|/\\|}" "${R_GP[i]}" "${R_BEST[i]//|/\\|}" "${R_RATIO[i]}" "${R_PEERS[i]//|/\\|}")
 		for c in 0 1 2 3 4; do ((${#cells[c]} > w[c])) && w[c]=${#cells[c]}; done
 	done
 	row() {
-		set -- "${1//|/\\|}" "$2" "$3" "$4" "$5"
+		set -- "${1//|/\\|}" "$2" "${3//|/\\|}" "$4" "${5//|/\\|}"
 		printf '| %-*s | %*s | %*s | %*s | %-*s |\n' "${w[0]}" "$1" "${w[1]}" "$2" "${w[2]}" "$3" "${w[3]}" "$4" "${w[4]}" "$5"
 	}
 	row "${h[@]}"
@@ -590,6 +811,18 @@ print_table() {
 			[[ -n ${RSS["rare literal: ERROR|$n"]:-} ]] && r+="${r:+, }$n ${RSS["rare literal: ERROR|$n"]}"
 		done
 		[[ -n $r ]] && echo "  (peak RSS of peers for 'ERROR' on $(human_size "$SIZE"), KiB: $r)"
+		if ((HAVE_GZ && HAVE_SMALL_GZ)); then
+			echo "- peak RSS of gpipe 'grep ERROR' on .gz: $RSS_GZ_SMALL KiB on $(human_size "$SMALL_SIZE"), $RSS_GZ_BIG KiB on $(human_size "$SIZE") (uncompressed)"
+		fi
+	fi
+	if ((HAVE_GZ || HAVE_ZST || HAVE_TGZ)); then
+		f=""
+		((HAVE_GZ)) && f+="${f:+, }gz $(human_size "$(stat -c %s "$GZ")")"
+		((HAVE_ZST)) && f+="${f:+, }zst $(human_size "$(stat -c %s "$ZST")") (zstd -3)"
+		((HAVE_TGZ)) && f+="${f:+, }tar.gz $(human_size "$(stat -c %s "$TGZ")") ($TAR_MEMBERS members)"
+		echo "- compressed cases: the same log as $f; gz and tar.gz at gzip -6;"
+		echo "  times include decompression, MB/s are uncompressed bytes per second"
+		compressed_notes
 	fi
 	((${#MISSING[@]})) && echo "- missing peers (not installed): ${MISSING[*]}"
 	for s in "${SKIPPED[@]}"; do echo "- skipped: $s"; done

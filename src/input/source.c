@@ -216,7 +216,9 @@ static peek *peek_open(gp_scope *scope, gp_stream *below, const fdstream *bottom
 		if (r <= 0)
 			break;
 		p->n += (size_t)r;
-		if (bottom && !bottom->regular && below == &bottom->s) {
+		/* On a pipe, any layer's next read may wait for the writer: detect
+		 * from what has come so far rather than hold records back. */
+		if (bottom && !bottom->regular) {
 			struct pollfd pf = { .fd = bottom->fd, .events = POLLIN };
 			if (poll(&pf, 1, 0) == 0)
 				break;
@@ -230,7 +232,10 @@ static peek *peek_open(gp_scope *scope, gp_stream *below, const fdstream *bottom
 
 static void report_level(gp_stage *st, const level *l, const char *msg)
 {
-	gp_report(st->ctx, "%s: %s", l->display, msg);
+	if (msg[0])
+		gp_report(st->ctx, "%s: %s", l->display, msg);
+	else
+		gp_report(st->ctx, "%s: read error", l->display);
 }
 
 static void pop_level(source *s)
@@ -277,6 +282,17 @@ static level *push_level(gp_stage *st, const char *name, const char *member)
 	return l;
 }
 
+/* ISO 9660's magic sits at byte 32769, past what detection peeks at: look
+ * for it in a regular file with pread, which leaves the file offset alone. */
+static bool iso_at(int fd)
+{
+	unsigned char magic[5];
+	if (pread(fd, magic, sizeof magic, GP_ISO_MAGIC_OFFSET) != (ssize_t)sizeof magic ||
+	    memcmp(magic, "CD001", 5) != 0)
+		return false;
+	return true;
+}
+
 /* Detects the encodings and format of the level's stream and stacks the
  * decoders. Returns 1 when the level has records to read, 2 when it is an
  * archive, 0 when it failed (reported), -1 when out of memory. */
@@ -294,6 +310,9 @@ static int open_layers(gp_stage *st, level *l, gp_stream *in)
 			return -1;
 		gp_format f = gp_detect(p->buf, p->n);
 		in = &p->s;
+		if (f == GP_FMT_PLAIN && round == 0 && p->n == sizeof p->buf && s->bottom &&
+		    s->bottom->regular && p->s.below == &s->bottom->s && iso_at(s->bottom->fd))
+			f = GP_FMT_ISO9660;
 		if (f == GP_FMT_PLAIN || round >= 4) {
 			l->top = in;
 			return 1;
@@ -373,10 +392,12 @@ static int open_path(gp_stage *st, const char *path, bool top)
 		return -1;
 	f->s.read = fd_read;
 	f->s.impl = f;
-	f->s.kind = "file";
 	f->ctx = st->ctx;
 	f->fd = fd;
 	f->regular = S_ISREG(sb.st_mode);
+	/* Decoders may read a "file" from a thread of their own; a pipe must
+	 * be read on the main thread, which flushes output when it pauses. */
+	f->s.kind = f->regular ? "file" : "pipe";
 	if (f->regular)
 		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	s->bottom = f;
@@ -410,7 +431,8 @@ static int next_input(gp_stage *st)
 				continue;
 			}
 			if (r != GP_ARC_MEMBER) {
-				if (r == GP_ARC_ERROR)
+				/* An empty message: the member already said what broke. */
+				if (r == GP_ARC_ERROR && err[0])
 					report_level(st, l, err);
 				pop_level(s);
 				continue;
@@ -678,6 +700,8 @@ int gp_source_describe(const char *path, bool raw, char *out, size_t cap)
 		if (!p)
 			break;
 		gp_format fm = gp_detect(p->buf, p->n);
+		if (fm == GP_FMT_PLAIN && round == 0 && iso_at(fd))
+			fm = GP_FMT_ISO9660;
 		if (fm == GP_FMT_PLAIN)
 			break;
 		k += (size_t)snprintf(out + k, cap > k ? cap - k : 0, " → %s", gp_format_name(fm));
