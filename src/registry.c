@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-extern const gp_stage_def gp_stage_read, gp_stage_lines;
+extern const gp_stage_def gp_stage_read, gp_stage_decompress, gp_stage_archive, gp_stage_lines;
 extern const gp_stage_def gp_stage_grep, gp_stage_head, gp_stage_tail, gp_stage_skip;
 extern const gp_stage_def gp_stage_upper, gp_stage_lower, gp_stage_trim;
 extern const gp_stage_def gp_stage_count;
@@ -12,6 +12,8 @@ extern const gp_stage_def gp_stage_count;
 const gp_stage_def *const gp_registry[] = {
 	/* input (implicit) */
 	&gp_stage_read,
+	&gp_stage_decompress,
+	&gp_stage_archive,
 	&gp_stage_lines,
 	/* filter */
 	&gp_stage_grep,

@@ -2,16 +2,22 @@
  *
  * Exactly one format is enabled per archive, and no filter: compression is
  * unwrapped by the layers below (a tar.gz arrives here as a gzip stream).
- * zip uses libarchive's streaming reader (local headers, no central
- * directory). 7z cannot be read without seeking, so a 7z archive is first
- * copied to an unlinked temporary file in $TMPDIR (constant memory, disk the
- * size of the archive) and read from there.
+ * 7z cannot be read without seeking, and zip is only read right with its
+ * central directory (file types, encrypted members' sizes), so these are
+ * first copied to an unlinked temporary file in $TMPDIR (constant memory,
+ * disk the size of the archive) and read from there; a zip cut short (no
+ * central directory) is read again with libarchive's streaming reader.
  *
  * The archive is opened by the first gp_archive_next, so all I/O and every
  * fault is reported from gp_archive_next or a member's read. Each member's
  * first block is read by gp_archive_next: a member libarchive cannot decode
  * (encrypted, an unsupported zip method) is skipped with a message instead
- * of failing on its first read.
+ * of failing on its first read. A damaged header that libarchive can skip
+ * (tar) is one GP_ARC_SKIPPED, and reading goes on.
+ *
+ * One fault, one message: when a member's read has returned -1 for a fault
+ * that ends the archive, the next gp_archive_next returns GP_ARC_ERROR with
+ * an empty errbuf (the member's err said it all).
  */
 #include "stream.h"
 
@@ -33,6 +39,23 @@
 
 enum { MS_DATA, MS_DONE, MS_FAILED };
 
+/* libarchive (3.6) reads a cpio member's name in one piece of the size its
+ * header gives, up to 4 GiB, before it reads a byte of it: a damaged header
+ * would make it allocate and fill that much. The guard walks the cpio
+ * headers as the bytes go by and stops the stream at one libarchive must not
+ * see. */
+#define CPIO_NAME_MAX 65536
+
+typedef struct cpio_guard {
+	unsigned char h[110 + 11]; /* a header, and the name when it may be the trailer */
+	size_t have, need;
+	uint64_t skip; /* bytes to let through before the next header */
+	uint64_t at;   /* stream offset of h[0] */
+	bool done;     /* past the trailer */
+	bool bad;
+	char why[128];
+} cpio_guard;
+
 struct gp_archive {
 	gp_scope *scope;
 	gp_stream *below;
@@ -48,7 +71,8 @@ struct gp_archive {
 	uint64_t in_total;
 	bool below_eof, below_failed;
 	char below_err[256];
-	int spool_fd; /* 7z: the temporary copy, or -1 */
+	int spool_fd; /* 7z, zip: the temporary copy, or -1 */
+	cpio_guard cg;
 
 	char name[ARC_NAME_MAX + 8];
 	bool have_member; /* name holds the last member handed out */
@@ -77,12 +101,116 @@ static void msgf(char *dst, size_t len, const char *fmt, ...)
 		memcpy(dst + len - 4, "...", 4);
 }
 
+/* ---- the cpio guard ---- */
+
+static uint64_t cpio_num(const unsigned char *p, int len, int base)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < len; i++) {
+		int c = p[i], d;
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (base == 16 && c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (base == 16 && c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else
+			return UINT64_MAX;
+		if (d >= base)
+			return UINT64_MAX;
+		v = v * (uint64_t)base + (uint64_t)d;
+	}
+	return v;
+}
+
+/* Checks the cpio headers in p[0..n), the next bytes of the stream. Returns
+ * how many may go to libarchive: n, or where a bad header starts (g->bad). */
+static size_t cpio_guard_scan(cpio_guard *g, const unsigned char *p, size_t n)
+{
+	size_t i = 0, start = 0;
+	while (i < n && !g->done) {
+		if (g->skip) {
+			size_t k = g->skip < n - i ? (size_t)g->skip : n - i;
+			i += k;
+			g->skip -= k;
+			g->at += k;
+			continue;
+		}
+		if (g->have == 0) {
+			start = i;
+			g->need = 6;
+		}
+		size_t k = g->need - g->have < n - i ? g->need - g->have : n - i;
+		memcpy(g->h + g->have, p + i, k);
+		g->have += k;
+		i += k;
+		if (g->have < g->need)
+			continue;
+		const unsigned char *h = g->h;
+		bool le = h[0] == 0xc7 && h[1] == 0x71, be = h[0] == 0x71 && h[1] == 0xc7;
+		size_t hsize = le || be ? 26
+			       : memcmp(h, "070707", 6) == 0 ? 76
+			       : memcmp(h, "070701", 6) == 0 || memcmp(h, "070702", 6) == 0 ? 110
+			       : 0;
+		if (!hsize) {
+			snprintf(g->why, sizeof g->why, "no cpio header at byte %llu",
+				 (unsigned long long)g->at);
+			goto bad;
+		}
+		if (g->have < hsize) {
+			g->need = hsize;
+			continue;
+		}
+		uint64_t namesize, filesize, total;
+		if (le || be) {
+#define W(o) (le ? (uint64_t)(h[o] | h[(o) + 1] << 8) : (uint64_t)(h[o] << 8 | h[(o) + 1]))
+			namesize = W(20);
+			filesize = W(22) << 16 | W(24);
+#undef W
+			total = 26 + namesize + (namesize & 1) + filesize + (filesize & 1);
+		} else if (hsize == 76) {
+			namesize = cpio_num(h + 59, 6, 8);
+			filesize = cpio_num(h + 65, 11, 8);
+			total = 76 + namesize + filesize;
+		} else {
+			namesize = cpio_num(h + 94, 8, 16);
+			filesize = cpio_num(h + 54, 8, 16);
+			total = ((110 + namesize + 3) & ~(uint64_t)3) + ((filesize + 3) & ~(uint64_t)3);
+		}
+		if (namesize == UINT64_MAX || filesize == UINT64_MAX || namesize == 0 ||
+		    namesize > CPIO_NAME_MAX) {
+			snprintf(g->why, sizeof g->why, "a bad cpio header at byte %llu",
+				 (unsigned long long)g->at);
+			goto bad;
+		}
+		if (namesize == 11 && filesize == 0 && g->have < hsize + 11) {
+			g->need = hsize + 11; /* read the name: the trailer? */
+			continue;
+		}
+		if (g->have == hsize + 11 && memcmp(h + hsize, "TRAILER!!!", 11) == 0)
+			g->done = true;
+		g->skip = total - g->have;
+		g->at += g->have;
+		g->have = 0;
+	}
+	return n;
+bad:
+	g->bad = true;
+	return start;
+}
+
 /* ---- input callbacks ---- */
 
 static la_ssize_t arc_read_cb(struct archive *la, void *arg, const void **buf)
 {
 	gp_archive *x = arg;
 	*buf = x->in;
+	if (x->cg.bad) {
+		x->below_eof = x->below_failed = true;
+		msgf(x->below_err, sizeof x->below_err, "damaged cpio archive: %s", x->cg.why);
+		archive_set_error(la, EINVAL, "%s", x->below_err);
+		return -1;
+	}
 	if (x->below_eof)
 		return 0;
 	ssize_t r = x->below->read(x->below, (char *)x->in, ARC_IN_SIZE);
@@ -96,6 +224,12 @@ static la_ssize_t arc_read_cb(struct archive *la, void *arg, const void **buf)
 	if (r == 0)
 		x->below_eof = true;
 	x->in_total += (uint64_t)r;
+	if (x->fmt == GP_FMT_CPIO && !x->cg.done && r > 0) {
+		size_t ok = cpio_guard_scan(&x->cg, x->in, (size_t)r);
+		if (x->cg.bad && ok == 0)
+			return arc_read_cb(la, arg, buf);
+		return (la_ssize_t)ok;
+	}
 	return r;
 }
 
@@ -132,6 +266,7 @@ static la_int64_t spool_seek_cb(struct archive *la, void *arg, la_int64_t off, i
 static la_int64_t spool_skip_cb(struct archive *la, void *arg, la_int64_t n)
 {
 	gp_archive *x = arg;
+	(void)la;
 	off_t cur = lseek(x->spool_fd, 0, SEEK_CUR);
 	off_t end = lseek(x->spool_fd, 0, SEEK_END);
 	if (cur < 0 || end < 0)
@@ -153,14 +288,14 @@ static int spool(gp_archive *x, char *errbuf, size_t errlen)
 	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		char path[4096];
-		snprintf(path, sizeof path, "%s/gpipe-7z-XXXXXX", dir);
+		snprintf(path, sizeof path, "%s/gpipe-archive-XXXXXX", dir);
 		fd = mkostemp(path, O_CLOEXEC);
 		if (fd >= 0)
 			unlink(path);
 	}
 	if (fd < 0) {
-		msgf(errbuf, errlen, "cannot make a temporary file in '%s' for a 7z archive: %s",
-			 dir, strerror(errno));
+		msgf(errbuf, errlen, "cannot make a temporary file in '%s' for a %s archive: %s",
+		     dir, x->fname, strerror(errno));
 		return -1;
 	}
 	if (gp_scope_fd(x->scope, fd) < 0) {
@@ -183,7 +318,7 @@ static int spool(gp_archive *x, char *errbuf, size_t errlen)
 				continue;
 			if (w <= 0) {
 				msgf(errbuf, errlen,
-					 "cannot copy a 7z archive to a temporary file in '%s': %s", dir,
+					 "cannot copy a %s archive to a temporary file in '%s': %s", x->fname, dir,
 					 w < 0 ? strerror(errno) : "short write");
 				return -1;
 			}
@@ -374,19 +509,24 @@ static ssize_t member_read(gp_stream *s, char *dst, size_t cap)
 
 static void arc_free(void *arg)
 {
-	archive_read_free(arg);
+	gp_archive *x = arg;
+	if (x->a)
+		archive_read_free(x->a);
+	x->a = NULL;
 }
 
-gp_archive *gp_archive_open(gp_scope *scope, gp_stream *below, gp_format fmt, char *errbuf,
-			    size_t errlen)
+/* A libarchive for x->fmt: zip's seekable reader (it trusts the central
+ * directory: file types, sizes, encryption) unless `streaming`. */
+static int arc_new(gp_archive *x, bool streaming)
 {
-	int (*support)(struct archive *);
-	switch (fmt) {
+	int (*support)(struct archive *) = NULL;
+	switch (x->fmt) {
 	case GP_FMT_TAR:
 		support = archive_read_support_format_tar;
 		break;
 	case GP_FMT_ZIP:
-		support = archive_read_support_format_zip_streamable;
+		support = streaming ? archive_read_support_format_zip_streamable
+				    : archive_read_support_format_zip_seekable;
 		break;
 	case GP_FMT_7Z:
 		support = archive_read_support_format_7zip;
@@ -401,26 +541,37 @@ gp_archive *gp_archive_open(gp_scope *scope, gp_stream *below, gp_format fmt, ch
 		support = archive_read_support_format_iso9660;
 		break;
 	default:
+		return -1;
+	}
+	if (!(x->a = archive_read_new()))
+		return -1;
+	return support(x->a) == ARCHIVE_OK ? 0 : -1;
+}
+
+gp_archive *gp_archive_open(gp_scope *scope, gp_stream *below, gp_format fmt, char *errbuf,
+			    size_t errlen)
+{
+	if (!gp_format_is_archive(fmt)) {
 		msgf(errbuf, errlen, "%s is not an archive format", gp_format_name(fmt));
 		return NULL;
 	}
 	gp_archive *x = gp_scope_alloc(scope, sizeof *x);
 	if (!x || !(x->in = gp_scope_alloc(scope, ARC_IN_SIZE)))
 		goto nomem;
-	if (!(x->a = archive_read_new()))
+	if (gp_scope_defer(scope, arc_free, x) != 0)
 		goto nomem;
-	if (gp_scope_defer(scope, arc_free, x->a) != 0)
-		goto nomem;
-	if (support(x->a) != ARCHIVE_OK) {
-		msgf(errbuf, errlen, "%s archives are not supported by libarchive: %s",
-			 gp_format_name(fmt), la_msg(x));
-		return NULL;
-	}
 	x->scope = scope;
 	x->below = below;
 	x->fmt = fmt;
 	x->fname = gp_format_name(fmt);
 	x->spool_fd = -1;
+	if (arc_new(x, false) != 0) {
+		if (!x->a)
+			goto nomem;
+		msgf(errbuf, errlen, "%s archives are not supported by libarchive: %s",
+		     gp_format_name(fmt), la_msg(x));
+		return NULL;
+	}
 	x->m.read = member_read;
 	x->m.impl = x;
 	x->m.below = below;
@@ -431,21 +582,38 @@ nomem:
 	return NULL;
 }
 
-static int arc_start(gp_archive *x, char *errbuf, size_t errlen)
+static int arc_open(gp_archive *x)
 {
-	int r;
 	archive_read_set_callback_data(x->a, x);
-	if (x->fmt == GP_FMT_7Z) {
-		if (spool(x, errbuf, errlen) != 0)
-			return -1;
+	if (x->spool_fd >= 0) {
 		archive_read_set_read_callback(x->a, spool_read_cb);
 		archive_read_set_seek_callback(x->a, spool_seek_cb);
 		archive_read_set_skip_callback(x->a, spool_skip_cb);
 	} else {
 		archive_read_set_read_callback(x->a, arc_read_cb);
 	}
-	r = archive_read_open1(x->a);
-	if (r != ARCHIVE_OK) {
+	return archive_read_open1(x->a);
+}
+
+/* 7z and zip are read from a copy in a temporary file, where libarchive can
+ * seek. A zip without its central directory (cut short) is then read again
+ * with the streaming reader, which gives the members before the cut. */
+static int arc_start(gp_archive *x, char *errbuf, size_t errlen)
+{
+	if ((x->fmt == GP_FMT_7Z || x->fmt == GP_FMT_ZIP) && spool(x, errbuf, errlen) != 0)
+		return -1;
+	int r = arc_open(x);
+	if (r < ARCHIVE_WARN && x->fmt == GP_FMT_ZIP && !x->below_failed) {
+		archive_read_free(x->a);
+		x->a = NULL;
+		if (lseek(x->spool_fd, 0, SEEK_SET) < 0 || arc_new(x, true) != 0) {
+			msgf(errbuf, errlen, "cannot read the zip archive again: %s", strerror(errno));
+			return -1;
+		}
+		x->below_eof = false;
+		r = arc_open(x);
+	}
+	if (r < ARCHIVE_WARN) {
 		header_fault(x, errbuf, errlen);
 		return -1;
 	}
@@ -508,7 +676,10 @@ int gp_archive_next(gp_archive *x, const char **name, gp_stream **member, char *
 		}
 		x->retrying = false;
 		stuck = 0;
-		if (archive_entry_filetype(e) != AE_IFREG)
+		/* Regular files only; an ar member is always one, though
+		 * binutils' deterministic mode writes no file type. */
+		unsigned ft = archive_entry_filetype(e);
+		if (ft != AE_IFREG && !(ft == 0 && x->fmt == GP_FMT_AR))
 			continue;
 		if (archive_entry_hardlink(e) &&
 		    (!archive_entry_size_is_set(e) || archive_entry_size(e) == 0))

@@ -6,12 +6,13 @@
  * -DGP_HAVE_ISAL (2-3x faster than zlib here), zlib otherwise; both give the
  * same messages but for the detail after "corrupt gzip data at byte N: ".
  *
- * With -DGP_GZIP_THREADS, on a large input whose bottom layer is a regular
- * file (kind "file"), inflate moves to a second thread after the first
- * GZ_THREAD_AFTER bytes of output, so it overlaps with the caller's matching;
- * the reader then copies out of a ring of GZ_RING_N buffers. Only the worker
- * touches the decoder (and the streams below) while it runs; releasing the
- * scope stops and joins it. Errors come out after the good bytes, in order.
+ * On a large input whose bottom layer is a regular file (kind "file": its
+ * reads never block for long and call nothing back), inflate moves to a
+ * second thread after the first GZ_THREAD_AFTER bytes of output, so it
+ * overlaps with the caller's stages; the reader then copies out of a ring of
+ * GZ_RING_N buffers. Only the worker touches the decoder (and the streams
+ * below) while it runs; releasing the scope stops and joins it. Errors come
+ * out after the good bytes, in order. -DGP_GZIP_NO_THREADS leaves it out.
  */
 #include "stream.h"
 
@@ -52,6 +53,9 @@ typedef struct gz_dec {
 	char err[256];
 #ifdef GP_HAVE_ISAL
 	struct inflate_state *isal;
+	bool hdr_done; /* the member's header is read */
+	struct isal_gzip_header ghdr;
+	struct isal_zlib_header zhdr;
 #else
 	z_stream z;
 #endif
@@ -137,20 +141,33 @@ static void set_checksum(gz_dec *d)
 
 #ifdef GP_HAVE_ISAL
 
+/* Member headers are read here with isal_read_gzip_header into a header
+ * struct that lives across calls: isal_inflate's own header parsing keeps
+ * its flags in a local and loses them when a header spans two input buffers
+ * (ISA-L 2.30). The deflate data then goes to isal_inflate with
+ * *_NO_HDR_VER, which still checks the trailer. */
+static void engine_member(gz_dec *d)
+{
+	d->hdr_done = false;
+	memset(&d->ghdr, 0, sizeof d->ghdr);
+	isal_gzip_header_init(&d->ghdr);
+	memset(&d->zhdr, 0, sizeof d->zhdr);
+}
+
 static int engine_init(gz_dec *d, gp_scope *scope)
 {
 	d->isal = gp_scope_alloc(scope, sizeof *d->isal);
 	if (!d->isal)
 		return -1;
 	isal_inflate_init(d->isal);
-	d->isal->crc_flag = d->zlib_format ? ISAL_ZLIB : ISAL_GZIP;
+	engine_member(d);
 	return 0;
 }
 
 static void engine_reset(gz_dec *d)
 {
 	isal_inflate_reset(d->isal);
-	d->isal->crc_flag = d->zlib_format ? ISAL_ZLIB : ISAL_GZIP;
+	engine_member(d);
 }
 
 static const char *isal_msg(int r)
@@ -168,6 +185,8 @@ static const char *isal_msg(int r)
 		return "unknown compression method";
 	case ISAL_NEED_DICT:
 		return "preset dictionary needed";
+	case ISAL_INCORRECT_CHECKSUM:
+		return "header crc mismatch";
 	default:
 		return "invalid data";
 	}
@@ -183,11 +202,24 @@ static int engine_run(gz_dec *d, unsigned char *out, size_t cap, size_t *produce
 	st->avail_in = in_n;
 	st->next_out = out;
 	st->avail_out = out_n;
-	int r = isal_inflate(st);
+	*produced = 0;
+	int r = ISAL_DECOMP_OK;
+	if (!d->hdr_done) {
+		r = d->zlib_format ? isal_read_zlib_header(st, &d->zhdr)
+				   : isal_read_gzip_header(st, &d->ghdr);
+		if (r == ISAL_DECOMP_OK && d->zlib_format && d->zhdr.dict_flag)
+			r = ISAL_NEED_DICT;
+		if (r == ISAL_DECOMP_OK) {
+			d->hdr_done = true;
+			st->crc_flag = d->zlib_format ? ISAL_ZLIB_NO_HDR_VER : ISAL_GZIP_NO_HDR_VER;
+		}
+	}
+	if (d->hdr_done && r == ISAL_DECOMP_OK)
+		r = isal_inflate(st);
 	*produced = out_n - st->avail_out;
 	d->next += in_n - st->avail_in;
 	d->avail -= in_n - st->avail_in;
-	if (r == ISAL_INCORRECT_CHECKSUM) {
+	if (r == ISAL_INCORRECT_CHECKSUM && d->hdr_done) {
 		set_checksum(d);
 		return EN_ERR;
 	}
@@ -195,7 +227,7 @@ static int engine_run(gz_dec *d, unsigned char *out, size_t cap, size_t *produce
 		set_corrupt(d, isal_msg(r));
 		return EN_ERR;
 	}
-	if (st->block_state == ISAL_BLOCK_FINISH) {
+	if (d->hdr_done && st->block_state == ISAL_BLOCK_FINISH) {
 		/* The trailer is consumed; bytes it read ahead go back. */
 		if (st->read_in_length >= 8) {
 			size_t back = (size_t)st->read_in_length / 8;
@@ -534,14 +566,14 @@ static ssize_t gz_read(gp_stream *s, char *dst, size_t cap)
 	return r;
 }
 
-/* Built in with -DGP_GZIP_THREADS; GPIPE_GZIP_THREAD=0 turns it off. */
+/* -DGP_GZIP_NO_THREADS leaves it out; GPIPE_GZIP_THREAD=0 turns it off. */
 static bool threads_wanted(void)
 {
-#ifdef GP_GZIP_THREADS
+#ifdef GP_GZIP_NO_THREADS
+	return false;
+#else
 	const char *e = getenv("GPIPE_GZIP_THREAD");
 	return !(e && strcmp(e, "0") == 0);
-#else
-	return false;
 #endif
 }
 

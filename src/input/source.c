@@ -743,6 +743,42 @@ const gp_stage_def gp_stage_read = {
 	.open = NULL,
 };
 
+const gp_stage_def gp_stage_decompress = {
+	.name = "decompress",
+	.family = GP_FAM_INPUT,
+	.implicit = true,
+	.synopsis = "decompress",
+	.summary = "decode gzip, zlib, bzip2, xz, lzma, zstd and lz4, detected by magic bytes (implicit)",
+	.help = "Looks at the first bytes of every input and archive member, never at its name, "
+		"and decodes gzip and zlib (ISA-L's igzip when built with it, zlib otherwise; "
+		"concatenated members are one stream, as zcat reads them) and bzip2, xz, lzma, "
+		"zstd and lz4 (libarchive's filters, each enabled by itself, never one that runs "
+		"an external program). Standard input is detected the same way. Layers stack: "
+		"a gzip of a tar is decoded, then read as a tar.\n\n"
+		"Corrupt or truncated data: every complete record decoded before the fault is "
+		"delivered, a message names the input (and member) and the compressed byte "
+		"offset, the other inputs go on, and the exit status is 2. --raw turns "
+		"detection off.",
+	.open = NULL,
+};
+
+const gp_stage_def gp_stage_archive = {
+	.name = "archive",
+	.family = GP_FAM_INPUT,
+	.implicit = true,
+	.synopsis = "archive",
+	.summary = "read each member of tar, zip, 7z, cpio, ar and ISO 9660 archives in turn (implicit)",
+	.help = "Each regular member of an archive becomes an input of its own, in archive "
+		"order, with the origin archive:member (-H prints `logs.tar.gz:app/a.log:`, -n "
+		"the member's own line numbers). Directories, links and devices inside are "
+		"skipped. A member that is itself compressed or an archive is opened in turn, "
+		"up to 5 levels deep (origin `outer.tar:inner.zip:a.log`). Member names with "
+		"control characters are printed escaped. An encrypted or unsupported member is "
+		"reported and skipped; a damaged archive is reported after the members before "
+		"the damage are delivered in full.",
+	.open = NULL,
+};
+
 const gp_stage_def gp_stage_lines = {
 	.name = "lines",
 	.family = GP_FAM_INPUT,

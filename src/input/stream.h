@@ -15,6 +15,11 @@
  * pos is the number of bytes this layer has consumed from the layer below
  * (for the fd layer: bytes read from the file), so decoders can say where in
  * the compressed input a fault is.
+ *
+ * kind "file" is promised only for an fd layer over a regular file: a
+ * decoder may then read it from a thread of its own (gzip inflates ahead on
+ * a second thread). A pipe's layer is "pipe" and is read on the main thread
+ * only, which flushes output before it waits.
  */
 #ifndef GP_STREAM_H
 #define GP_STREAM_H
@@ -84,7 +89,8 @@ enum {
 	GP_ARC_END = 0,     /* no more members */
 	GP_ARC_MEMBER = 1,  /* *name and *member are set */
 	GP_ARC_SKIPPED = 2, /* a member was skipped: a message in errbuf (encrypted, unsupported) */
-	GP_ARC_ERROR = -1,  /* the archive is damaged: a message in errbuf; stop reading it */
+	GP_ARC_ERROR = -1,  /* the archive is damaged: a message in errbuf (empty when the
+			     * member stream already reported the fault); stop reading it */
 };
 
 /* Moves to the next regular member (directories, links and devices are
