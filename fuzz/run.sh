@@ -1,17 +1,26 @@
 #!/bin/sh
 # make fuzz: builds each libFuzzer target with clang (ASan + UBSan) and runs it
-# for FUZZ_SECONDS (default 60) from its seed corpus in fuzz/corpus/NAME.
+# for FUZZ_SECONDS (default 60) from its seed corpus in fuzz/corpus/NAME
+# (FUZZ_ONLY=NAME runs one target).
 set -eu
 cd "$(dirname "$0")/.."
 secs=${FUZZ_SECONDS:-60}
 command -v clang >/dev/null || { echo "fuzz: clang is needed (apt-get install clang libclang-rt-14-dev)" >&2; exit 2; }
 srcs=$(ls src/*.c src/*/*.c | grep -v '^src/main.c$')
-flags="-std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined $(pkg-config --cflags libpcre2-8)"
-libs="$(pkg-config --libs libpcre2-8 zlib libarchive)"
+flags="-std=c11 -D_GNU_SOURCE -g -O1 -pthread -fsanitize=fuzzer,address,undefined $(pkg-config --cflags libpcre2-8)"
+libs="$(pkg-config --libs libpcre2-8 zlib libarchive) -pthread"
+if pkg-config --exists libisal 2>/dev/null; then
+	flags="$flags -DGP_HAVE_ISAL $(pkg-config --cflags libisal)"
+	libs="$libs $(pkg-config --libs libisal)"
+fi
+only=${FUZZ_ONLY:-}
 mkdir -p fuzz/out
 for t in fuzz/fuzz_*.c; do
 	name=$(basename "$t" .c)
 	name=${name#fuzz_}
+	if [ -n "$only" ] && [ "$only" != "$name" ]; then
+		continue
+	fi
 	# shellcheck disable=SC2086
 	clang $flags -o "fuzz/out/$name" "$t" $srcs $libs
 	mkdir -p "fuzz/out/corpus-$name"

@@ -21,16 +21,7 @@ int gp_plan_build(gp_ctx *ctx, const char *src, size_t len, bool comments,
 static inline gp_status gp_plan_next(gp_plan *p, gp_batch *b)
 {
 	gp_stage *last = p->chain[p->n - 1];
-	b->has_recs = false;
-	b->recs = NULL;
-	b->n = 0;
-	b->span = NULL;
-	b->span_len = 0;
-	b->span_line = 0;
-	b->span_origin = NULL;
-	b->span_nrec = 0;
-	b->lazy = NULL;
-	b->writable = false;
+	gp_batch_reset(b);
 	return last->ops->next(last, b);
 }
 

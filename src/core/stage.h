@@ -161,6 +161,12 @@ const char *gp_find_nth(const char *p, size_t n, char c, size_t k);
 /* Unwind st->up and every stage above it (idempotent). */
 void gp_stage_close_upstream(gp_stage *st);
 
+/* An empty batch, ready for a producer to fill. */
+static inline void gp_batch_reset(gp_batch *b)
+{
+	*b = (gp_batch){ 0 };
+}
+
 /* Pull from upstream, honouring signals. */
 static inline gp_status gp_pull(gp_stage *st, gp_batch *b)
 {
@@ -169,16 +175,7 @@ static inline gp_status gp_pull(gp_stage *st, gp_batch *b)
 		return GP_EOF;
 	if (up->closed)
 		return GP_EOF;
-	b->has_recs = false;
-	b->recs = NULL;
-	b->n = 0;
-	b->span = NULL;
-	b->span_len = 0;
-	b->span_line = 0;
-	b->span_origin = NULL;
-	b->span_nrec = 0;
-	b->lazy = NULL;
-	b->writable = false;
+	gp_batch_reset(b);
 	return up->ops->next(up, b);
 }
 

@@ -101,7 +101,6 @@ need() {
 	for t; do command -v "$t" > /dev/null || skip "$t is not installed"; done
 }
 
-no_asan() { [ "${GPIPE_ASAN:-0}" != 1 ] || skip "sanitizer build"; }
 
 # small_members: a.log (last line without newline), b.log, an empty
 # member, c.log; in sm/.
@@ -656,37 +655,7 @@ peakrss_tool() {
 
 # --- valgrind ---------------------------------------------------------------------
 
-valgrind_setup() {
-	no_asan
-	command -v valgrind > /dev/null || skip "valgrind is not installed"
-	export GPIPE_NO_JIT=1
-	printf '%s\n' '{' '   pcre2-jit-cond' '   Memcheck:Cond' '   obj:???' '}' \
-		'{' '   pcre2-jit-value8' '   Memcheck:Value8' '   obj:???' '}' > jit.supp
-}
 
-# vg STATUS ARGS...: gpipe ARGS under memcheck exits STATUS (99: a memory
-# error or a definite/indirect leak) and leaves no descriptor of its own open.
-vg() {
-	local want=$1
-	shift
-	local st=0
-	valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
-		--error-exitcode=99 --track-fds=yes --suppressions=jit.supp --log-file=vg.log \
-		"$GPIPE" "$@" > vg.out 2> vg.err < /dev/null || st=$?
-	if [ "$st" -ne "$want" ]; then
-		echo "gpipe $*: status $st, want $want"
-		cat vg.log vg.err
-		return 1
-	fi
-	local open inherited
-	open=$(grep -c 'Open file descriptor' vg.log || true)
-	inherited=$(grep -c '<inherited from parent>' vg.log || true)
-	if [ "$open" -ne "$inherited" ]; then
-		echo "gpipe $*: descriptors left open at exit"
-		cat vg.log
-		return 1
-	fi
-}
 
 @test "valgrind: tar.gz with head 1, a zip, nested archives, a damaged tar, an encrypted member" {
 	valgrind_setup
