@@ -13,7 +13,7 @@ FISHCOMPDIR := $(PREFIX)/share/fish/vendor_completions.d
 
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS       := libpcre2-8 zlib libarchive
+PKGS       := libpcre2-8 zlib libarchive liblzma
 # ISA-L's igzip inflates gzip 2-3x faster than zlib; zlib is the fallback.
 ifeq ($(shell $(PKG_CONFIG) --exists libisal 2>/dev/null && echo yes),yes)
 PKGS       += libisal
@@ -25,7 +25,7 @@ PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CFLAGS     ?= -O2 -g
 WARN       := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DGP_VERSION='"$(VERSION)"' $(ISAL_FLAG) $(WARN) $(PKG_CFLAGS) $(CFLAGS) -pthread
-LDLIBS     := -Wl,--as-needed $(PKG_LIBS) -pthread
+LDLIBS     := -Wl,--as-needed $(PKG_LIBS) -lbz2 -pthread
 
 ifeq ($(SANITIZE),1)
 BUILD      := build/asan

@@ -1,4 +1,6 @@
-/* bzip2, xz, lzma, zstd and lz4 decoding through libarchive's "raw" format.
+/* zstd and lz4 decoding through libarchive's "raw" format; bzip2, xz and
+ * lzma go to xzbz.c (liblzma and libbz2), which gives every byte decoded
+ * before a fault.
  *
  * Exactly the one filter asked for is enabled: libarchive would otherwise
  * fork an external program for a codec it was built without (that is what
@@ -7,7 +9,7 @@
  * callback; decoded blocks are taken with archive_read_data_block and copied
  * out, so every block libarchive decodes before a fault reaches the caller
  * (a filter drops the partial block it was filling when it fails: up to
- * 64 KiB for xz and lzma, 128 KiB for zstd, a whole block for bzip2 and lz4).
+ * 128 KiB for zstd, a whole block for lz4).
  *
  * Concatenated streams are one stream, as with the codecs' own tools. Where
  * libarchive stops early (after an empty lz4 frame), decoding starts again
@@ -288,17 +290,10 @@ gp_stream *gp_filter_open(gp_scope *scope, gp_stream *below, gp_format fmt, char
 	int code;
 	switch (fmt) {
 	case GP_FMT_BZIP2:
-		support = archive_read_support_filter_bzip2;
-		code = ARCHIVE_FILTER_BZIP2;
-		break;
+		return gp_bzip2_open(scope, below, fmt, errbuf, errlen);
 	case GP_FMT_XZ:
-		support = archive_read_support_filter_xz;
-		code = ARCHIVE_FILTER_XZ;
-		break;
 	case GP_FMT_LZMA:
-		support = archive_read_support_filter_lzma;
-		code = ARCHIVE_FILTER_LZMA;
-		break;
+		return gp_xz_open(scope, below, fmt, errbuf, errlen);
 	case GP_FMT_ZSTD:
 		support = archive_read_support_filter_zstd;
 		code = ARCHIVE_FILTER_ZSTD;

@@ -78,6 +78,12 @@ gp_stream *gp_gzip_open(gp_scope *scope, gp_stream *below, bool zlib_format, cha
 			size_t errlen);
 gp_stream *gp_filter_open(gp_scope *scope, gp_stream *below, gp_format fmt, char *errbuf,
 			  size_t errlen);
+/* xz (GP_FMT_XZ) or legacy lzma (GP_FMT_LZMA) with liblzma; gp_filter_open calls it. */
+gp_stream *gp_xz_open(gp_scope *scope, gp_stream *below, gp_format fmt, char *errbuf,
+		      size_t errlen);
+/* bzip2 (GP_FMT_BZIP2) with libbz2; gp_filter_open calls it. */
+gp_stream *gp_bzip2_open(gp_scope *scope, gp_stream *below, gp_format fmt, char *errbuf,
+			 size_t errlen);
 
 /* Archives: a sequence of members, each a stream of its own. */
 typedef struct gp_archive gp_archive;
