@@ -293,6 +293,15 @@ static bool iso_at(int fd)
 	return true;
 }
 
+/* The decoder layer for a compression format. */
+static gp_stream *open_decoder(gp_scope *scope, gp_stream *in, gp_format f, char *err,
+			       size_t errlen)
+{
+	if (f == GP_FMT_GZIP || f == GP_FMT_ZLIB)
+		return gp_gzip_open(scope, in, f == GP_FMT_ZLIB, err, errlen);
+	return gp_filter_open(scope, in, f, err, errlen);
+}
+
 /* Detects the encodings and format of the level's stream and stacks the
  * decoders. Returns 1 when the level has records to read, 2 when it is an
  * archive, 0 when it failed (reported), -1 when out of memory. */
@@ -329,9 +338,7 @@ static int open_layers(gp_stage *st, level *l, gp_stream *in)
 			}
 			return 2;
 		}
-		gp_stream *d = (f == GP_FMT_GZIP || f == GP_FMT_ZLIB)
-				       ? gp_gzip_open(l->scope, in, f == GP_FMT_ZLIB, err, sizeof err)
-				       : gp_filter_open(l->scope, in, f, err, sizeof err);
+		gp_stream *d = open_decoder(l->scope, in, f, err, sizeof err);
 		if (!d) {
 			report_level(st, l, err);
 			return 0;
@@ -711,9 +718,7 @@ int gp_source_describe(const char *path, bool raw, char *out, size_t cap)
 			k += (size_t)snprintf(out + k, cap - k, " → (each member detected in turn)");
 			break;
 		}
-		gp_stream *d = (fm == GP_FMT_GZIP || fm == GP_FMT_ZLIB)
-				       ? gp_gzip_open(&scope, &p->s, fm == GP_FMT_ZLIB, err, sizeof err)
-				       : gp_filter_open(&scope, &p->s, fm, err, sizeof err);
+		gp_stream *d = open_decoder(&scope, &p->s, fm, err, sizeof err);
 		if (!d)
 			break;
 		in = d;
