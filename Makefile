@@ -37,7 +37,7 @@ BUILD      := build/release
 BIN        := gpipe
 endif
 
-SRCS := $(wildcard src/*.c src/core/*.c src/expr/*.c src/input/*.c src/stages/*.c src/out/*.c src/match/*.c)
+SRCS := $(wildcard src/*.c src/core/*.c src/expr/*.c src/input/*.c src/stages/*.c src/fields/*.c src/out/*.c src/match/*.c)
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 LIB_OBJS := $(filter-out $(BUILD)/src/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)

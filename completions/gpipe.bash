@@ -4,13 +4,14 @@ _gpipe() {
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=${COMP_WORDS[COMP_CWORD-1]}
     stages="grep head tail skip upper lower trim count"
-    opts="--file -f --with-filename -H --no-filename --line-number -n --null-data -z --color --colour --line-buffered --max-record --raw --explain --list-stages --help -h --version -V"
+    opts="--file -f --with-filename -H --no-filename --line-number -n --null-data -z --color --colour --line-buffered --max-record --output -o --strict --seed --raw --explain --list-stages --help -h --version -V"
     case $prev in
         -f|--file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --max-record) return ;;
         help) COMPREPLY=($(compgen -W "$stages" -- "$cur")); return ;;
         --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
         --colour) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
+        --output) COMPREPLY=($(compgen -W "text json tsv csv" -- "$cur")); return ;;
     esac
     case $cur in
         --color=*|--colour=*) COMPREPLY=($(compgen -P "${cur%%=*}=" -W "auto always never" -- "${cur#*=}")); return ;;

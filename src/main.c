@@ -34,6 +34,9 @@ typedef struct options {
 	bool with_origin, with_line, null_data, line_buffered, explain, raw;
 	int color; /* -1 auto, 0 never, 1 always */
 	size_t max_record;
+	bool strict, seed_set;
+	uint64_t seed;
+	int format; /* gp_out_format */
 } options;
 
 static const char *expr_origin; /* -f FILE, for messages */
@@ -205,6 +208,8 @@ enum {
 	OPT_LIST,
 	OPT_DUMP_MAN,
 	OPT_DUMP_COMPLETION,
+	OPT_STRICT,
+	OPT_SEED,
 };
 
 static const struct option long_opts[] = {
@@ -219,6 +224,9 @@ static const struct option long_opts[] = {
 	{ "max-record", required_argument, NULL, OPT_MAX_RECORD },
 	{ "explain", no_argument, NULL, OPT_EXPLAIN },
 	{ "raw", no_argument, NULL, OPT_RAW },
+	{ "output", required_argument, NULL, 'o' },
+	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "list-stages", no_argument, NULL, OPT_LIST },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -252,6 +260,9 @@ static int run(const options *o, const char *src, size_t srclen, bool comments,
 	ctx.raw = o->raw;
 	ctx.report = report;
 	ctx.expr = src;
+	ctx.strict = o->strict;
+	ctx.seed_set = o->seed_set;
+	ctx.seed = o->seed;
 
 	int status = EXIT_TROUBLE;
 	gp_plan plan;
@@ -280,6 +291,7 @@ static int run(const options *o, const char *src, size_t srclen, bool comments,
 				      !(getenv("TERM") && strcmp(getenv("TERM"), "dumb") == 0));
 	out.highlight = ctx.highlight;
 	out.only_matching = ctx.only_matching;
+	out.format = o->format;
 	ctx.out = &out;
 	ctx.flush_hint = flush_hint;
 
@@ -346,7 +358,7 @@ int main(int argc, char **argv)
 
 	int c;
 	opterr = 0; /* our own messages, starting with "gpipe:" */
-	while ((c = getopt_long(argc, argv, ":f:HnzhV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:o:HnzhV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': o.expr_file = optarg; break;
 		case 'H': o.with_origin = true; break;
@@ -382,6 +394,31 @@ int main(int argc, char **argv)
 		}
 		case OPT_EXPLAIN: o.explain = true; break;
 		case OPT_RAW: o.raw = true; break;
+		case OPT_STRICT: o.strict = true; break;
+		case OPT_SEED:
+			if (gp_parse_count(optarg, &o.seed) != 0) {
+				fprintf(stderr, "gpipe: invalid --seed '%s' (want a non-negative integer)\n",
+					optarg);
+				return EXIT_TROUBLE;
+			}
+			o.seed_set = true;
+			break;
+		case 'o':
+			if (strcmp(optarg, "text") == 0)
+				o.format = GP_OUT_TEXT;
+			else if (strcmp(optarg, "json") == 0 || strcmp(optarg, "jsonl") == 0)
+				o.format = GP_OUT_JSON;
+			else if (strcmp(optarg, "tsv") == 0)
+				o.format = GP_OUT_TSV;
+			else if (strcmp(optarg, "csv") == 0)
+				o.format = GP_OUT_CSV;
+			else {
+				fprintf(stderr,
+					"gpipe: unknown output format '%s' (want text, json, tsv or csv)\n",
+					optarg);
+				return EXIT_TROUBLE;
+			}
+			break;
 		case OPT_LIST: gp_print_stage_list(stdout); return finish_stdout();
 		case 'h': gp_print_help(stdout); return finish_stdout();
 		case 'V': printf("gpipe %s\n", GP_VERSION); return finish_stdout();

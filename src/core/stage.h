@@ -44,13 +44,22 @@ typedef enum gp_status {
 typedef struct gp_origin {
 	const char *name;   /* display name: the path, or "(standard input)" */
 	const char *member; /* archive member, or NULL */
+	uint64_t id;        /* unique per input level in a run (0: none) */
 } gp_origin;
+
+struct gp_field;
+struct gp_layout;
 
 typedef struct gp_rec {
 	const char *p;
 	size_t len;              /* without the delimiter */
 	uint64_t line;           /* 1-based line number in its input; 0 if unknown */
 	const gp_origin *origin; /* NULL for records made by aggregates */
+	/* Fields, when a parsing stage gave the record some (core/fields.h):
+	 * views owned by the stage that produced the record. */
+	const struct gp_field *f;
+	const struct gp_layout *lay; /* how to rebuild the text from f */
+	uint32_t nf;
 } gp_rec;
 
 typedef struct gp_recvec {
@@ -134,6 +143,9 @@ struct gp_ctx {
 	struct gp_matcher *highlight;
 	bool only_matching; /* records are matches themselves (grep -o) */
 	const char *expr;   /* the expression text, for messages */
+	bool strict;        /* --strict: unparsable records are an error */
+	bool seed_set;      /* --seed given */
+	uint64_t seed;      /* --seed, for sample */
 };
 
 /* Set by signal handlers (SIGINT, SIGTERM); the pull loop notices and unwinds. */

@@ -58,6 +58,7 @@ typedef struct source {
 	level lv[MAX_DEPTH];
 	int nlv;
 	bool reading; /* lv[nlv-1].top is being read */
+	uint64_t next_id; /* for gp_origin.id */
 	fdstream *bottom;
 
 	/* Line buffer: bytes [pos, have) are not yet emitted and hold no delim. */
@@ -274,6 +275,7 @@ static level *push_level(gp_stage *st, const char *name, const char *member)
 	*n++ = '\0';
 	memcpy(n, name, nl + 1);
 	l->origin.name = n;
+	l->origin.id = ++s->next_id;
 	if (member) {
 		char *m = n + nl + 1;
 		memcpy(m, member, ml + 1);

@@ -10,6 +10,13 @@
 
 #include "../core/stage.h"
 
+typedef enum gp_out_format {
+	GP_OUT_TEXT = 0, /* the record text */
+	GP_OUT_JSON,     /* JSON Lines of the fields */
+	GP_OUT_TSV,
+	GP_OUT_CSV,
+} gp_out_format;
+
 typedef struct gp_out {
 	int fd;
 	char *buf;
@@ -21,6 +28,7 @@ typedef struct gp_out {
 	int error;        /* errno of a failed write, 0 if none */
 	struct gp_matcher *highlight;
 	bool only_matching;
+	int format; /* gp_out_format */
 } gp_out;
 
 int gp_out_init(gp_out *o, gp_scope *scope, int fd);

@@ -32,7 +32,7 @@ static gp_status count_next(gp_stage *st, gp_batch *out)
 	if (gp_signal)
 		return GP_EOF;
 	int len = snprintf(c->text, sizeof c->text, "%llu", (unsigned long long)c->n);
-	c->rec = (gp_rec){ c->text, (size_t)len, 0, NULL };
+	c->rec = (gp_rec){ .p = c->text, .len = (size_t)len };
 	out->recs = &c->rec;
 	out->n = 1;
 	out->has_recs = true;

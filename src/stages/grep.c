@@ -19,7 +19,19 @@ static int push(grep *g, const char *p, size_t len, uint64_t line, const gp_orig
 {
 	if (g->out.n == g->out.cap && gp_recvec_reserve(&g->out, g->out.n + 1) != 0)
 		return -1;
-	g->out.v[g->out.n++] = (gp_rec){ p, len, line, o };
+	g->out.v[g->out.n++] = (gp_rec){ .p = p, .len = len, .line = line, .origin = o };
+	return 0;
+}
+
+/* A record of the records path: kept whole, fields included. */
+static int push_rec(grep *g, const gp_rec *r, const char *p, size_t len)
+{
+	if (g->out.n == g->out.cap && gp_recvec_reserve(&g->out, g->out.n + 1) != 0)
+		return -1;
+	gp_rec *o = &g->out.v[g->out.n++];
+	*o = *r;
+	o->p = p;
+	o->len = len;
 	return 0;
 }
 
@@ -112,10 +124,16 @@ static gp_status grep_next(gp_stage *st, gp_batch *out)
 			for (size_t i = 0; i < in.n; i++) {
 				const gp_rec *rec = &in.recs[i];
 				int r2 = 0;
-				if (g->only && !g->invert)
+				if (g->only && !g->invert) {
+					size_t from = g->out.n;
 					r2 = push_matches(g, rec->p, rec->len, rec->line, rec->origin);
-				else if (gp_matcher_line_matches(g->m, rec->p, rec->len) != g->invert && !g->only)
-					r2 = push(g, rec->p, rec->len, rec->line, rec->origin);
+					for (size_t k = from; k < g->out.n; k++) {
+						g->out.v[k].f = rec->f;
+						g->out.v[k].lay = rec->lay;
+						g->out.v[k].nf = rec->nf;
+					}
+				} else if (gp_matcher_line_matches(g->m, rec->p, rec->len) != g->invert && !g->only)
+					r2 = push_rec(g, rec, rec->p, rec->len);
 				if (r2 != 0)
 					return gp_fail(st->ctx, NULL, "out of memory");
 			}

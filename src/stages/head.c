@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/fields.h"
 #include "../registry.h"
 
 typedef struct counter {
@@ -144,18 +145,10 @@ static gp_status counter_open(gp_stage *st, const gp_args *args)
 
 /* tail */
 
-/* A kept record: its bytes, and a copy of its origin (inputs and archive
- * members are released as the source moves on). */
-typedef struct slot {
-	char *buf;
-	size_t cap;
-	gp_rec rec;
-	gp_origin origin;
-} slot;
-
 typedef struct tail {
 	uint64_t n;
-	slot *ring;
+	gp_kept *ring; /* text, origin and fields copied: inputs and archive
+			* members are released as the source moves on */
 	size_t next, used; /* ring position of the next write; slots filled */
 	bool done;
 	gp_recvec out;
@@ -165,42 +158,14 @@ static void free_ring(void *arg)
 {
 	tail *t = arg;
 	for (size_t i = 0; t->ring && i < t->n; i++)
-		free(t->ring[i].buf);
+		gp_kept_free(&t->ring[i]);
 	free(t->ring);
 }
 
 static int keep(tail *t, const gp_rec *rec)
 {
-	slot *s = &t->ring[t->next];
-	const gp_origin *o = rec->origin;
-	size_t nl = o ? strlen(o->name) + 1 : 0;
-	size_t ml = o && o->member ? strlen(o->member) + 1 : 0;
-	size_t need = rec->len + nl + ml;
-	if (need > s->cap || !s->buf) {
-		size_t cap = s->cap ? s->cap : 128;
-		while (cap < need)
-			cap *= 2;
-		char *b = realloc(s->buf, cap);
-		if (!b)
-			return -1;
-		s->buf = b;
-		s->cap = cap;
-	}
-	if (rec->len)
-		memcpy(s->buf, rec->p, rec->len);
-	s->rec = *rec;
-	s->rec.p = s->buf;
-	if (o) {
-		char *n = s->buf + rec->len;
-		memcpy(n, o->name, nl);
-		s->origin.name = n;
-		s->origin.member = NULL;
-		if (ml) {
-			memcpy(n + nl, o->member, ml);
-			s->origin.member = n + nl;
-		}
-		s->rec.origin = &s->origin;
-	}
+	if (gp_keep(&t->ring[t->next], rec) != 0)
+		return -1;
 	t->next = (t->next + 1) % t->n;
 	if (t->used < t->n)
 		t->used++;
@@ -237,7 +202,7 @@ static gp_status tail_next(gp_stage *st, gp_batch *out)
 				line = in.span_line + gp_count_byte(in.span, (size_t)(p - in.span), delim);
 			while (p <= end) {
 				const char *q = memchr(p, delim, (size_t)(end - p) + 1);
-				gp_rec rec = { p, (size_t)(q - p), line, in.span_origin };
+				gp_rec rec = { .p = p, .len = (size_t)(q - p), .line = line, .origin = in.span_origin };
 				if (keep(t, &rec) != 0)
 					return gp_fail(st->ctx, NULL, "out of memory");
 				if (line)

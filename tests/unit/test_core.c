@@ -121,7 +121,7 @@ static void test_split(void)
 {
 	const char *s = "one\n\nthree\n";
 	gp_recvec v = { 0 };
-	gp_origin o = { "f", NULL };
+	gp_origin o = { .name = "f" };
 	gp_batch b = { .span = s, .span_len = strlen(s), .span_line = 7, .span_origin = &o, .lazy = &v };
 	size_t n = gp_batch_records(&b, '\n');
 	ok(n == 3, "split: three records");

@@ -1,0 +1,220 @@
+/* Fields: named values of a record, as views.
+ *
+ * A parsing stage (fields, parse, json, logfmt, csv, tsv) gives each record
+ * an array of gp_field. Names and values are views into the record's bytes or
+ * into buffers the producing stage owns, valid exactly as long as the record
+ * view is (until the next next() on that stage). Nothing is converted until a
+ * consumer asks: a JSON string keeps its escapes (GP_K_JSTR) until it is
+ * compared or printed, a nested object stays raw text until a path looks into
+ * it, a number stays text until it is compared.
+ *
+ * Every record, with or without a parsing stage, also has:
+ *   $0            the record text
+ *   $1 .. $NF     the N-th field when the record has fields, otherwise the
+ *                 N-th run of non-blank bytes (awk's splitting), found on demand
+ *   _file _member _line   its origin
+ *
+ * A stage that changes fields (set, select, explode) rebuilds the record text
+ * in the layout the fields came from (gp_render), the way awk rebuilds $0 when
+ * a field is assigned: JSON records stay JSON, logfmt stays logfmt, delimited
+ * records are joined with their delimiter. */
+#ifndef GP_FIELDS_H
+#define GP_FIELDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stage.h"
+
+typedef enum gp_kind {
+	GP_K_STR = 0, /* bytes as they are */
+	GP_K_JSTR,    /* the body of a JSON string, escapes not yet decoded */
+	GP_K_NUM,     /* the text of a valid JSON number */
+	GP_K_TRUE,
+	GP_K_FALSE,
+	GP_K_NULL,
+	GP_K_OBJ,     /* raw text of a valid JSON object, braces included */
+	GP_K_ARR,     /* raw text of a valid JSON array, brackets included */
+	GP_K_MISSING, /* only in lookups: no such field */
+} gp_kind;
+
+typedef struct gp_field {
+	const char *name; /* decoded bytes */
+	const char *v;
+	size_t vlen;
+	uint32_t nlen;
+	uint8_t kind; /* gp_kind */
+} gp_field;
+
+/* How a record's text is rebuilt from its fields (see gp_render). */
+typedef enum gp_fmt {
+	GP_FMT_LOGFMT = 0, /* key=value, quoted when needed (parse, parse -r) */
+	GP_FMT_JSON,       /* a JSON object */
+	GP_FMT_DELIM,      /* values joined by sep (fields) */
+	GP_FMT_CSV,        /* values joined by sep with RFC 4180 quoting */
+	GP_FMT_TSV,        /* values joined by tabs, \t \n \\ escaped */
+} gp_fmt;
+
+typedef struct gp_layout {
+	uint8_t fmt; /* gp_fmt */
+	char sep[8];
+	uint8_t seplen;
+} gp_layout;
+
+extern const gp_layout gp_layout_json, gp_layout_logfmt, gp_layout_tsv;
+
+/* A value seen through a field reference. */
+typedef struct gp_value {
+	uint8_t kind; /* gp_kind */
+	const char *p;
+	size_t len;
+} gp_value;
+
+/* A field reference, compiled once at open. */
+typedef enum gp_refkind {
+	GP_REF_NAME,   /* a name, possibly a path: req.headers.host, tags[0] */
+	GP_REF_POS,    /* $N, N >= 1 */
+	GP_REF_NF,     /* $NF */
+	GP_REF_WHOLE,  /* $0 */
+	GP_REF_FILE,   /* _file */
+	GP_REF_MEMBER, /* _member */
+	GP_REF_LINE,   /* _line */
+} gp_refkind;
+
+typedef struct gp_pathseg {
+	const char *key; /* NULL for an index */
+	uint32_t klen;
+	int64_t index;   /* [N]; negative counts from the end: [-1] is the last */
+} gp_pathseg;
+
+typedef struct gp_fref {
+	uint8_t kind;     /* gp_refkind */
+	uint32_t pos;     /* GP_REF_POS */
+	const char *name; /* the whole reference as written (GP_REF_NAME) */
+	uint32_t nlen;
+	gp_pathseg *seg;  /* name split at '.' and '[N]' */
+	uint32_t nseg;
+} gp_fref;
+
+/* Compiles a reference: "status", "req.headers.host", "tags[0]", "a.b[2].c",
+ * "$3", "$NF", "$0", "_file", "_member", "_line", or "${any name}" (taken
+ * literally, never split). Arena allocation. Returns 0, or -1 with a message
+ * in err (at least 128 bytes) and *bad set to the offending byte offset. */
+int gp_fref_parse(gp_arena *a, const char *s, size_t len, gp_fref *out, char *err, size_t errcap,
+		  size_t *bad);
+
+/* Looks a reference up in a record. numbuf (24 bytes) holds the digits of
+ * _line. Returns false (out->kind = GP_K_MISSING) when there is no such
+ * field. A name is looked up whole first ("a.b" as a field name), then as a
+ * path into JSON objects and arrays. */
+bool gp_fref_get(const gp_fref *ref, const gp_rec *r, gp_value *out, char numbuf[24]);
+
+/* The field named name[0..len) of r (exact name, no paths), or NULL. */
+const gp_field *gp_field_find(const gp_rec *r, const char *name, size_t len);
+
+/* $N by awk's rule over the record text: the n-th run of bytes other than
+ * space, tab and newline (n >= 1). n = 0 asks for the last one ($NF). */
+bool gp_awk_field(const char *p, size_t len, uint32_t n, const char **fp, size_t *flen);
+
+/* JSON helpers over text that is known to be valid JSON. */
+
+/* Decodes a JSON string body (escapes, \u with surrogate pairs; a lone
+ * surrogate becomes U+FFFD) into dst, which needs len bytes. Returns the
+ * decoded length (always <= len). */
+size_t gp_json_unescape(const char *s, size_t len, char *dst);
+/* The end of the JSON value that starts at p (whitespace skipped first);
+ * value text must be valid. Returns the pointer past the value. */
+const char *gp_json_skip(const char *p, const char *end);
+/* Classifies the valid JSON value at p..end (leading/trailing blanks
+ * allowed) into a gp_value: strings give GP_K_JSTR bodies. */
+void gp_json_value(const char *p, const char *end, gp_value *out);
+/* Member `key` of an object / element `index` of an array, by value. */
+bool gp_json_member(const gp_value *obj, const char *key, size_t klen, gp_value *out);
+bool gp_json_index(const gp_value *arr, int64_t index, gp_value *out);
+
+/* A bump allocator whose blocks survive gp_pool_reset and are reused: the
+ * per-batch storage of stages that build fields or text. Pointers stay valid
+ * until the next reset. */
+typedef struct gp_pool_blk gp_pool_blk;
+typedef struct gp_pool {
+	gp_pool_blk *head, *cur;
+	size_t used; /* in cur */
+} gp_pool;
+
+void *gp_pool_alloc(gp_pool *p, size_t n); /* 8-aligned; NULL on OOM */
+void gp_pool_reset(gp_pool *p);
+/* Frees the pool's blocks when the scope unwinds. */
+int gp_pool_own(gp_scope *s, gp_pool *p);
+
+/* A growable byte string built in a pool: appends may move it until
+ * gp_sb_finish, which returns its stable address in the pool. */
+typedef struct gp_sb {
+	char *p;
+	size_t len, cap;
+	bool oom;
+} gp_sb;
+
+void gp_sb_put(gp_sb *b, const void *s, size_t n);
+void gp_sb_putc(gp_sb *b, char c);
+/* Appends s as the body of a JSON string (no quotes): escapes ", \ and
+ * control bytes; invalid UTF-8 bytes become \ufffd, so the result is always
+ * valid JSON. */
+void gp_sb_json_str(gp_sb *b, const char *s, size_t n);
+/* Appends a value as JSON: strings quoted and escaped (JSTR decoded then
+ * re-escaped, so invalid UTF-8 is replaced), numbers and literals as they
+ * are, objects and arrays re-emitted compactly with every string sanitised.
+ * text_numbers: a GP_K_STR that is a valid JSON number is written as a
+ * number (values parsed from text keep their type this way). */
+void gp_sb_json_value(gp_sb *b, const gp_value *v, bool text_numbers);
+/* The value as text: strings decoded, other JSON kinds as their JSON text. */
+void gp_sb_text(gp_sb *b, const gp_value *v);
+/* Copies the built bytes into the pool; returns the stable copy (or NULL on
+ * OOM) and empties the builder for reuse. */
+const char *gp_sb_finish(gp_sb *b, gp_pool *pool);
+void gp_sb_free(gp_sb *b);
+
+/* Writes the record's fields as text in layout lay into b (gp_render). */
+void gp_render(gp_sb *b, const gp_field *f, uint32_t nf, const gp_layout *lay);
+
+/* Is p[0..n) a valid JSON number? */
+bool gp_is_json_number(const char *p, size_t n);
+
+/* A record kept past the batch it came in (tail, sample, uniq): its text,
+ * origin and fields are copied into storage of its own. */
+typedef struct gp_kept {
+	char *buf;
+	size_t cap;
+	gp_field *f;
+	uint32_t fcap;
+	gp_origin origin;
+	gp_rec rec; /* points into buf/f/origin */
+} gp_kept;
+
+int gp_keep(gp_kept *k, const gp_rec *r); /* -1 on OOM */
+void gp_kept_free(gp_kept *k);
+
+/* Records a parser could not parse: counted per input and summarised once,
+ * when the input changes and at the end:
+ *   gpipe: json: 3 records of app.jsonl are not JSON (first at line 17)
+ * A warning (exit status unchanged) unless --strict, then an error. */
+typedef struct gp_dropped {
+	const char *stage;  /* "json" */
+	const char *what;   /* "are not JSON" (plural form; "is not JSON" when 1 is derived) */
+	const char *what1;  /* singular */
+	uint64_t origin_id; /* input being counted */
+	uint64_t count, first_line;
+	char first_detail[160]; /* why the first one failed: "unexpected end at byte 12" */
+	char name[512];     /* the input's display name (copied) */
+} gp_dropped;
+
+/* Counts one bad record (detail may be NULL). Emits the summary of the
+ * previous input first if r comes from another one. */
+void gp_dropped_add(gp_ctx *ctx, gp_dropped *d, const gp_rec *r, const char *detail);
+/* Emits the pending summary (call at EOF and on close). */
+void gp_dropped_flush(gp_ctx *ctx, gp_dropped *d);
+
+/* Prints a warning through ctx->report without changing the exit status. */
+void gp_warn(gp_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
