@@ -5,7 +5,7 @@ set -u
 # build: compiler, pkg-config, the libraries; tests: bats, valgrind, and the
 # tools that make compressed and archived fixtures.
 pkgs="gcc make pkg-config libpcre2-dev zlib1g-dev libarchive-dev libisal-dev liblzma-dev libbz2-dev
-bats valgrind grep coreutils gzip bzip2 xz-utils zstd lz4 libarchive-tools binutils zip"
+bats valgrind grep coreutils jq mawk sed gzip bzip2 xz-utils zstd lz4 libarchive-tools binutils zip"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
