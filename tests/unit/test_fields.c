@@ -1,0 +1,286 @@
+/* Unit tests of the fields core: references, lookups, JSON views, pools,
+ * builders, rendering, kept records and drop summaries. TAP output. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/fields.h"
+
+static int n_test, n_fail;
+
+static void ok(int cond, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	printf("%s %d - ", cond ? "ok" : "not ok", ++n_test);
+	vprintf(fmt, ap);
+	printf("\n");
+	va_end(ap);
+	if (!cond)
+		n_fail++;
+}
+
+static bool eq(const char *p, size_t n, const char *want)
+{
+	return n == strlen(want) && memcmp(p, want, n) == 0;
+}
+
+static gp_arena arena;
+
+static gp_fref ref(const char *s)
+{
+	gp_fref r;
+	char err[128];
+	size_t bad;
+	if (gp_fref_parse(&arena, s, strlen(s), &r, err, sizeof err, &bad) != 0) {
+		printf("# ref %s: %s\n", s, err);
+		memset(&r, 0, sizeof r);
+		r.kind = 255;
+	}
+	return r;
+}
+
+static bool ref_fails(const char *s, size_t want_bad)
+{
+	gp_fref r;
+	char err[128];
+	size_t bad;
+	return gp_fref_parse(&arena, s, strlen(s), &r, err, sizeof err, &bad) != 0 && bad == want_bad;
+}
+
+static void test_refs(void)
+{
+	gp_fref r = ref("status");
+	ok(r.kind == GP_REF_NAME && r.nseg == 1 && eq(r.seg[0].key, r.seg[0].klen, "status"), "plain name");
+	r = ref("req.headers.host");
+	ok(r.kind == GP_REF_NAME && r.nseg == 3 && eq(r.seg[2].key, r.seg[2].klen, "host"), "dotted path");
+	r = ref("a.tags[2][-1].x");
+	ok(r.nseg == 5 && !r.seg[2].key && r.seg[2].index == 2 && r.seg[3].index == -1 &&
+		   eq(r.seg[4].key, r.seg[4].klen, "x"),
+	   "indexes in a path");
+	ok(ref("$3").kind == GP_REF_POS && ref("$3").pos == 3, "$3");
+	ok(ref("$NF").kind == GP_REF_NF, "$NF");
+	ok(ref("$0").kind == GP_REF_WHOLE, "$0");
+	ok(ref("_file").kind == GP_REF_FILE && ref("_member").kind == GP_REF_MEMBER &&
+		   ref("_line").kind == GP_REF_LINE,
+	   "origin fields");
+	r = ref("${a.b c}");
+	ok(r.kind == GP_REF_NAME && r.nseg == 1 && eq(r.name, r.nlen, "a.b c"), "${...} is literal");
+	ok(ref_fails("a..b", 2), "empty path segment");
+	ok(ref_fails("a.", 1), "trailing dot");
+	ok(ref_fails("[0]", 0), "index without a name");
+	ok(ref_fails("a[x]", 1), "index must be a number");
+	ok(ref_fails("a[-0]", 1), "-0 index");
+	ok(ref_fails("$x", 0), "$ with junk");
+	ok(ref_fails("${abc", 1), "unclosed ${");
+}
+
+static void test_lookup(void)
+{
+	const char *text = "  alpha beta\tgamma  ";
+	gp_origin o = { .name = "app.log", .member = NULL, .id = 1 };
+	gp_rec r = { .p = text, .len = strlen(text), .line = 42, .origin = &o };
+	gp_value v;
+	char num[24];
+	gp_fref f = ref("$2");
+	ok(gp_fref_get(&f, &r, &v, num) && eq(v.p, v.len, "beta"), "awk $2");
+	f = ref("$NF");
+	ok(gp_fref_get(&f, &r, &v, num) && eq(v.p, v.len, "gamma"), "awk $NF");
+	f = ref("$4");
+	ok(!gp_fref_get(&f, &r, &v, num) && v.kind == GP_K_MISSING, "awk $4 missing");
+	f = ref("_line");
+	ok(gp_fref_get(&f, &r, &v, num) && v.kind == GP_K_NUM && eq(v.p, v.len, "42"), "_line");
+	f = ref("_member");
+	ok(gp_fref_get(&f, &r, &v, num) && v.len == 0, "_member empty for a plain file");
+	f = ref("_file");
+	ok(gp_fref_get(&f, &r, &v, num) && eq(v.p, v.len, "app.log"), "_file");
+
+	const char *js = "{\"a\":{\"b\":[1,{\"c\":\"x\\\"y\"},true]},\"k\\u00e9\":2,\"a\":3}";
+	gp_field fs[2] = {
+		{ .name = "req", .nlen = 3, .kind = GP_K_OBJ, .v = js, .vlen = strlen(js) },
+		{ .name = "n", .nlen = 1, .kind = GP_K_NUM, .v = "7", .vlen = 1 },
+	};
+	gp_rec j = { .p = "x", .len = 1, .f = fs, .nf = 2, .lay = &gp_layout_json };
+	f = ref("req.a");
+	ok(gp_fref_get(&f, &j, &v, num) && v.kind == GP_K_NUM && eq(v.p, v.len, "3"),
+	   "last duplicate key wins");
+	f = ref("req.kéé");
+	ok(!gp_fref_get(&f, &j, &v, num), "escaped key does not match a longer name");
+	f = ref("req.k\xc3\xa9");
+	ok(gp_fref_get(&f, &j, &v, num) && eq(v.p, v.len, "2"), "escaped key matches decoded name");
+	f = ref("$2");
+	ok(gp_fref_get(&f, &j, &v, num) && eq(v.p, v.len, "7"), "$2 is the second field when parsed");
+	f = ref("$NF");
+	ok(gp_fref_get(&f, &j, &v, num) && eq(v.p, v.len, "7"), "$NF is the last field when parsed");
+
+	gp_value obj = { GP_K_OBJ, js, strlen(js) }, a, arr, el;
+	ok(gp_json_member(&obj, "k\xc3\xa9", 3, &a) && eq(a.p, a.len, "2"), "member with escapes");
+	gp_value first = { GP_K_OBJ, "{\"b\":[1,{\"c\":\"x\\\"y\"},true]}", 25 };
+	ok(gp_json_member(&first, "b", 1, &arr) && arr.kind == GP_K_ARR, "array member");
+	ok(gp_json_index(&arr, 1, &el) && el.kind == GP_K_OBJ, "index 1");
+	ok(gp_json_index(&arr, -1, &el) && el.kind == GP_K_TRUE, "index -1");
+	ok(!gp_json_index(&arr, 3, &el) && !gp_json_index(&arr, -4, &el), "index out of range");
+	gp_value empty = { GP_K_ARR, "[ ]", 3 };
+	ok(!gp_json_index(&empty, 0, &el) && !gp_json_index(&empty, -1, &el), "empty array");
+	gp_value c;
+	gp_json_index(&arr, 1, &el);
+	ok(gp_json_member(&el, "c", 1, &c) && c.kind == GP_K_JSTR && eq(c.p, c.len, "x\\\"y"),
+	   "string body with an escaped quote");
+}
+
+static void test_unescape(void)
+{
+	char out[64];
+	const char *s = "a\\n\\t\\\"\\\\\\/\\u00e9\\ud83d\\ude00\\ud800x";
+	size_t n = gp_json_unescape(s, strlen(s), out);
+	ok(eq(out, n, "a\n\t\"\\/\xc3\xa9\xf0\x9f\x98\x80\xef\xbf\xbdx"), "unescape: simple, \\u, pair, lone");
+	ok(n <= strlen(s), "unescape never grows");
+	ok(gp_is_json_number("-0.5e+3", 7) && gp_is_json_number("10", 2), "json numbers");
+	ok(!gp_is_json_number("01", 2) && !gp_is_json_number("1.", 2) && !gp_is_json_number("+1", 2) &&
+		   !gp_is_json_number("", 0) && !gp_is_json_number("1e", 2) && !gp_is_json_number("-", 1),
+	   "not json numbers");
+}
+
+static void test_builders(void)
+{
+	gp_sb b = { 0 };
+	gp_sb_json_str(&b, "a\"\\\n\x01\xff\xc3\xa9", 8);
+	ok(eq(b.p, b.len, "a\\\"\\\\\\n\\u0001\\ufffd\xc3\xa9"), "json_str escapes and replaces bad UTF-8");
+	b.len = 0;
+	gp_value v = { GP_K_OBJ, "{ \"a\" : [1, \"\\ud800\", \"\xfe\"] , \"b\":null}", 0 };
+	v.len = strlen(v.p);
+	gp_sb_json_value(&b, &v, false);
+	ok(eq(b.p, b.len, "{\"a\":[1,\"\\ufffd\",\"\\ufffd\"],\"b\":null}"), "object re-emitted compact, sanitised");
+	b.len = 0;
+	gp_value s = { GP_K_STR, "500", 3 };
+	gp_sb_json_value(&b, &s, true);
+	gp_sb_putc(&b, ' ');
+	gp_sb_json_value(&b, &s, false);
+	ok(eq(b.p, b.len, "500 \"500\""), "text numbers");
+	b.len = 0;
+
+	gp_field f[3] = {
+		{ .name = "a", .nlen = 1, .kind = GP_K_STR, .v = "x y", .vlen = 3 },
+		{ .name = "b", .nlen = 1, .kind = GP_K_NUM, .v = "2", .vlen = 1 },
+		{ .name = "c", .nlen = 1, .kind = GP_K_JSTR, .v = "q\\\"t", .vlen = 4 },
+	};
+	gp_render(&b, f, 3, &gp_layout_json);
+	ok(eq(b.p, b.len, "{\"a\":\"x y\",\"b\":2,\"c\":\"q\\\"t\"}"), "render json");
+	b.len = 0;
+	gp_render(&b, f, 3, &gp_layout_logfmt);
+	ok(eq(b.p, b.len, "a=\"x y\" b=2 c=\"q\\\"t\""), "render logfmt");
+	b.len = 0;
+	gp_layout csv = { .fmt = GP_FMT_CSV, .sep = ",", .seplen = 1 };
+	gp_field g[2] = {
+		{ .name = "a", .nlen = 1, .v = "x,y", .vlen = 3 },
+		{ .name = "b", .nlen = 1, .v = "say \"hi\"", .vlen = 8 },
+	};
+	gp_render(&b, g, 2, &csv);
+	ok(eq(b.p, b.len, "\"x,y\",\"say \"\"hi\"\"\""), "render csv");
+	b.len = 0;
+	gp_field t[2] = {
+		{ .name = "a", .nlen = 1, .v = "x\ty", .vlen = 3 },
+		{ .name = "b", .nlen = 1, .v = "a\\b", .vlen = 3 },
+	};
+	gp_render(&b, t, 2, &gp_layout_tsv);
+	ok(eq(b.p, b.len, "x\\ty\ta\\\\b"), "render tsv");
+	b.len = 0;
+	gp_layout sp = { .fmt = GP_FMT_DELIM, .sep = " ", .seplen = 1 };
+	gp_render(&b, t, 2, &sp);
+	ok(eq(b.p, b.len, "x\ty a\\b"), "render delimited");
+
+	gp_pool pool = { 0 };
+	gp_scope sc;
+	gp_scope_init(&sc);
+	gp_pool_own(&sc, &pool);
+	b.len = 0;
+	gp_sb_put(&b, "hello", 5);
+	const char *h = gp_sb_finish(&b, &pool);
+	char *big = gp_pool_alloc(&pool, 200000);
+	memset(big, 'x', 200000);
+	ok(h && memcmp(h, "hello", 5) == 0 && b.len == 0, "finish copies into the pool, stable");
+	void *blocks = pool.head;
+	for (int round = 0; round < 3; round++) {
+		gp_pool_reset(&pool);
+		for (int i = 0; i < 1000; i++)
+			gp_pool_alloc(&pool, 100);
+		gp_pool_alloc(&pool, 150000);
+	}
+	size_t nblk = 0;
+	for (gp_pool_blk **p = &pool.head; *p; p = (gp_pool_blk **)*p)
+		nblk++;
+	ok(pool.head == blocks && nblk <= 4, "reset reuses blocks (%zu blocks)", nblk);
+	gp_scope_unwind(&sc);
+	gp_sb_free(&b);
+}
+
+static void test_keep(void)
+{
+	char text[] = "line text";
+	char name[] = "outer.tar", member[] = "a.log";
+	gp_origin o = { .name = name, .member = member, .id = 9 };
+	gp_field f[1] = { { .name = "k", .nlen = 1, .kind = GP_K_STR, .v = text + 5, .vlen = 4 } };
+	gp_rec r = { .p = text, .len = 9, .line = 3, .origin = &o, .f = f, .nf = 1, .lay = &gp_layout_logfmt };
+	gp_kept k = { 0 };
+	ok(gp_keep(&k, &r) == 0, "keep");
+	memset(text, 'z', sizeof text - 1);
+	memset(name, 'z', sizeof name - 1);
+	memset(member, 'z', sizeof member - 1);
+	f[0].name = "q";
+	ok(eq(k.rec.p, k.rec.len, "line text") && strcmp(k.rec.origin->name, "outer.tar") == 0 &&
+		   strcmp(k.rec.origin->member, "a.log") == 0 && k.rec.origin->id == 9 && k.rec.line == 3,
+	   "kept text and origin are copies");
+	ok(k.rec.nf == 1 && eq(k.rec.f[0].name, 1, "k") && eq(k.rec.f[0].v, k.rec.f[0].vlen, "text") &&
+		   k.rec.lay == &gp_layout_logfmt,
+	   "kept fields are copies");
+	gp_kept_free(&k);
+}
+
+static char reported[4][300];
+static int nreported;
+
+static void rep(gp_ctx *ctx, const char *msg)
+{
+	(void)ctx;
+	if (nreported < 4)
+		snprintf(reported[nreported++], sizeof reported[0], "%s", msg);
+}
+
+static void test_dropped(void)
+{
+	gp_ctx ctx = { .report = rep };
+	gp_dropped d = { .stage = "json", .what = "are not JSON", .what1 = "is not JSON" };
+	gp_origin a = { .name = "a.jsonl", .id = 1 }, b = { .name = "b.tar", .member = "x.jsonl", .id = 2 };
+	gp_rec r1 = { .line = 17, .origin = &a }, r2 = { .line = 20, .origin = &a }, r3 = { .line = 2, .origin = &b };
+	gp_dropped_add(&ctx, &d, &r1, "unexpected end of input at byte 17");
+	gp_dropped_add(&ctx, &d, &r2, "whatever");
+	gp_dropped_add(&ctx, &d, &r3, NULL);
+	gp_dropped_flush(&ctx, &d);
+	gp_dropped_flush(&ctx, &d);
+	ok(nreported == 2, "one summary per input (%d)", nreported);
+	ok(strcmp(reported[0], "json: 2 records of a.jsonl are not JSON (first at line 17: unexpected end "
+			       "of input at byte 17)") == 0,
+	   "summary: %s", reported[0]);
+	ok(strcmp(reported[1], "json: 1 record of b.tar:x.jsonl is not JSON (line 2)") == 0, "singular: %s",
+	   reported[1]);
+	ok(!ctx.had_error, "a warning by default");
+	ctx.strict = true;
+	gp_dropped_add(&ctx, &d, &r1, NULL);
+	gp_dropped_flush(&ctx, &d);
+	ok(ctx.had_error, "an error with --strict");
+}
+
+int main(void)
+{
+	gp_arena_init(&arena);
+	test_refs();
+	test_lookup();
+	test_unescape();
+	test_builders();
+	test_keep();
+	test_dropped();
+	gp_arena_free(&arena);
+	printf("1..%d\n", n_test);
+	return n_fail ? 1 : 0;
+}
