@@ -105,6 +105,8 @@ install_peers() {
 	command -v mawk >/dev/null 2>&1 || pkgs+=(mawk)
 	command -v pigz >/dev/null 2>&1 || pkgs+=(pigz)
 	command -v zstd >/dev/null 2>&1 || pkgs+=(zstd)
+	command -v jq >/dev/null 2>&1 || pkgs+=(jq)
+	command -v mlr >/dev/null 2>&1 || pkgs+=(miller)
 	((${#pkgs[@]})) || return 0
 	if [[ ${BENCH_NO_INSTALL:-0} == 1 || $(id -u) != 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
 		log "bench: missing peers not installed (need root and apt-get): ${pkgs[*]}"
@@ -212,6 +214,8 @@ make_fixture() {
 	local how="${GZIP_CMD[0]} -6"
 	[[ $fn == zst_of ]] && how="zstd -3"
 	[[ $fn == tgz_of ]] && how="split -n l/$TAR_MEMBERS, tar | ${GZIP_CMD[0]} -6"
+	[[ $fn == json_of ]] && how="mawk -f bench/tojson.awk"
+	[[ $fn == cols_of ]] && how="mawk: access lines as columns"
 	log "bench: making $f ($how)"
 	t0=$(date +%s%N)
 	if ! "$fn" "$src" >"$f.tmp"; then
@@ -625,6 +629,62 @@ if ((HAVE_TGZ)); then
 	case_end
 fi
 
+# ---------------------------------------------------------------- fields
+# The same log as JSON Lines (bench/tojson.awk, cut to SIZE at a line end) and
+# its access lines as whitespace columns (ts level thread method path status
+# latency_ms bytes), made once with mawk. Slow peers (jq, Miller) get fewer
+# timed runs (BENCH_SLOW).
+JSON=$DATA.jsonl COLS=$DATA.cols
+json_of() { mawk -f "$HERE/tojson.awk" "$1" | mawk -v max="$SIZE" '{ n += length($0) + 1; if (n > max) exit; print }'; }
+cols_of() { mawk '$6 ~ /^status=[0-9]+$/ && $7 ~ /^latency_ms=[0-9]+$/ && $8 ~ /^bytes=/ { print $1, $2, $3, $4, $5, substr($6, 8), substr($7, 12), substr($8, 7) }' "$1"; }
+HAVE_JSON=0 HAVE_COLS=0
+if command -v mawk >/dev/null 2>&1; then
+	make_fixture "$JSON" "$DATA" json_of && HAVE_JSON=1
+	make_fixture "$COLS" "$DATA" cols_of && HAVE_COLS=1
+	cat "$JSON" "$COLS" >/dev/null 2>&1
+else
+	log "bench: mawk is not installed: no field cases"
+	MISSING+=(mawk)
+fi
+
+if ((HAVE_JSON)); then
+	case_start "json | where status >= 500" bytes
+	tool gpipe "$GPIPE" 'json | where status >= 500' "$JSON"
+	tool jq jq -c 'select(.status >= 500)' "$JSON"
+	case_end
+
+	case_start "json | where status >= 500 | count" count
+	tool gpipe "$GPIPE" 'json | where status >= 500 | count' "$JSON"
+	NEED="jq wc" tool "jq|wc" bash -c "$PF"'jq -c "select(.status >= 500)" "$1" | wc -l' _ "$JSON"
+	NEED="mlr wc" tool "mlr|wc" bash -c "$PF"'mlr --ijson --ojsonl filter "\$status >= 500" "$1" | wc -l' _ "$JSON"
+	case_end
+
+	case_start "json | where | format" bytes
+	tool gpipe "$GPIPE" 'json | where status >= 500 and path =~ "^/api" | format "{ts} {path} {latency_ms}"' "$JSON"
+	tool jq jq -r 'select(.status >= 500 and (.path | test("^/api"))) | "\(.ts) \(.path) \(.latency_ms)"' "$JSON"
+	case_end
+fi
+
+if ((HAVE_COLS)); then
+	case_start 'where $7 > 1000 (columns)' bytes
+	tool gpipe "$GPIPE" 'where $7 > 1000' "$COLS"
+	tool mawk mawk '$7 > 1000' "$COLS"
+	NEED="awk" OPT=1 tool gawk gawk '$7 > 1000' "$COLS"
+	case_end
+fi
+
+PARSE_T='{} {} [{}] {} {path} status={status} latency_ms={latency} {}'
+case_start "parse (path status latency)" bytes
+tool gpipe "$GPIPE" "parse '$PARSE_T' | format \"{path} {status} {latency}\"" "$D"
+tool mawk mawk '$6 ~ /^status=/ && $7 ~ /^latency_ms=/ { print $5, substr($6, 8), substr($7, 12) }' "$D"
+tool "sed -E" sed -E -n 's/^[^ ]+ +[^ ]+ +\[[^]]*\] [^ ]+ ([^ ]+) status=([^ ]+) latency_ms=([^ ]+) .*/\1 \2 \3/p' "$D"
+case_end
+
+case_start "multiline -c (stack traces) | count" count
+tool gpipe "$GPIPE" 'multiline -c "^\t|^Caused by: " | count' "$D"
+tool mawk mawk '!/^\t|^Caused by: / { n++ } END { print n + 0 }' "$D"
+case_end
+
 # ---------------------------------------------------------------- extras
 # head 1 must stop at the first match: the same time on 10 MiB and on SIZE
 # (the small file is a prefix of the big one, so the first ERROR is the same).
@@ -721,6 +781,11 @@ versions() {
 			[[ $line =~ [0-9]+(\.[0-9]+)+ ]] && v+=", $t ${BASH_REMATCH[0]}"
 		done
 	fi
+	for t in jq mlr gawk; do
+		command -v $t >/dev/null 2>&1 || continue
+		line=$($t --version 2>&1 | head -n 1)
+		[[ $line =~ [0-9]+(\.[0-9]+)+ ]] && v+=", $t ${BASH_REMATCH[0]}"
+	done
 	echo "$v"
 }
 
@@ -823,6 +888,10 @@ print_table() {
 		echo "- compressed cases: the same log as $f; gz and tar.gz at gzip -6;"
 		echo "  times include decompression, MB/s are uncompressed bytes per second"
 		compressed_notes
+	fi
+	if ((HAVE_JSON)); then
+		echo "- field cases: the log as JSON Lines, $(human_size "$(stat -c %s "$JSON")") (bench/tojson.awk);"
+		echo "  its access lines as columns, $(human_size "$(stat -c %s "$COLS")") (\$7 is latency_ms)"
 	fi
 	((${#MISSING[@]})) && echo "- missing peers (not installed): ${MISSING[*]}"
 	for s in "${SKIPPED[@]}"; do echo "- skipped: $s"; done
