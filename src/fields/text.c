@@ -1346,7 +1346,7 @@ const gp_stage_def gp_stage_fields = {
 		"changes a field rebuilds the record joined by SEP (a single space without -d), "
 		"as awk rebuilds $0. Every record parses; an empty one has no fields.",
 	.examples = "fields ts level msg\tname the first three blank-separated fields\n"
-		    "fields -d , | select 2 5\tcomma-separated, keep the 2nd and 5th\n"
+		    "fields -d , | head 5\tcomma-separated, empty pieces kept\n"
 		    "fields -d \" | \" host path\ta multi-byte separator",
 	.opts = fields_opts,
 	.open = fields_open,
@@ -1382,7 +1382,7 @@ const gp_stage_def gp_stage_parse = {
 	.examples = "parse \"{ts} {level} [{thread}] {method} {path} status={status}\"\tan application log\n"
 		    "parse \"{ip} {} {} [{time}] \\\"{method} {path} {}\\\" {status} {bytes}\"\tan access log\n"
 		    "parse -r \"user=(?<user>\\w+).*took (?<ms>\\d+)ms\"\tnamed groups\n"
-		    "parse --keep \"{level}: {msg}\" | where level == \"ERROR\"\tnon-matching lines pass on",
+		    "parse --keep \"{level}: {msg}\" | head 20\tnon-matching lines pass on, without fields",
 	.opts = parse_opts,
 	.open = parse_open,
 };
@@ -1399,8 +1399,8 @@ const gp_stage_def gp_stage_logfmt = {
 		"An unterminated quote, a key starting with '=' or a quote where a key should be "
 		"makes the record unparsable: it is dropped and counted once per input on "
 		"standard error (an error with --strict). An empty record has no fields.",
-	.examples = "logfmt | where level == \"error\"\tfilter on a key\n"
-		    "logfmt | format \"{time} {msg}\"\treformat",
+	.examples = "grep level=error | logfmt\tthe error records, as fields\n"
+		    "logfmt | count\tcount the logfmt records (the others are reported)",
 	.open = logfmt_open,
 };
 
@@ -1425,8 +1425,8 @@ const gp_stage_def gp_stage_csv = {
 		"row with fewer lacks the missing fields. Duplicate header names are kept as "
 		"they are (a lookup finds the last). A stage that changes a field rebuilds the "
 		"record as CSV with the same separator.",
-	.examples = "csv | where amount > 100\tfilter rows by a column\n"
-		    "csv -d \";\" | select name city\tsemicolon-separated",
+	.examples = "csv | count\trows, header excluded, quoted line breaks joined\n"
+		    "csv -d \";\" | head 10\tsemicolon-separated",
 	.opts = csv_opts,
 	.open = table_open,
 };
@@ -1441,6 +1441,6 @@ const gp_stage_def gp_stage_tsv = {
 		"extra values are named by position (\"4\"), missing ones are absent, duplicate "
 		"names are kept (a lookup finds the last). A trailing carriage return is "
 		"removed and blank lines are skipped.",
-	.examples = "tsv | where status >= 500\tfilter a TSV export",
+	.examples = "tsv | head 10\tthe first rows of a TSV export",
 	.open = table_open,
 };
