@@ -910,7 +910,11 @@ typedef struct table_st {
 	size_t *hoff;
 	uint32_t *hlenv;
 	uint32_t nh, hncap;
-	const char **hname; /* pointers into hbuf, rebuilt when the header is set */
+	/* Names as records see them: a copy of hbuf in the pool, made for each
+	 * batch (records of this batch keep pointing at it when a new input's
+	 * header replaces hbuf). */
+	const char **hname;
+	bool hfresh;
 	/* csv: a record that ended inside a quoted field, joined with the next. */
 	char *jbuf;
 	size_t jcap, jlen;
@@ -1102,7 +1106,10 @@ static int set_header(table_st *t, uint32_t n)
 		const char **nm = realloc(t->hname, cap * sizeof *nm);
 		if (nm)
 			t->hname = nm;
-		if (!l || !nm)
+		size_t *off = realloc(t->hoff, cap * sizeof *off);
+		if (off)
+			t->hoff = off;
+		if (!l || !nm || !off)
 			return -1;
 		t->hncap = cap;
 	}
@@ -1111,11 +1118,13 @@ static int set_header(table_st *t, uint32_t n)
 		const gp_field *f = &t->b.tmp[i];
 		memcpy(t->hbuf + k, f->v, f->vlen);
 		t->hbuf[k + f->vlen] = '\0';
-		t->hname[i] = t->hbuf + k;
+		t->hoff[i] = k;
 		t->hlenv[i] = (uint32_t)f->vlen;
 		k += f->vlen + 1;
 	}
+	t->hlen = k;
 	t->nh = n;
+	t->hfresh = false;
 	return 0;
 }
 
@@ -1132,6 +1141,14 @@ static int table_record(table_st *t, const gp_rec *r, const char *p, size_t len)
 	if (t->need_header) {
 		t->need_header = false;
 		return set_header(t, (uint32_t)n);
+	}
+	if (!t->hfresh && t->nh) {
+		const char *h = pool_copy(&t->b, t->hbuf, t->hlen);
+		if (!h)
+			return -1;
+		for (uint32_t i = 0; i < t->nh; i++)
+			t->hname[i] = h + t->hoff[i];
+		t->hfresh = true;
 	}
 	for (uint32_t i = 0; i < (uint32_t)n; i++) {
 		gp_field *f = &t->b.tmp[i];
@@ -1239,7 +1256,11 @@ static int table_one(gp_stage *st, table_st *t, const gp_rec *r)
 		const char *p = pool_copy(&t->b, t->jbuf, t->jlen);
 		if (!p)
 			return -1;
-		return table_record(t, &t->jrec, p, t->jlen);
+		/* The origin of this line (valid for this batch) is the first line's:
+		 * a join never crosses inputs. */
+		gp_rec jr = t->jrec;
+		jr.origin = r->origin;
+		return table_record(t, &jr, p, t->jlen);
 	}
 	if (memchr(r->p, '"', r->len) && csv_open_quote(r->p, r->len, t->sep, false)) {
 		join_start(t, r);
@@ -1264,6 +1285,7 @@ static gp_status table_next(gp_stage *st, gp_batch *out)
 			return rc;
 		}
 		batch_begin(&t->b);
+		t->hfresh = false;
 		if (gp_batch_records(&in, st->ctx->delim) == (size_t)-1)
 			return gp_fail(st->ctx, NULL, "out of memory");
 		for (size_t i = 0; i < in.n; i++)

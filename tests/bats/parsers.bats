@@ -398,3 +398,16 @@ for r in rows[1:]:
 	need_json
 	json_is 'tsv' $'a\tb\n1\\t2\tx\\\\y\\q\tmore\n' '{"a":"1\t2","b":"x\\y\\q","3":"more"}'
 }
+
+@test "csv: each input is named by its own header" {
+	need_json
+	printf 'a,b\n1,2\n' > one.csv
+	printf 'c\n3\n"4\n5"\n' > two.csv
+	run --separate-stderr "$GPIPE" -o json 'csv' one.csv two.csv
+	[ "$status" -eq 0 ] && [ -z "$stderr" ]
+	[ "$(printf '%s\n' "$output" | jq -c .)" = "$(printf '%s\n' '{"a":1,"b":2}' '{"c":3}' '{"c":"4\n5"}')" ]
+	# The same through tail: both inputs' records in one batch.
+	run --separate-stderr "$GPIPE" -o json 'tail 100 | csv' one.csv two.csv
+	[ "$status" -eq 0 ] && [ -z "$stderr" ]
+	[ "$(printf '%s\n' "$output" | jq -c .)" = "$(printf '%s\n' '{"a":1,"b":2}' '{"c":3}' '{"c":"4\n5"}')" ]
+}
