@@ -171,6 +171,19 @@ static gp_args strip_long(gp_ctx *ctx, const gp_args *args, const char *lng, boo
 	return r;
 }
 
+/* --explain: "PREFIX'TEXT'SUFFIX", TEXT escaped. */
+static char *explain_quoted(gp_ctx *ctx, const char *pre, const char *s, size_t n, const char *post)
+{
+	size_t need = strlen(pre) + 4 * n + strlen(post) + 4;
+	char *e = gp_arena_alloc(ctx->arena, need);
+	if (!e)
+		return NULL;
+	size_t k = (size_t)snprintf(e, need, "%s'", pre);
+	k += gp_escape(e + k, need - k, s, n);
+	snprintf(e + k, need - k, "'%s", post);
+	return e;
+}
+
 /* ---- fields --------------------------------------------------------------- */
 
 typedef struct fields_st {
@@ -313,6 +326,8 @@ static gp_status fields_open(gp_stage *st, const gp_args *args)
 		lay->seplen = 1;
 	}
 	s->lay = lay;
+	st->explain = have_sep ? explain_quoted(ctx, "-d ", s->sep, s->seplen, "")
+			       : gp_arena_strndup(ctx->arena, "runs of blanks, as awk", 22);
 	s->names = go.operands;
 	s->nnames = (uint32_t)go.noperands;
 	for (size_t i = 0; i < go.noperands; i++)
@@ -734,6 +749,10 @@ static gp_status parse_open(gp_stage *st, const gp_args *args)
 				       go.operands[0].s);
 		if (rx_compile(st, &re, &s->r) != GP_OK)
 			return GP_ERR;
+		char post[64];
+		snprintf(post, sizeof post, "  [%s, %u named group%s]", s->r.jit ? "pcre2-jit" : "pcre2",
+			 s->r.ng, s->r.ng == 1 ? "" : "s");
+		st->explain = explain_quoted(ctx, s->keep ? "--keep -r " : "-r ", re.s, re.len, post);
 	} else {
 		if (go.noperands == 0)
 			return gp_fail(ctx, &st->span, "parse: missing TEMPLATE (or -r REGEX)");
@@ -743,6 +762,11 @@ static gp_status parse_open(gp_stage *st, const gp_args *args)
 				       go.operands[1].s);
 		if (tpl_compile(st, &go.operands[0], &s->t) != GP_OK)
 			return GP_ERR;
+		char post[64];
+		snprintf(post, sizeof post, "  [template, %u capture%s]", s->t.ncap,
+			 s->t.ncap == 1 ? "" : "s");
+		st->explain = explain_quoted(ctx, s->keep ? "--keep " : "", go.operands[0].s,
+					     go.operands[0].len, post);
 	}
 	st->state = s;
 	st->ops = &parse_ops;
@@ -1312,6 +1336,7 @@ static gp_status table_open(gp_stage *st, const gp_args *args)
 		if (gp_no_args(st, args) != GP_OK)
 			return GP_ERR;
 		t->lay = &gp_layout_tsv;
+		st->explain = gp_arena_strndup(ctx->arena, "[header: first record of each input]", 36);
 	} else {
 		gp_getopt go;
 		if (gp_getopt_init(&go, ctx, st->def, args) != 0)
@@ -1341,6 +1366,7 @@ static gp_status table_open(gp_stage *st, const gp_args *args)
 		lay->sep[0] = t->sep;
 		lay->seplen = 1;
 		t->lay = lay;
+		st->explain = explain_quoted(ctx, "-d ", &t->sep, 1, "  [header: first record of each input]");
 	}
 	st->state = t;
 	st->ops = &table_ops;

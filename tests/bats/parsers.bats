@@ -411,3 +411,18 @@ for r in rows[1:]:
 	[ "$status" -eq 0 ] && [ -z "$stderr" ]
 	[ "$(printf '%s\n' "$output" | jq -c .)" = "$(printf '%s\n' '{"a":1,"b":2}' '{"c":3}' '{"c":"4\n5"}')" ]
 }
+
+@test "--explain shows each parser's resolved arguments" {
+	run --separate-stderr "$GPIPE" --explain 'parse "{a} {b}" | parse --keep -r "(?<x>\d)" | fields -d , k | fields | csv -d ";" | logfmt | tsv' "$ABSENT"
+	[ "$status" -eq 0 ] && [ -z "$stderr" ]
+	local want
+	want=$(printf '%s\n' \
+		"parse    '{a} {b}'  [template, 2 captures]" \
+		"parse    --keep -r '(?<x>\\d)'  [pcre2, 1 named group]" \
+		"fields   -d ','" \
+		"fields   runs of blanks, as awk" \
+		"csv      -d ';'  [header: first record of each input]" \
+		"logfmt" \
+		"tsv      [header: first record of each input]")
+	[ "$(printf '%s\n' "${lines[@]}" | grep -E '^(parse|fields|csv|logfmt|tsv)( |$)' | sed 's/pcre2-jit,/pcre2,/')" = "$want" ]
+}
