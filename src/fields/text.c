@@ -404,6 +404,8 @@ static const char *find_lit(const step *l, const char *p, const char *end, const
 	}
 	const piece *t = &l->pc[l->anchor];
 	bool lead_blank = l->anchor > 0; /* the literal starts with blanks */
+	if (lead_blank && p == end)
+		return NULL;
 	const char *from = p + (lead_blank ? 1 : 0);
 	while (from < end) {
 		const char *c = t->len == 1 ? memchr(from, t->s[0], (size_t)(end - from))

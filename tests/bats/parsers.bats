@@ -180,6 +180,16 @@ applog() {
 	json_is 'parse "id={id} {} {_} {last}"' $'x id=7 a b c d\n' '{"id":7,"last":"c d"}'
 }
 
+@test "parse agrees with sed -E on a generated log" {
+	need_json
+	applog > app.log
+	sed -E -n 's/^([^ ]+) +([^ ]+) +\[([^]]*)\] +([^ ]+) +([^ ]+) +status=(.*)$/\1|\2|\3|\4|\5|\6/p' app.log > want.txt
+	"$GPIPE" -o json 'parse "{ts} {level} [{thread}] {method} {path} status={status}"' app.log 2> /dev/null |
+		jq -r '[.ts, .level, .thread, .method, .path, .status] | map(tostring) | join("|")' > got.txt
+	[ "$(wc -l < want.txt)" -eq 258 ]
+	diff want.txt got.txt
+}
+
 @test "parse: a leading literal is searched for, text after a final literal ignored" {
 	need_json
 	json_is 'parse "user={user};"' $'at 10:00 user=bob; more=1\nuser=;\n' \
