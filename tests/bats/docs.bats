@@ -136,7 +136,7 @@ complete_words() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "'grep x | upper" ]
 	run --separate-stderr complete_words "'grep x|t"
-	[ "$(printf '%s\n' "${lines[@]}" | sort)" = "$(printf '%s\n' "'grep x|tail" "'grep x|trim")" ]
+	[ "$(printf '%s\n' "${lines[@]}" | sort)" = "$(printf '%s\n' "'grep x|tail" "'grep x|trim" "'grep x|tsv")" ]
 	run --separate-stderr complete_words -n "'"
 	[ "$(printf '%s\n' "${lines[@]}" | sort)" = "$( (printf "'%s\n" $("$GPIPE" --list-stages) help) | sort)" ]
 }
@@ -147,7 +147,7 @@ complete_words() {
 	[ "$(printf '%s\n' "${lines[@]}" | sort)" = "$(printf '%s\n' --color --colour)" ]
 	run --separate-stderr complete_words --color=al
 	[ "$output" = '--color=always' ]
-	run --separate-stderr complete_words help lo
+	run --separate-stderr complete_words help low
 	[ "$output" = 'lower' ]
 	touch app.log
 	run --separate-stderr complete_words 'grep x' ap
