@@ -8,6 +8,7 @@ extern const gp_stage_def gp_stage_read, gp_stage_decompress, gp_stage_archive, 
 extern const gp_stage_def gp_stage_grep, gp_stage_head, gp_stage_tail, gp_stage_skip;
 extern const gp_stage_def gp_stage_upper, gp_stage_lower, gp_stage_trim;
 extern const gp_stage_def gp_stage_count;
+extern const gp_stage_def gp_stage_json, gp_stage_explode;
 
 const gp_stage_def *const gp_registry[] = {
 	/* input (implicit) */
@@ -24,6 +25,9 @@ const gp_stage_def *const gp_registry[] = {
 	&gp_stage_upper,
 	&gp_stage_lower,
 	&gp_stage_trim,
+	&gp_stage_json,
+	/* flatten */
+	&gp_stage_explode,
 	/* aggregate */
 	&gp_stage_count,
 };
