@@ -24,5 +24,7 @@ complete -c gpipe -n '__fish_is_first_arg; or __fish_seen_subcommand_from help' 
 complete -c gpipe -n '__fish_is_first_arg; or __fish_seen_subcommand_from help' -a 'upper' -d 'convert ASCII letters to upper case'
 complete -c gpipe -n '__fish_is_first_arg; or __fish_seen_subcommand_from help' -a 'lower' -d 'convert ASCII letters to lower case'
 complete -c gpipe -n '__fish_is_first_arg; or __fish_seen_subcommand_from help' -a 'trim' -d 'remove leading and trailing ASCII white space'
+complete -c gpipe -n '__fish_is_first_arg; or __fish_seen_subcommand_from help' -a 'json' -d 'parse each record as JSON (JSON Lines): its members become fields'
+complete -c gpipe -n '__fish_is_first_arg; or __fish_seen_subcommand_from help' -a 'explode' -d 'one record per element of a JSON array field'
 complete -c gpipe -n '__fish_is_first_arg; or __fish_seen_subcommand_from help' -a 'count' -d 'print the number of records'
 complete -c gpipe -n 'not __fish_is_first_arg' -F

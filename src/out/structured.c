@@ -138,9 +138,12 @@ static void put_json(gp_out *o, gp_structured *s, const gp_rec *r, size_t n)
 	gp_sb_put(b, "}\n", 2);
 }
 
-/* The value as text: strings decoded, objects and arrays as compact JSON. */
+/* The value as text: strings decoded, objects and arrays as compact JSON,
+ * null empty (as jq's @tsv and @csv and Miller write it). */
 static void value_text(gp_sb *b, const gp_value *v)
 {
+	if (v->kind == GP_K_NULL)
+		return;
 	if (v->kind == GP_K_OBJ || v->kind == GP_K_ARR)
 		gp_sb_json_value(b, v, false);
 	else
