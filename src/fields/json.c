@@ -54,8 +54,9 @@ static const char *fail_char(scan *s, const char *p, const char *where)
 		snprintf(shown, sizeof shown, "%c", c);
 	else
 		snprintf(shown, sizeof shown, "\\x%02x", c);
-	snprintf(s->jp->err, sizeof s->jp->err, "invalid character '%s'%s at byte %zu", shown, where,
-		 (size_t)(p - s->base) + 1);
+	const char *q = c == '\'' ? "\"" : "'"; /* a quote shown in the other quotes */
+	snprintf(s->jp->err, sizeof s->jp->err, "invalid character %s%s%s%s at byte %zu", q, shown, q,
+		 where, (size_t)(p - s->base) + 1);
 	return NULL;
 }
 

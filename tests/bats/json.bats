@@ -178,6 +178,7 @@ bad_is() {
 	bad_is '{,}' "invalid character ',' at byte 2"
 	bad_is '[1,]' "invalid character ']' at byte 4"
 	bad_is '{a:1}' "invalid character 'a' at byte 2"
+	bad_is "{'a':1}" "invalid character \"'\" at byte 2"
 	bad_is '"abc' 'unexpected end of input at byte 5'
 	bad_is 'tru' 'unexpected end of input at byte 4'
 	bad_is 'nulL' "invalid character 'L' at byte 4"
