@@ -1,7 +1,9 @@
 /* libFuzzer target: a whole run. The first line of the input is the
  * expression, the rest is the data, read through the real source stage from a
  * memfd (so lines, long records over a small --max-record, NUL and invalid
- * UTF-8 all go through the hot path) and written to /dev/null. */
+ * UTF-8 all go through the hot path) and written to /dev/null. A first byte
+ * 'J', 'T' or 'C' on the expression line (then skipped) selects -o json, tsv
+ * or csv output. */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +27,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!nl)
 		return 0;
 	size_t elen = (size_t)(nl - data);
+	const uint8_t *expr = data;
+	int format = GP_OUT_TEXT;
+	if (elen > 0 && (data[0] == 'J' || data[0] == 'T' || data[0] == 'C')) {
+		format = data[0] == 'J' ? GP_OUT_JSON : data[0] == 'T' ? GP_OUT_TSV : GP_OUT_CSV;
+		expr++;
+	}
+	size_t xlen = (size_t)(nl - expr);
 	int fd = memfd_create("fuzz", MFD_CLOEXEC);
 	if (fd < 0)
 		return 0;
@@ -44,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&ctx, 0, sizeof ctx);
 	ctx.arena = &arena;
 	ctx.root = &root;
-	ctx.delim = (elen > 0 && data[0] == 'z') ? '\0' : '\n';
+	ctx.delim = (xlen > 0 && expr[0] == 'z') ? '\0' : '\n';
 	ctx.max_record = 300;
 	ctx.need_lineno = true;
 	ctx.report = quiet;
@@ -53,13 +62,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	gp_out out; /* registered in root: must outlive the unwind below */
 	int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (devnull >= 0 &&
-	    gp_plan_build(&ctx, (const char *)data, elen, false, files, 2, &plan) == 0) {
+	    gp_plan_build(&ctx, (const char *)expr, xlen, false, files, 2, &plan) == 0) {
 		if (gp_out_init(&out, &root, devnull) == 0) {
 			out.delim = ctx.delim;
 			out.with_origin = out.with_line = true;
 			out.color = true;
 			out.highlight = ctx.highlight;
 			out.only_matching = ctx.only_matching;
+			out.format = format;
 			gp_batch b;
 			while (gp_plan_next(&plan, &b) == GP_OK)
 				if (gp_out_batch(&out, &b) != 0)

@@ -9,6 +9,7 @@ extern const gp_stage_def gp_stage_grep, gp_stage_head, gp_stage_tail, gp_stage_
 extern const gp_stage_def gp_stage_upper, gp_stage_lower, gp_stage_trim;
 extern const gp_stage_def gp_stage_count;
 extern const gp_stage_def gp_stage_fields, gp_stage_parse, gp_stage_logfmt, gp_stage_csv, gp_stage_tsv;
+extern const gp_stage_def gp_stage_json, gp_stage_explode;
 
 const gp_stage_def *const gp_registry[] = {
 	/* input (implicit) */
@@ -26,11 +27,14 @@ const gp_stage_def *const gp_registry[] = {
 	&gp_stage_lower,
 	&gp_stage_trim,
 	/* parse (records gain fields) */
+	&gp_stage_json,
 	&gp_stage_fields,
 	&gp_stage_parse,
 	&gp_stage_logfmt,
 	&gp_stage_csv,
 	&gp_stage_tsv,
+	/* flatten */
+	&gp_stage_explode,
 	/* aggregate */
 	&gp_stage_count,
 };

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "../match/matcher.h"
+#include "structured.h"
 
 #define OUT_BLOCK (256u * 1024u)
 
@@ -30,6 +31,7 @@ int gp_out_init(gp_out *o, gp_scope *scope, int fd)
 	o->cap = OUT_BLOCK;
 	o->buf = malloc(o->cap);
 	o->delim = '\n';
+	o->scope = scope;
 	if (!o->buf || gp_scope_defer(scope, free_buf, &o->buf) != 0)
 		return -1;
 	return 0;
@@ -86,6 +88,11 @@ static int put_c(gp_out *o, char c)
 		return -1;
 	o->buf[o->len++] = c;
 	return 0;
+}
+
+int gp_out_put(gp_out *o, const char *p, size_t n)
+{
+	return put(o, p, n);
 }
 
 #define PUTS(o, s) put((o), (s), sizeof(s) - 1)
@@ -152,6 +159,8 @@ static int put_colored(gp_out *o, const gp_rec *r)
 
 int gp_out_batch(gp_out *o, gp_batch *b)
 {
+	if (o->format != GP_OUT_TEXT)
+		return gp_out_structured(o, b);
 	const bool plain = !o->with_origin && !o->with_line && !(o->color && o->highlight);
 	if (plain && b->span && !b->has_recs) {
 		if (b->span_len == 0)

@@ -29,11 +29,15 @@ typedef struct gp_out {
 	struct gp_matcher *highlight;
 	bool only_matching;
 	int format; /* gp_out_format */
+	gp_scope *scope;            /* owns what the structured writer allocates */
+	struct gp_structured *st;   /* state of -o json/tsv/csv, made on first use */
 } gp_out;
 
 int gp_out_init(gp_out *o, gp_scope *scope, int fd);
 /* 0 on success, -1 when output failed (broken_pipe or error set). */
 int gp_out_batch(gp_out *o, gp_batch *b);
 int gp_out_flush(gp_out *o);
+/* Appends bytes to the output buffer (for the structured writer). */
+int gp_out_put(gp_out *o, const char *p, size_t n);
 
 #endif
