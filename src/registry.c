@@ -8,6 +8,7 @@ extern const gp_stage_def gp_stage_read, gp_stage_decompress, gp_stage_archive, 
 extern const gp_stage_def gp_stage_grep, gp_stage_head, gp_stage_tail, gp_stage_skip;
 extern const gp_stage_def gp_stage_upper, gp_stage_lower, gp_stage_trim;
 extern const gp_stage_def gp_stage_count;
+extern const gp_stage_def gp_stage_where, gp_stage_set;
 
 const gp_stage_def *const gp_registry[] = {
 	/* input (implicit) */
@@ -20,10 +21,12 @@ const gp_stage_def *const gp_registry[] = {
 	&gp_stage_head,
 	&gp_stage_tail,
 	&gp_stage_skip,
+	&gp_stage_where,
 	/* transform */
 	&gp_stage_upper,
 	&gp_stage_lower,
 	&gp_stage_trim,
+	&gp_stage_set,
 	/* aggregate */
 	&gp_stage_count,
 };
