@@ -72,11 +72,15 @@ bool gp_num_parse(const char *p, size_t len, bool *isint, int64_t *i, double *d)
 	}
 	bool frac = false, expo = false;
 	int nfd = 0;
+	uint64_t m = v; /* all digits, for the exact fast path below */
 	if (p < e && *p == '.') {
 		frac = true;
 		p++;
-		while (p < e && is_digit(*p))
+		while (p < e && is_digit(*p)) {
+			if (nd + nfd < 19)
+				m = m * 10 + (uint64_t)(*p - '0');
 			p++, nfd++;
+		}
 	}
 	if (nd + nfd == 0)
 		return false;
@@ -104,9 +108,17 @@ bool gp_num_parse(const char *p, size_t len, bool *isint, int64_t *i, double *d)
 	bool in = !frac && !expo && nd <= 18;
 	int64_t iv = 0;
 	double dv;
+	static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+				      1e11, 1e12, 1e13, 1e14, 1e15 };
 	if (in) {
 		iv = neg ? -(int64_t)v : (int64_t)v;
 		dv = (double)iv;
+	} else if (frac && !expo && nd + nfd <= 15) {
+		/* Both exact doubles, and IEEE division rounds correctly: the
+		 * same value strtod gives (Clinger's fast path). */
+		dv = (double)m / p10[nfd];
+		if (neg)
+			dv = -dv;
 	} else {
 		char buf[352];
 		size_t n = (size_t)(numend - s);
@@ -127,8 +139,8 @@ bool gp_num_parse(const char *p, size_t len, bool *isint, int64_t *i, double *d)
 	}
 	if (u) {
 		if (in && u->exact) {
-			int64_t m = (int64_t)u->mul, r;
-			if (!__builtin_mul_overflow(iv, m, &r)) {
+			int64_t mul = (int64_t)u->mul, r;
+			if (!__builtin_mul_overflow(iv, mul, &r)) {
 				*isint = true;
 				*i = r;
 				*d = (double)r;

@@ -166,7 +166,19 @@ static void test_numbers(void)
 		double d;
 		ok(!gp_num_parse(bad[k], strlen(bad[k]), &isint, &i, &d), "not a number: '%s'", bad[k]);
 	}
+	/* Decimals take a fast path: it must agree with strtod. */
+	srand(5);
+	int agree = 0, total = 20000;
 	char buf[32];
+	for (int k = 0; k < total; k++) {
+		int n = snprintf(buf, sizeof buf, "%s%d.%0*d", rand() % 2 ? "-" : "", rand() % 100000,
+				 1 + rand() % 9, rand() % 1000000000);
+		bool isint;
+		int64_t i;
+		double d;
+		agree += gp_num_parse(buf, (size_t)n, &isint, &i, &d) && !isint && d == strtod(buf, NULL);
+	}
+	ok(agree == total, "decimal fast path agrees with strtod (%d of %d)", agree, total);
 	gp_num_format(buf, false, 0, 0.1 + 0.2);
 	ok(strcmp(buf, "0.30000000000000004") == 0, "format 0.1+0.2 (%s)", buf);
 	gp_num_format(buf, false, 0, 1e100);
