@@ -117,10 +117,10 @@ const gp_stage_def gp_stage_where = {
 		"0.30000000000000004). A bare value (where ok, where exists(a)) is true unless it is "
 		"false, null, missing, 0 or \"\".",
 	.examples = "where status >= 500\tserver errors (after json)\n"
-		    "where $7 > 1000\tawk-style field of a plain text line\n"
+		    "where _line > 100 and len(msg) > 80\tline numbers, functions\n"
 		    "where took > 250ms and path =~ \"^/api\"\tslow API calls\n"
 		    "where exists(user.id) and not (level == \"debug\")\tnested path, missing-safe\n"
-		    "where bytes > 10MB or $NF contains \"timeout\"\tsizes and string tests",
+		    "where bytes > 10MB or msg contains \"timeout\"\tsizes and string tests",
 	.open = where_open,
 };
 
@@ -233,8 +233,8 @@ const gp_stage_def gp_stage_set = {
 		"Records with fields from json, logfmt or a delimited parse get their text rebuilt in "
 		"the same format. A plain text line keeps its text and gains the fields (shown by -o "
 		"json); in the expressions of the same set, $N still splits the text.",
-	.examples = "set kb = bytes / 1024\tderived number\n"
+	.examples = "set total = price * qty\tderived number\n"
 		    "set ms = took * 1000, slow = took > 1s\tseveral, left to right\n"
-		    "set x = $2 * 2 | where x > 10\tcompute, then filter",
+		    "set kb = bytes / 1024 | where kb > 100\tcompute, then filter",
 	.open = set_open,
 };
