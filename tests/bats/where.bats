@@ -385,3 +385,12 @@ make_jsonl() {
 	run --separate-stderr "$GPIPE" 'json | set status = status + 1, who = user.name | where who == "ann"' j.jsonl
 	ok_out '{"status":201,"path":"/api/a","took":0.12,"ok":true,"user":{"id":7,"name":"ann"},"tags":["x","y"],"who":"ann"}'
 }
+
+@test "--explain shows the expressions as written; _line turns line counting on" {
+	run --separate-stderr "$GPIPE" --explain 'where $3 > 5 and path =~ "^/a\d" | set x = 1, y = "a b"' "$ABSENT"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'\nwhere    $3 > 5 and path =~ "^/a\\d"\nset      x = 1, y = "a b"\n'* ]] || { echo "$output"; return 1; }
+	printf 'a\nb\nc\n' > l.txt
+	run --separate-stderr "$GPIPE" 'where _line == 2 or _line == 3 | head 1' l.txt
+	ok_out 'b'
+}
