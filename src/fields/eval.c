@@ -1127,10 +1127,7 @@ static bool numeric(gp_eval *ev, val *v, bool loose)
 	double d;
 	if (!gp_num_parse(v->p, v->len, &isint, &i, &d))
 		return false;
-	v->t = V_NUM;
-	v->isint = isint;
-	v->i = i;
-	v->d = d;
+	*v = (val){ .t = V_NUM, .isint = isint, .i = i, .d = d }; /* text: formatted when asked */
 	return true;
 }
 

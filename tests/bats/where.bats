@@ -73,7 +73,10 @@ make_log() {
 			else if (r < 0.55) v = sprintf("%.3f", rand() * 1000 - 200)
 			else if (r < 0.65) v = sprintf("%de%d", int(rand() * 9) + 1, int(rand() * 4))
 			else v = w[int(rand() * 19) + 1]
-			printf "%s host%d %s %s\n", (i % 3 ? "GET" : "POST"), i % 5, v, (rand() < 0.5 ? "ok" : "late")
+			# Blanks as awk splits: spaces, tabs, leading and trailing runs.
+			sp = i % 7 ? " " : "\t  "
+			printf "%s%s%shost%d%s%s %s%s\n", (i % 11 ? "" : " \t"), (i % 3 ? "GET" : "POST"), sp, i % 5, sp, v,
+				(rand() < 0.5 ? "ok" : "late"), (i % 13 ? "" : "  ")
 		}
 	}' > log.txt
 }
@@ -229,7 +232,7 @@ make_log() {
 
 @test "functions: len lower upper num str int exists" {
 	holds 'len("héllo") == 6' 'lower("AbC") == "abc"' 'upper("é-a") == "é-A"' 'num("12MB") == 12582912' \
-		'num(" 42 ") == 42' 'int(-3.9) == -3' 'int("7.9") == 7' 'str(1.0) == "1"' 'str(true) == "true"' \
+		'num(" 42 ") == 42' 'str(num("250ms")) == "0.25"' 'str(num("0500")) == "500"' 'str(" 7" + 0) == "7"' 'int(-3.9) == -3' 'int("7.9") == 7' 'str(1.0) == "1"' 'str(true) == "true"' \
 		'str(null) == "null"' 'len(str(12345)) == 5'
 	fails 'num("abc") == 0' 'num("abc") == num("abc")' 'str(num("x")) == ""' 'len(nope) >= 0'
 }
