@@ -207,6 +207,7 @@ struct gp_enode {
 	gp_fref ref;
 	pcre2_code *re;
 	pcre2_match_data *md;
+	pcre2_match_context *mctx; /* with a JIT stack that may grow to 8 MiB */
 };
 
 /* ---- lexer ---- */
@@ -769,6 +770,16 @@ static void free_md(void *m)
 	pcre2_match_data_free(m);
 }
 
+static void free_jstack(void *j)
+{
+	pcre2_jit_stack_free(j);
+}
+
+static void free_mctx(void *m)
+{
+	pcre2_match_context_free(m);
+}
+
 static bool compile_regex(parser *P, gp_enode *n, const tok *t)
 {
 	int ec;
@@ -790,8 +801,23 @@ static bool compile_regex(parser *P, gp_enode *n, const tok *t)
 		perr(P, t->sp, "out of memory");
 		return false;
 	}
-	if (jit_wanted())
-		(void)pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
+	if (jit_wanted() && pcre2_jit_compile(c, PCRE2_JIT_COMPLETE) == 0) {
+		pcre2_jit_stack *js = pcre2_jit_stack_create(32 * 1024, 8 * 1024 * 1024, NULL);
+		n->mctx = pcre2_match_context_create(NULL);
+		if (!js || gp_scope_defer(P->st->scope, free_jstack, js) != 0) {
+			pcre2_jit_stack_free(js);
+			js = NULL;
+		}
+		if (n->mctx && gp_scope_defer(P->st->scope, free_mctx, n->mctx) != 0) {
+			pcre2_match_context_free(n->mctx);
+			n->mctx = NULL;
+		}
+		if (!js || !n->mctx) {
+			perr(P, t->sp, "out of memory");
+			return false;
+		}
+		pcre2_jit_stack_assign(n->mctx, NULL, js);
+	}
 	n->re = c;
 	n->md = pcre2_match_data_create_from_pattern(c, NULL);
 	if (!n->md || gp_scope_defer(P->st->scope, free_md, n->md) != 0) {
@@ -1463,7 +1489,7 @@ static void ev_node(gp_eval *ev, const gp_enode *n, const gp_rec *r, val *out)
 		size_t len;
 		if (!text(ev, &a, &p, &len))
 			return set_bool(out, false);
-		int rc = pcre2_match(n->re, (PCRE2_SPTR)(len ? p : ""), len, 0, 0, n->md, NULL);
+		int rc = pcre2_match(n->re, (PCRE2_SPTR)(len ? p : ""), len, 0, 0, n->md, n->mctx);
 		return set_bool(out, (rc >= 0) == (n->op == N_MATCH));
 	}
 	case N_CONTAINS: case N_STARTS: case N_ENDS:
@@ -1481,7 +1507,6 @@ static void ev_node(gp_eval *ev, const gp_enode *n, const gp_rec *r, val *out)
 bool gp_expr_true(gp_eval *ev, const gp_enode *e, const gp_rec *r)
 {
 	val v;
-	/* The common shape, field OP literal number, without the general path. */
 	ev_node(ev, e, r, &v);
 	return truthy(&v);
 }

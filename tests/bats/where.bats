@@ -322,6 +322,13 @@ make_log() {
 	deep=$(printf -- '- %.0s' $(seq 300))
 	run --separate-stderr "$GPIPE" "where ${deep}1" "$ABSENT"
 	[ "${stderr%%$'\n'*}" = "gpipe: where: expression nested too deeply (more than 256 levels)" ]
+	# A long chain of operators is bounded too (it needs no parser recursion).
+	deep=$(printf '1 + %.0s' $(seq 1100))
+	run --separate-stderr "$GPIPE" "where ${deep}1 > 0" "$ABSENT"
+	[ "$status" -eq 2 ] && [ "${stderr%%$'\n'*}" = "gpipe: where: expression too deep (more than 1024 operations in a chain)" ]
+	deep=$(printf '1 + %.0s' $(seq 1000))
+	run --separate-stderr "$GPIPE" "where ${deep}1 == 1001" one.txt
+	ok_out x
 	diag 'set a' "gpipe: set: expected '=' after the field name" '  set a' '      ^'
 	diag 'set a == 1' "gpipe: set: assign with '=', not '=='" '  set a == 1' '        ^^'
 	diag 'set $1 = 2' "gpipe: set: cannot assign to '\$1': name a field" '  set $1 = 2' '      ^^'
