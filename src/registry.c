@@ -10,6 +10,7 @@ extern const gp_stage_def gp_stage_upper, gp_stage_lower, gp_stage_trim;
 extern const gp_stage_def gp_stage_count;
 extern const gp_stage_def gp_stage_fields, gp_stage_parse, gp_stage_logfmt, gp_stage_csv, gp_stage_tsv;
 extern const gp_stage_def gp_stage_json, gp_stage_explode;
+extern const gp_stage_def gp_stage_where, gp_stage_set;
 
 const gp_stage_def *const gp_registry[] = {
 	/* input (implicit) */
@@ -22,10 +23,12 @@ const gp_stage_def *const gp_registry[] = {
 	&gp_stage_head,
 	&gp_stage_tail,
 	&gp_stage_skip,
+	&gp_stage_where,
 	/* transform */
 	&gp_stage_upper,
 	&gp_stage_lower,
 	&gp_stage_trim,
+	&gp_stage_set,
 	/* parse (records gain fields) */
 	&gp_stage_json,
 	&gp_stage_fields,

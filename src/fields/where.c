@@ -1,0 +1,240 @@
+/* where EXPR: keep the records for which EXPR is true.
+ * set NAME = EXPR [, NAME = EXPR]...: assign fields.
+ * The language is in eval.c. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../registry.h"
+#include "eval.h"
+
+typedef struct where {
+	gp_enode *e;
+	gp_eval ev;
+	gp_pool scratch;
+	gp_recvec out;
+} where;
+
+static gp_status where_next(gp_stage *st, gp_batch *out)
+{
+	where *w = st->state;
+	gp_batch in;
+	for (;;) {
+		gp_status r = gp_pull(st, &in);
+		if (r != GP_OK)
+			return r;
+		if (gp_batch_records(&in, st->ctx->delim) == (size_t)-1 ||
+		    gp_recvec_reserve(&w->out, in.n) != 0)
+			return gp_fail(st->ctx, NULL, "out of memory");
+		size_t k = 0;
+		for (size_t i = 0; i < in.n; i++) {
+			gp_pool_reset(&w->scratch);
+			if (gp_expr_true(&w->ev, w->e, &in.recs[i]))
+				w->out.v[k++] = in.recs[i];
+		}
+		if (k == 0)
+			continue;
+		if (k == in.n) {
+			*out = in; /* all kept: the batch as it came, span included */
+			return GP_OK;
+		}
+		gp_batch_reset(out);
+		out->recs = w->out.v;
+		out->n = k;
+		out->has_recs = true;
+		out->writable = in.writable;
+		return GP_OK;
+	}
+}
+
+static const gp_stage_ops where_ops = { where_next };
+
+/* The stage's source text for --explain. */
+static void explain_src(gp_stage *st, const gp_args *args)
+{
+	if (!args->n || !st->ctx->expr)
+		return;
+	uint32_t a = args->v[0].span.start, b = args->v[args->n - 1].span.end;
+	size_t need = 4 * (size_t)(b - a) + 1;
+	char *ex = gp_arena_alloc(st->ctx->arena, need);
+	if (ex) {
+		gp_escape(ex, need, st->ctx->expr + a, b - a);
+		st->explain = ex;
+	}
+}
+
+static gp_status where_open(gp_stage *st, const gp_args *args)
+{
+	gp_ctx *ctx = st->ctx;
+	where *w = gp_scope_alloc(st->scope, sizeof *w);
+	if (!w || gp_recvec_own(st->scope, &w->out) != 0 || gp_pool_own(st->scope, &w->scratch) != 0)
+		return gp_fail(ctx, NULL, "out of memory");
+	w->e = gp_expr_compile(st, args);
+	if (!w->e)
+		return GP_ERR;
+	w->ev.scratch = &w->scratch;
+	explain_src(st, args);
+	st->state = w;
+	st->ops = &where_ops;
+	return GP_OK;
+}
+
+const gp_stage_def gp_stage_where = {
+	.name = "where",
+	.family = GP_FAM_FILTER,
+	.synopsis = "where EXPR",
+	.summary = "keep records for which an expression is true",
+	.help =
+		"Keeps the records for which EXPR is true; they pass unchanged. EXPR compares fields "
+		"(status, req.headers.host, tags[0], $3, $NF, $0, _file, _member, _line, ${odd name}) "
+		"with literals: numbers (250, -1.5, 2e3), durations in seconds (5ns 10us 250ms 1.5s "
+		"2m 1h 1d), sizes in bytes with binary multiples as --max-record (100B 512K 10KB "
+		"10MB 1GiB 2G 1T: 1 KB = 1024), \"double quoted\" strings (escapes \\\" \\\\ \\n \\t "
+		"\\r; any other backslash stays, so \"\\d+\" reaches the regex as \\d+), 'single "
+		"quoted' raw strings, true, false and null.\n\n"
+		"Operators, loosest first: or; and; not; == != < <= > >= =~ !~ contains startswith "
+		"endswith; + -; * / %; unary -. && and ! are accepted for and and not; || cannot be "
+		"written, since | separates stages: use or. Functions: exists(f) (present, even when "
+		"null), len(x) (bytes of a string, elements of an array or object), lower(x), "
+		"upper(x), num(x), str(x), int(x) (towards zero).\n\n"
+		"Comparisons are numeric when both sides are numbers, or field text that is a "
+		"number as a whole, optionally with a unit (took=250ms compares with > 0.2s, "
+		"bytes=12MB with > 10MB; units are case-sensitive: 5m is minutes, 5M mebibytes); "
+		"integers compare exactly. Otherwise the texts compare byte by byte. A quoted literal "
+		"is always text. Booleans compare with booleans (and with the text true or false); "
+		"== null holds for a JSON null only. Comparisons do not chain (a < b < c is an "
+		"error). A missing field makes every comparison false, != and !~ included, so "
+		"not (a == 1) keeps records without a. =~ and !~ take a quoted PCRE2 regex, compiled "
+		"once; they, contains, startswith and endswith test the text of the left side "
+		"(numbers as written, true/false) and are false on null or missing values.\n\n"
+		"Where awk differs: a missing $N is not 0 or \"\", text such as 10MB or 5m in a "
+		"field is a number, and arithmetic on text that is not a number gives no value "
+		"instead of 0.\n\n"
+		"Arithmetic is on 64-bit integers, in floating point once a side is fractional or an "
+		"integer overflows; text that is a number counts as one. + joins the texts when a "
+		"side is not a number (\"n=\" + 5 is n=5). Division or % by zero gives a missing "
+		"value, so a comparison with it is false. Results print as integers when whole "
+		"integers, otherwise in the shortest form that reads back exactly (0.1 + 0.2 is "
+		"0.30000000000000004). A bare value (where ok, where exists(a)) is true unless it is "
+		"false, null, missing, 0 or \"\".",
+	.examples = "where status >= 500\tserver errors (after json)\n"
+		    "where _line > 100 and len(msg) > 80\tline numbers, functions\n"
+		    "where took > 250ms and path =~ \"^/api\"\tslow API calls\n"
+		    "where exists(user.id) and not (level == \"debug\")\tnested path, missing-safe\n"
+		    "where bytes > 10MB or msg contains \"timeout\"\tsizes and string tests",
+	.open = where_open,
+};
+
+/* set */
+
+typedef struct set {
+	gp_assign *as;
+	size_t nas;
+	gp_eval ev;
+	gp_pool pool;
+	gp_sb sb;
+	gp_recvec out;
+} set;
+
+static void free_sb(void *p)
+{
+	gp_sb_free(p);
+}
+
+static gp_status set_next(gp_stage *st, gp_batch *out)
+{
+	set *s = st->state;
+	gp_batch in;
+	gp_status r = gp_pull(st, &in);
+	if (r != GP_OK)
+		return r;
+	if (gp_batch_records(&in, st->ctx->delim) == (size_t)-1 || gp_recvec_reserve(&s->out, in.n) != 0)
+		return gp_fail(st->ctx, NULL, "out of memory");
+	gp_pool_reset(&s->pool);
+	for (size_t i = 0; i < in.n; i++) {
+		const gp_rec *src = &in.recs[i];
+		gp_rec rec = *src;
+		gp_field *f = NULL;
+		uint32_t nf = src->nf;
+		s->ev.awk_text = src->f == NULL;
+		for (size_t k = 0; k < s->nas; k++) {
+			gp_field v;
+			if (!gp_expr_field(&s->ev, s->as[k].e, &rec, &v))
+				continue;
+			v.name = s->as[k].name;
+			v.nlen = s->as[k].nlen;
+			if (!f) {
+				f = gp_pool_alloc(&s->pool, (nf + s->nas) * sizeof *f);
+				if (!f)
+					return gp_fail(st->ctx, NULL, "out of memory");
+				if (nf)
+					memcpy(f, src->f, nf * sizeof *f);
+				rec.f = f;
+			}
+			uint32_t j = 0;
+			while (j < nf && !(f[j].nlen == v.nlen && memcmp(f[j].name, v.name, v.nlen) == 0))
+				j++;
+			/* Duplicate names: the last one is the field (as in JSON). */
+			for (uint32_t q = j + 1; q < nf; q++)
+				if (f[q].nlen == v.nlen && memcmp(f[q].name, v.name, v.nlen) == 0)
+					j = q;
+			if (j == nf)
+				nf++;
+			f[j] = v;
+			rec.nf = nf;
+		}
+		if (f && rec.lay) {
+			gp_render(&s->sb, f, nf, rec.lay);
+			size_t len = s->sb.len;
+			const char *p = gp_sb_finish(&s->sb, &s->pool);
+			if (!p)
+				return gp_fail(st->ctx, NULL, "out of memory");
+			rec.p = p;
+			rec.len = len;
+		}
+		s->out.v[i] = rec;
+	}
+	gp_batch_reset(out);
+	out->recs = s->out.v;
+	out->n = in.n;
+	out->has_recs = true;
+	return GP_OK;
+}
+
+static const gp_stage_ops set_ops = { set_next };
+
+static gp_status set_open(gp_stage *st, const gp_args *args)
+{
+	gp_ctx *ctx = st->ctx;
+	set *s = gp_scope_alloc(st->scope, sizeof *s);
+	if (!s || gp_recvec_own(st->scope, &s->out) != 0 || gp_pool_own(st->scope, &s->pool) != 0 ||
+	    gp_scope_defer(st->scope, free_sb, &s->sb) != 0)
+		return gp_fail(ctx, NULL, "out of memory");
+	if (gp_expr_compile_set(st, args, &s->as, &s->nas) != 0)
+		return GP_ERR;
+	s->ev.scratch = &s->pool;
+	explain_src(st, args);
+	st->state = s;
+	st->ops = &set_ops;
+	return GP_OK;
+}
+
+const gp_stage_def gp_stage_set = {
+	.name = "set",
+	.family = GP_FAM_TRANSFORM,
+	.synopsis = "set NAME = EXPR [, NAME = EXPR]...",
+	.summary = "assign fields computed by expressions",
+	.help =
+		"Sets field NAME (a top-level name, or ${any name}) to the value of EXPR, in the "
+		"language of where; several assignments, separated by commas, run left to right and "
+		"later ones see earlier ones. An existing field is replaced in place, a new one is "
+		"appended. Numbers are written as integers when they are whole integers, otherwise "
+		"in the shortest form that reads back exactly. When EXPR is missing (a missing field, "
+		"a division by zero), the assignment is skipped and the record keeps its fields.\n\n"
+		"Records with fields from json, logfmt or a delimited parse get their text rebuilt in "
+		"the same format. A plain text line keeps its text and gains the fields (shown by -o "
+		"json); in the expressions of the same set, $N still splits the text.",
+	.examples = "set total = price * qty\tderived number\n"
+		    "set ms = took * 1000, slow = took > 1s\tseveral, left to right\n"
+		    "set kb = bytes / 1024 | where kb > 100\tcompute, then filter",
+	.open = set_open,
+};
