@@ -8,6 +8,8 @@ extern const gp_stage_def gp_stage_read, gp_stage_decompress, gp_stage_archive, 
 extern const gp_stage_def gp_stage_grep, gp_stage_head, gp_stage_tail, gp_stage_skip;
 extern const gp_stage_def gp_stage_upper, gp_stage_lower, gp_stage_trim;
 extern const gp_stage_def gp_stage_count;
+extern const gp_stage_def gp_stage_select, gp_stage_format, gp_stage_number, gp_stage_replace;
+extern const gp_stage_def gp_stage_uniq, gp_stage_sample, gp_stage_split, gp_stage_multiline;
 
 const gp_stage_def *const gp_registry[] = {
 	/* input (implicit) */
@@ -24,6 +26,15 @@ const gp_stage_def *const gp_registry[] = {
 	&gp_stage_upper,
 	&gp_stage_lower,
 	&gp_stage_trim,
+	&gp_stage_select,
+	&gp_stage_format,
+	&gp_stage_number,
+	&gp_stage_replace,
+	&gp_stage_uniq,
+	&gp_stage_sample,
+	/* flatten */
+	&gp_stage_split,
+	&gp_stage_multiline,
 	/* aggregate */
 	&gp_stage_count,
 };
