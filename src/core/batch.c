@@ -121,11 +121,9 @@ size_t gp_batch_records(gp_batch *b, char delim)
 			q = end; /* contract says spans end with delim; be safe */
 		if (v->n == v->cap && gp_recvec_reserve(v, v->n + 1) != 0)
 			return (size_t)-1;
-		gp_rec *r = &v->v[v->n++];
-		r->p = p;
-		r->len = (size_t)(q - p);
-		r->line = line;
-		r->origin = b->span_origin;
+		/* A whole record: no fields (f, lay, nf zero). */
+		v->v[v->n++] = (gp_rec){ .p = p, .len = (size_t)(q - p), .line = line,
+					 .origin = b->span_origin };
 		if (line)
 			line++;
 		p = q + 1;

@@ -309,7 +309,7 @@ static gp_status replace_open(gp_stage *st, const gp_args *args)
 	gp_getopt go;
 	if (gp_getopt_init(&go, ctx, st->def, args) != 0)
 		return GP_ERR;
-	uint32_t opts = PCRE2_NEVER_UTF;
+	uint32_t opts = 0;
 	gp_arg field = { 0 };
 	int c;
 	while ((c = gp_getopt_next(&go)) > 0) {
@@ -339,6 +339,8 @@ static gp_status replace_open(gp_stage *st, const gp_args *args)
 			return gp_fail(ctx, &field.span, "replace: -f needs a field of the record, not '%s'",
 				       field.s);
 	}
+	if (!(opts & PCRE2_LITERAL))
+		opts |= PCRE2_NEVER_UTF;
 	const gp_arg *pat = &go.operands[0];
 	pcre2_compile_context *cc = pcre2_compile_context_create(NULL);
 	if (!cc)
