@@ -12,6 +12,16 @@
 /* Plain-text records select from: $1 $3 joined by a space, as awk prints. */
 static const gp_layout space_layout = { .fmt = GP_FMT_DELIM, .sep = " ", .seplen = 1 };
 
+/* The built text followed by the record delimiter, which is not part of the
+ * record: the output then writes runs of records with one copy (and never
+ * looks at an unwritten byte after a record). */
+static const char *finish_rec(gp_sb *b, gp_pool *pool, char delim, size_t *len)
+{
+	*len = b->len;
+	gp_sb_putc(b, delim);
+	return gp_sb_finish(b, pool);
+}
+
 typedef struct xf {
 	gp_pool pool;
 	gp_sb sb;
@@ -115,8 +125,8 @@ static gp_status select_next(gp_stage *st, gp_batch *out)
 		}
 		const gp_layout *lay = rec->lay ? rec->lay : rec->f ? &gp_layout_logfmt : &space_layout;
 		gp_render(&s->x.sb, f, nf, lay);
-		size_t len = s->x.sb.len;
-		const char *p = gp_sb_finish(&s->x.sb, &s->x.pool);
+		size_t len;
+		const char *p = finish_rec(&s->x.sb, &s->x.pool, st->ctx->delim, &len);
 		if (!p)
 			return gp_fail(st->ctx, NULL, "out of memory");
 		gp_rec *o = &s->x.out.v[i];
@@ -247,8 +257,8 @@ static gp_status format_next(gp_stage *st, gp_batch *out)
 			if (gp_fref_get(&sg->ref, rec, &v, numbuf))
 				gp_sb_text(b, &v);
 		}
-		size_t len = b->len;
-		const char *p = gp_sb_finish(b, &t->x.pool);
+		size_t len;
+		const char *p = finish_rec(b, &t->x.pool, st->ctx->delim, &len);
 		if (!p)
 			return gp_fail(st->ctx, NULL, "out of memory");
 		gp_rec *o = &t->x.out.v[i];
@@ -381,6 +391,7 @@ static gp_status number_next(gp_stage *st, gp_batch *out)
 		int k = snprintf(p, 32, "%6llu\t", ++m->n);
 		if (rec->len)
 			memcpy(p + k, rec->p, rec->len);
+		p[(size_t)k + rec->len] = st->ctx->delim;
 		gp_rec *o = &m->x.out.v[i];
 		*o = *rec;
 		o->p = p;

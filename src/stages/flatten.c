@@ -256,7 +256,7 @@ static int hold_group(ml *m)
 	return 0;
 }
 
-static int finish(ml *m)
+static int finish(ml *m, char delim)
 {
 	if (m->mode == G_NONE)
 		return 0;
@@ -269,6 +269,7 @@ static int finish(ml *m)
 		break;
 	case G_SB:
 		o->origin = m->gorig;
+		gp_sb_putc(&m->sb, delim); /* not part of the record: lets the output copy runs */
 		if (!(o->p = gp_sb_finish(&m->sb, &m->pool)))
 			return -1;
 		break;
@@ -334,7 +335,7 @@ static gp_status ml_next(gp_stage *st, gp_batch *out)
 		if (r == GP_EOF) {
 			if (m->mode == G_NONE || gp_signal)
 				return GP_EOF;
-			if (gp_recvec_reserve(&m->out, 1) != 0 || finish(m) != 0)
+			if (gp_recvec_reserve(&m->out, 1) != 0 || finish(m, ctx->delim) != 0)
 				return gp_fail(ctx, NULL, "out of memory");
 			break;
 		}
@@ -359,7 +360,7 @@ static gp_status ml_next(gp_stage *st, gp_batch *out)
 				}
 			}
 			if (begins) {
-				if (finish(m) != 0)
+				if (finish(m, ctx->delim) != 0)
 					return gp_fail(ctx, NULL, "out of memory");
 				start(m, rec);
 			} else if (append(m, rec, contig) != 0)

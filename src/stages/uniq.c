@@ -35,7 +35,7 @@ static void uniq_free(void *arg)
 }
 
 /* -c: the finished group as "%7llu TEXT", with the first record's origin. */
-static int emit_group(uniq *u, const gp_rec *first)
+static int emit_group(uniq *u, const gp_rec *first, char delim)
 {
 	char *p = gp_pool_alloc(&u->pool, first->len + 32);
 	if (!p)
@@ -43,6 +43,7 @@ static int emit_group(uniq *u, const gp_rec *first)
 	int k = snprintf(p, 32, "%7llu ", u->count);
 	if (first->len)
 		memcpy(p + k, first->p, first->len);
+	p[(size_t)k + first->len] = delim; /* not part of the record: lets the output copy runs */
 	gp_rec *o = &u->out.v[u->out.n++];
 	*o = *first;
 	o->p = p;
@@ -68,7 +69,7 @@ static gp_status uniq_next(gp_stage *st, gp_batch *out)
 			u->done = true;
 			if (!u->have || !u->counting || gp_signal)
 				return GP_EOF;
-			if (gp_recvec_reserve(&u->out, 1) != 0 || emit_group(u, &u->slot[u->cur].rec) != 0)
+			if (gp_recvec_reserve(&u->out, 1) != 0 || emit_group(u, &u->slot[u->cur].rec, st->ctx->delim) != 0)
 				return gp_fail(st->ctx, NULL, "out of memory");
 			u->have = false;
 			break;
@@ -84,7 +85,7 @@ static gp_status uniq_next(gp_stage *st, gp_batch *out)
 					u->count++;
 					continue;
 				}
-				if (u->counting && emit_group(u, g) != 0)
+				if (u->counting && emit_group(u, g, st->ctx->delim) != 0)
 					return gp_fail(st->ctx, NULL, "out of memory");
 			}
 			if (!u->counting)
