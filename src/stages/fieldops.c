@@ -183,7 +183,7 @@ static gp_status select_open(gp_stage *st, const gp_args *args)
 		}
 		s->names[k] = nm;
 		s->nlens[k] = (uint32_t)nl;
-		need += a->len * 4 + 2;
+		need += a->len * 4 + 8;
 	}
 	char *ex = gp_arena_alloc(ctx->arena, need);
 	if (ex) {
@@ -337,7 +337,7 @@ static gp_status format_open(gp_stage *st, const gp_args *args)
 	}
 	if (lit + nl > run)
 		t->segs[t->n++] = (seg){ .lit = run, .len = (size_t)(lit + nl - run) };
-	size_t need = a->len * 4 + 3;
+	size_t need = a->len * 4 + 16;
 	char *ex = gp_arena_alloc(ctx->arena, need);
 	if (ex) {
 		ex[0] = '\'';

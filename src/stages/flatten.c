@@ -117,7 +117,7 @@ static gp_status split_open(gp_stage *st, const gp_args *args)
 			return gp_fail(ctx, &go.operands[0].span, "split: empty separator");
 		s->sep = go.operands[0].s;
 		s->seplen = go.operands[0].len;
-		size_t need = s->seplen * 4 + 3;
+		size_t need = s->seplen * 4 + 16;
 		char *ex = gp_arena_alloc(ctx->arena, need);
 		if (ex) {
 			ex[0] = '\'';
@@ -260,6 +260,8 @@ static int finish(ml *m, char delim)
 {
 	if (m->mode == G_NONE)
 		return 0;
+	if (m->out.n == m->out.cap && gp_recvec_reserve(&m->out, m->out.n + 1) != 0)
+		return -1;
 	gp_rec *o = &m->out.v[m->out.n++];
 	*o = (gp_rec){ .len = m->glen, .line = m->gline };
 	switch (m->mode) {
@@ -321,6 +323,95 @@ static int append(ml *m, const gp_rec *r, bool contig)
 	return 0;
 }
 
+/* One line (or, from ml_span, a block of continuation lines): begins a
+ * record or joins the open one. */
+static int ml_line(ml *m, gp_ctx *ctx, const gp_rec *rec, bool contig, int begins)
+{
+	uint64_t id = rec->origin ? rec->origin->id : 0;
+	if (m->mode == G_NONE || id != m->gid)
+		begins = 1;
+	else if (begins < 0)
+		begins = gp_matcher_line_matches(m->m, rec->p, rec->len) != m->cont;
+	if (!begins && m->glen + 1 + rec->len > ctx->max_record) {
+		begins = 1;
+		if (!m->reported || m->reported_id != id) {
+			m->reported = true;
+			m->reported_id = id;
+			gp_report(ctx,
+				  "multiline: %s:%llu: record reached --max-record (%zu bytes); continued as a new record",
+				  rec->origin ? rec->origin->name : "(standard input)",
+				  (unsigned long long)rec->line, ctx->max_record);
+		}
+	}
+	if (begins) {
+		if (finish(m, ctx->delim) != 0)
+			return -1;
+		start(m, rec);
+		return 0;
+	}
+	return append(m, rec, contig);
+}
+
+/* Lines s[from..to) (complete, '\n'-terminated) one at a time; the first
+ * begins a record when first_begins. */
+static int ml_lines(ml *m, gp_ctx *ctx, const char *s, size_t from, size_t to, uint64_t line,
+		    const gp_origin *o, int first_begins)
+{
+	int begins = first_begins;
+	while (from < to) {
+		const char *q = memchr(s + from, '\n', to - from);
+		size_t e = (size_t)(q - s);
+		gp_rec rec = { .p = s + from, .len = e - from, .line = line, .origin = o };
+		if (ml_line(m, ctx, &rec, true, begins) != 0)
+			return -1;
+		begins = 0;
+		if (line)
+			line++;
+		from = e + 1;
+	}
+	return 0;
+}
+
+/* START over a span: the matcher searches the whole span for the next START
+ * line, and the lines before it join the open record in one step. */
+static int ml_span(ml *m, gp_ctx *ctx, const gp_batch *in)
+{
+	const char *s = in->span;
+	const size_t len = in->span_len;
+	const gp_origin *o = in->span_origin;
+	uint64_t line = in->span_line;
+	size_t pos = 0;
+	while (pos < len) {
+		size_t ls, le;
+		bool found = gp_matcher_find_line(m->m, s, len, pos, '\n', &ls, &le);
+		if (!found)
+			ls = le = len;
+		if (ls > pos) {
+			/* Continuation lines s[pos..ls): one block, unless the record
+			 * is new, or would outgrow --max-record, or the input changed. */
+			size_t blen = ls - pos - 1;
+			uint64_t id = o ? o->id : 0;
+			if (m->mode != G_NONE && id == m->gid && m->glen + 1 + blen <= ctx->max_record) {
+				gp_rec rec = { .p = s + pos, .len = blen, .line = line, .origin = o };
+				if (append(m, &rec, true) != 0)
+					return -1;
+			} else if (ml_lines(m, ctx, s, pos, ls, line, o, 0) != 0)
+				return -1;
+			if (line)
+				line += gp_count_byte(s + pos, ls - pos, '\n');
+		}
+		if (!found)
+			break;
+		gp_rec rec = { .p = s + ls, .len = le - ls, .line = line, .origin = o };
+		if (ml_line(m, ctx, &rec, true, 1) != 0)
+			return -1;
+		if (line)
+			line++;
+		pos = le + 1;
+	}
+	return 0;
+}
+
 static gp_status ml_next(gp_stage *st, gp_batch *out)
 {
 	ml *m = st->state;
@@ -335,36 +426,20 @@ static gp_status ml_next(gp_stage *st, gp_batch *out)
 		if (r == GP_EOF) {
 			if (m->mode == G_NONE || gp_signal)
 				return GP_EOF;
-			if (gp_recvec_reserve(&m->out, 1) != 0 || finish(m, ctx->delim) != 0)
+			if (finish(m, ctx->delim) != 0)
 				return gp_fail(ctx, NULL, "out of memory");
 			break;
 		}
 		bool contig = in.span && !in.has_recs && ctx->delim == '\n';
-		if (gp_batch_records(&in, ctx->delim) == (size_t)-1 ||
-		    gp_recvec_reserve(&m->out, in.n + 1) != 0)
-			return gp_fail(ctx, NULL, "out of memory");
-		for (size_t i = 0; i < in.n; i++) {
-			const gp_rec *rec = &in.recs[i];
-			uint64_t id = rec->origin ? rec->origin->id : 0;
-			bool begins = m->mode == G_NONE || id != m->gid ||
-				      gp_matcher_line_matches(m->m, rec->p, rec->len) != m->cont;
-			if (!begins && m->glen + 1 + rec->len > ctx->max_record) {
-				begins = true;
-				if (!m->reported || m->reported_id != id) {
-					m->reported = true;
-					m->reported_id = id;
-					gp_report(ctx,
-						  "multiline: %s:%llu: record reached --max-record (%zu bytes); continued as a new record",
-						  rec->origin ? rec->origin->name : "(standard input)",
-						  (unsigned long long)rec->line, ctx->max_record);
-				}
-			}
-			if (begins) {
-				if (finish(m, ctx->delim) != 0)
-					return gp_fail(ctx, NULL, "out of memory");
-				start(m, rec);
-			} else if (append(m, rec, contig) != 0)
+		if (contig && !m->cont) {
+			if (ml_span(m, ctx, &in) != 0)
 				return gp_fail(ctx, NULL, "out of memory");
+		} else {
+			if (gp_batch_records(&in, ctx->delim) == (size_t)-1)
+				return gp_fail(ctx, NULL, "out of memory");
+			for (size_t i = 0; i < in.n; i++)
+				if (ml_line(m, ctx, &in.recs[i], contig, -1) != 0)
+					return gp_fail(ctx, NULL, "out of memory");
 		}
 		if (hold_group(m) != 0)
 			return gp_fail(ctx, NULL, "out of memory");

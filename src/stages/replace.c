@@ -149,6 +149,11 @@ static gp_status replace_next(gp_stage *st, gp_batch *out)
 			if (!(o->p = finish_rec(&r->sb, &r->pool, st->ctx->delim, &len)))
 				return gp_fail(st->ctx, NULL, "out of memory");
 			o->len = len;
+			/* Its fields no longer describe the text: it becomes plain
+			 * text (-o json must not print the values replaced away). */
+			o->f = NULL;
+			o->nf = 0;
+			o->lay = NULL;
 			continue;
 		}
 		/* -f FIELD */
@@ -417,6 +422,9 @@ const gp_stage_def gp_stage_replace = {
 		"named group, $0 for the whole match and $$ for a dollar sign. A reference to a "
 		"group the pattern does not have is an error. Empty matches follow sed: none right "
 		"after the previous match, so replace \"x*\" \"-\" turns abc into -a-b-c-.\n\n"
+		"A record that had fields (json, logfmt ...) and whose text changes becomes plain "
+		"text: its fields would no longer agree with it, and -o json must not print values "
+		"that were replaced away. "
 		"With -f FIELD only that field's value changes (a name or $N; JSON strings are "
 		"decoded first) and the record text is rebuilt from the fields in its layout; a "
 		"record without that field passes unchanged. On plain text, -f $N replaces inside "

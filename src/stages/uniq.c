@@ -308,6 +308,11 @@ static gp_status sample_open(gp_stage *st, const gp_args *args)
 					     (uint64_t)clock();
 	for (int i = 0; i < 4; i++)
 		s->s[i] = splitmix64(&x);
+	char *ex = gp_arena_alloc(ctx->arena, 64);
+	if (ex) {
+		snprintf(ex, 64, "%llu%s", (unsigned long long)s->n, ctx->seed_set ? "  [seeded]" : "");
+		st->explain = ex;
+	}
 	st->state = s;
 	st->ops = &sample_ops;
 	return GP_OK;

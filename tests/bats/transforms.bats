@@ -527,3 +527,21 @@ awk_join() {
 	run --separate-stderr "$GPIPE" help cut
 	[ "$status" -eq 0 ] && [[ ${lines[0]} == select* ]]
 }
+
+@test "replace: a record whose text changes loses its fields; --explain shows the stages" {
+	gin 'a b c\n' 'select $1 $2 | replace a X | format "[{1}] {0}"'
+	ok_out '[] X b'
+	gin 'a b c\n' 'select $1 $2 | replace zz X | format "[{1}] {0}"'
+	ok_out '[a] a b'
+	run --separate-stderr "$GPIPE" --seed 3 --explain 'cut $1 a | format "{a}" | number | replace -i -f $1 "(a)" "$1" | uniq -c | sample 3 | split , | multiline -c "^\s"' "$ABSENT"
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "${lines[@]}" | sed -n '4,11p' | sed 's/  \[pcre2[-a-z]*\]$//')" = "$(printf '%s\n' \
+		'select   $1 a' \
+		"format   '{a}'" \
+		'number' \
+		"replace  -f \$1 -i '(a)' '\$1'" \
+		'uniq     -c' \
+		'sample   3  [seeded]' \
+		"split    ','" \
+		"multiline -c '^\\s'")" ]
+}
