@@ -216,9 +216,9 @@ const gp_stage_def gp_stage_select = {
 		"out.\n\n"
 		"A record without fields (plain text) is split awk-style and the selected fields are "
 		"joined by a space, so select $1 $3 prints what awk '{print $1, $3}' prints.",
-	.examples = "select $1 $7\tfirst and seventh whitespace-separated words\n"
-		    "json | select ts status path\tkeep three JSON fields, as JSON\n"
-		    "json | cut req.host _line\ta nested value and the line number",
+	.examples = "select ts status path\tthree fields, in that order (after json or logfmt)\n"
+		    "cut req.host _line\ta nested value and the line number\n"
+		    "select _file _line\twhere each record came from, as two fields",
 	.open = select_open,
 };
 
@@ -363,9 +363,9 @@ const gp_stage_def gp_stage_format = {
 		"A field the record does not have expands to the empty string (Miller writes "
 		"\"(absent)\"; filter with where exists(FIELD) first if that matters). The record's "
 		"fields are kept, so a later select or -o json still sees them.",
-	.examples = "json | format \"{ts} {status} {path}\"\tpick and arrange JSON fields\n"
-		    "format \"{$1}: {$0}\"\tprefix each line with its first word\n"
-		    "format \"{_file}:{_line}: {0}\"\twhere each record came from",
+	.examples = "format \"{ts} {status} {path}\"\tpick and arrange fields\n"
+		    "format \"{_file}:{_line}: {0}\"\twhere each record came from\n"
+		    "format \"{{\\\"msg\\\": \\\"{0}\\\"}}\"\tliteral braces are doubled",
 	.open = format_open,
 };
 

@@ -430,9 +430,9 @@ const gp_stage_def gp_stage_replace = {
 		"record without that field passes unchanged. On plain text, -f $N replaces inside "
 		"the N-th word and leaves the rest of the line as it was.",
 	.examples = "replace \"password=\\S+\" \"password=***\"\tmask secrets\n"
-		    "replace \"(\\d+)ms\" \"$1 ms\"\tgroups in the replacement\n"
-		    "json | replace -f path \"/\\d+\" \"/:id\"\tnormalise ids inside one field\n"
-		    "replace -F \"$HOME\" \"~\"\ta literal pattern",
+		    "replace -i \"bearer [\\w.-]+\" \"bearer ***\"\tcase-insensitive\n"
+		    "replace -f path \"/\\d+\" \"/:id\"\tnormalise ids inside one field\n"
+		    "replace -F \"[DEBUG]\" \"[D]\"\ta literal pattern",
 	.opts = replace_opts,
 	.open = replace_open,
 };
