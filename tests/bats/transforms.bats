@@ -545,3 +545,18 @@ awk_join() {
 		"split    ','" \
 		"multiline -c '^\\s'")" ]
 }
+
+@test "-z: records end with NUL; multiline still joins with a newline" {
+	run --separate-stderr bash -c 'printf "a\0a\0b c\0" | "$GPIPE" -z "uniq -c | split" | od -An -c -w100 | tr -s " "'
+	[ "$status" -eq 0 ] && [ "$output" = ' 2 \0 a \0 1 \0 b \0 c \0' ] || { echo "$output"; return 1; }
+	run --separate-stderr bash -c 'printf "S1\0 x\0S2\0" | "$GPIPE" -z "multiline ^S | number" | od -An -c -w100 | tr -s " "'
+	[ "$status" -eq 0 ] && [ "$output" = ' 1 \t S 1 \n x \0 2 \t S 2 \0' ] || { echo "$output"; return 1; }
+}
+
+@test "memcheck: the transform stages free what they allocate" {
+	valgrind_setup
+	vg 0 -Hn 'multiline "^\d{4}-" | replace "(\d+)" "<$1>" | uniq -c | number' "$JAVA" "$PY"
+	vg 0 'select $2 $1 | format "{1}:{2}" | split : | replace -f $1 x y' "$JAVA"
+	vg 0 --seed 1 'tail 100 | multiline -c "^\s" | sample 3 | cut $1 _line' "$JAVA" "$PY"
+	vg 2 --max-record 100 'multiline -c "^\s"' "$JAVA"
+}
