@@ -20,8 +20,9 @@
 /* ---- split ---- */
 
 typedef struct split {
-	const char *sep; /* NULL: runs of blanks */
+	const char *sep; /* NULL: runs of blanks (or -r) */
 	size_t seplen;
+	gp_matcher *re; /* -r REGEX */
 	gp_recvec out;
 } split;
 
@@ -53,7 +54,7 @@ static gp_status split_next(gp_stage *st, gp_batch *out)
 		for (size_t i = 0; i < in.n; i++) {
 			const gp_rec *rec = &in.recs[i];
 			const char *p = rec->p, *end = rec->p + rec->len;
-			if (!s->sep) {
+			if (!s->sep && !s->re) {
 				for (;;) {
 					while (p < end && blank(*p))
 						p++;
@@ -70,6 +71,22 @@ static gp_status split_next(gp_stage *st, gp_batch *out)
 			}
 			if (rec->len == 0)
 				continue; /* like awk -F: an empty record has no fields */
+			if (s->re) {
+				/* Cut at every non-empty match; empty matches do not cut. */
+				size_t at = 0, from = 0, ms, me;
+				while (at <= rec->len && gp_matcher_next_match(s->re, rec->p, rec->len, at, &ms, &me)) {
+					if (me == ms) {
+						at = ms + 1;
+						continue;
+					}
+					if (push_piece(s, rec, rec->p + from, ms - from) != 0)
+						return gp_fail(st->ctx, NULL, "out of memory");
+					from = at = me;
+				}
+				if (push_piece(s, rec, rec->p + from, rec->len - from) != 0)
+					return gp_fail(st->ctx, NULL, "out of memory");
+				continue;
+			}
 			for (;;) {
 				const char *q = memmem(p, (size_t)(end - p), s->sep, s->seplen);
 				if (!q)
@@ -94,6 +111,16 @@ static gp_status split_next(gp_stage *st, gp_batch *out)
 
 static const gp_stage_ops split_ops = { split_next };
 
+static void matcher_free(void *m)
+{
+	gp_matcher_free(m);
+}
+
+static const gp_optdef split_opts[] = {
+	{ 'r', "REGEX", "cut at every match of a PCRE2 regex instead of SEP" },
+	{ 0, NULL, NULL },
+};
+
 static gp_status split_open(gp_stage *st, const gp_args *args)
 {
 	gp_ctx *ctx = st->ctx;
@@ -103,16 +130,42 @@ static gp_status split_open(gp_stage *st, const gp_args *args)
 	gp_getopt go;
 	if (gp_getopt_init(&go, ctx, st->def, args) != 0)
 		return GP_ERR;
+	gp_arg re = { 0 };
+	bool have_re = false;
 	int c;
 	while ((c = gp_getopt_next(&go)) > 0)
-		;
+		if (c == 'r') {
+			re = go.optarg;
+			have_re = true;
+		}
 	if (c < 0)
 		return GP_ERR;
-	if (go.noperands > 1)
-		return gp_fail(ctx, &go.operands[1].span,
-			       "split: unexpected argument '%s' (SEP is one string; quote it)",
-			       go.operands[1].s);
-	if (go.noperands == 1) {
+	if (go.noperands > (have_re ? 0 : 1))
+		return gp_fail(ctx, &go.operands[have_re ? 0 : 1].span,
+			       "split: unexpected argument '%s' (%s)", go.operands[have_re ? 0 : 1].s,
+			       have_re ? "-r REGEX and SEP exclude each other" : "SEP is one string; quote it");
+	if (have_re) {
+		gp_pattern pv = { re.s, re.len };
+		gp_match_error err;
+		s->re = gp_matcher_new(&pv, 1, 0, &err);
+		if (!s->re) {
+			if (strcmp(err.msg, "out of memory") != 0) {
+				gp_span sp = gp_arg_subspan(&re, err.offset, err.offset + 1);
+				return gp_fail(ctx, &sp, "split: invalid regex '%s': %s", re.s, err.msg);
+			}
+			return gp_fail(ctx, NULL, "split: %s", err.msg);
+		}
+		if (gp_scope_defer(st->scope, matcher_free, s->re) != 0)
+			return gp_fail(ctx, NULL, "out of memory");
+		size_t need = re.len * 4 + 16;
+		char *ex = gp_arena_alloc(ctx->arena, need);
+		if (ex) {
+			size_t k = (size_t)snprintf(ex, need, "-r '");
+			k += gp_escape(ex + k, need - k, re.s, re.len);
+			snprintf(ex + k, need - k, "'");
+			st->explain = ex;
+		}
+	} else if (go.noperands == 1) {
 		if (go.operands[0].len == 0)
 			return gp_fail(ctx, &go.operands[0].span, "split: empty separator");
 		s->sep = go.operands[0].s;
@@ -135,17 +188,20 @@ static gp_status split_open(gp_stage *st, const gp_args *args)
 const gp_stage_def gp_stage_split = {
 	.name = "split",
 	.family = GP_FAM_FLATTEN,
-	.synopsis = "split [SEP]",
+	.synopsis = "split [SEP | -r REGEX]",
 	.summary = "make one record of every piece of a record",
 	.help = "Splits every record and makes each piece a record of its own, with the "
 		"record's origin and line number. Without SEP the pieces are the runs of bytes "
 		"other than space and tab (awk's splitting): blanks at either end and between "
 		"pieces make no empty pieces. With SEP, a literal string, the record is cut at "
 		"every occurrence and empty pieces are kept, as awk -F does with a one-character "
-		"separator; an empty record gives no piece. The pieces are plain text: fields the "
+		"separator; an empty record gives no piece. With -r, the record is cut at every "
+		"non-empty match of REGEX (PCRE2), empty pieces kept. The pieces are plain text: fields the "
 		"record had are dropped.",
 	.examples = "split | uniq -c\twords, one per record\n"
-		    "split \",\" | grep -x \"[0-9]+\"\tnumeric items of comma-separated lists",
+		    "split \",\" | grep -x \"[0-9]+\"\tnumeric items of comma-separated lists\n"
+		    "split -r \"[;,] *\"\tcut at commas or semicolons and the blanks after them",
+	.opts = split_opts,
 	.open = split_open,
 };
 

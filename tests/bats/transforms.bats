@@ -397,6 +397,27 @@ make_words() {
 	ok_out a b:c ''
 }
 
+@test "split -r: cut at regex matches, empty pieces kept, empty matches ignored" {
+	gin 'a, b;c,,d\n\nx\n' 'split -r "[;,] *"'
+	ok_out a b c '' d x
+	gin 'abc\n' 'split -r "x*"'
+	ok_out abc
+	gin 'a1b22c3\n' 'split -r "\d"'
+	ok_out a b '' c ''
+	make_words words.txt 2000
+	"$GPIPE" 'split -r "=+"' words.txt >got
+	awk -F'=+' '{for (i = 1; i <= NF; i++) print $i}' words.txt >want
+	same got want
+	diag 'split -r "("' \
+		"gpipe: split: invalid regex '(': missing closing parenthesis" \
+		'  split -r "("' \
+		'             ^'
+	diag 'split -r a b' \
+		"gpipe: split: unexpected argument 'b' (-r REGEX and SEP exclude each other)" \
+		'  split -r a b' \
+		'             ^'
+}
+
 @test "split: pieces keep the line number and origin" {
 	printf 'a b\n\nc\n' >in.txt
 	run --separate-stderr "$GPIPE" -Hn split in.txt
