@@ -161,6 +161,7 @@ const gp_stage_def gp_stage_uniq = {
 
 typedef struct sample {
 	uint64_t n, seen;
+	size_t cap; /* slots allocated: grown up to n as records arrive */
 	uint64_t s[4]; /* xoshiro256** */
 	gp_kept *res;
 	uint64_t *seq;
@@ -212,11 +213,37 @@ static uint64_t below(uint64_t s[4], uint64_t bound)
 static void sample_free(void *arg)
 {
 	sample *s = arg;
-	for (uint64_t i = 0; s->res && i < s->n; i++)
+	for (size_t i = 0; s->res && i < s->cap; i++)
 		gp_kept_free(&s->res[i]);
 	free(s->res);
 	free(s->seq);
 	free(s->order);
+}
+
+/* Room for slot i: the arrays grow by doubling up to n, so a large N costs
+ * memory only for the records that arrive. */
+static int slot_room(sample *s, size_t i)
+{
+	if (i < s->cap)
+		return 0;
+	size_t cap = s->cap ? s->cap * 2 : 64;
+	if (cap > s->n)
+		cap = (size_t)s->n;
+	gp_kept *res = realloc(s->res, cap * sizeof *res);
+	if (!res)
+		return -1;
+	memset(res + s->cap, 0, (cap - s->cap) * sizeof *res);
+	s->res = res;
+	uint64_t *seq = realloc(s->seq, cap * sizeof *seq);
+	if (!seq)
+		return -1;
+	s->seq = seq;
+	size_t *order = realloc(s->order, cap * sizeof *order);
+	if (!order)
+		return -1;
+	s->order = order;
+	s->cap = cap;
+	return 0;
 }
 
 static int by_seq_ctx_cmp(const void *a, const void *b, void *arg)
@@ -241,7 +268,7 @@ static gp_status sample_next(gp_stage *st, gp_batch *out)
 		for (size_t i = 0; i < in.n; i++) {
 			uint64_t slot = s->seen < s->n ? s->seen : below(s->s, s->seen + 1);
 			if (slot < s->n) {
-				if (gp_keep(&s->res[slot], &in.recs[i]) != 0)
+				if (slot_room(s, (size_t)slot) != 0 || gp_keep(&s->res[slot], &in.recs[i]) != 0)
 					return gp_fail(st->ctx, NULL, "out of memory");
 				s->seq[slot] = s->seen;
 			}
@@ -296,13 +323,6 @@ static gp_status sample_open(gp_stage *st, const gp_args *args)
 	if (s->n > (1u << 24))
 		return gp_fail(ctx, &go.operands[0].span,
 			       "sample: count too large (at most 16777216 records are kept)");
-	if (s->n) {
-		s->res = calloc((size_t)s->n, sizeof *s->res);
-		s->seq = calloc((size_t)s->n, sizeof *s->seq);
-		s->order = calloc((size_t)s->n, sizeof *s->order);
-		if (!s->res || !s->seq || !s->order)
-			return gp_fail(ctx, NULL, "out of memory");
-	}
 	uint64_t x = ctx->seed_set ? ctx->seed
 				   : (uint64_t)time(NULL) * 0x100000001b3ULL ^ (uint64_t)getpid() ^
 					     (uint64_t)clock();
