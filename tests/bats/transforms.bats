@@ -581,3 +581,10 @@ awk_join() {
 	vg 0 --seed 1 'tail 100 | multiline -c "^\s" | sample 3 | cut $1 _line' "$JAVA" "$PY"
 	vg 2 --max-record 100 'multiline -c "^\s"' "$JAVA"
 }
+
+@test "sample: memory follows the records kept, not N" {
+	no_asan
+	seq 1 1000 >in.txt
+	run --separate-stderr bash -c 'ulimit -v 300000; "$GPIPE" "sample 16777216 | count" in.txt'
+	ok_out 1000
+}
