@@ -32,6 +32,7 @@ const gp_cli_opt gp_cli_opts[] = {
 static const char *const fam_title[] = {
 	[GP_FAM_INPUT] = "Input (put in front of every chain by gpipe)",
 	[GP_FAM_FILTER] = "Filters",
+	[GP_FAM_PARSE] = "Parsers (records gain fields)",
 	[GP_FAM_TRANSFORM] = "Transforms",
 	[GP_FAM_FLATTEN] = "Flatten",
 	[GP_FAM_AGGREGATE] = "Aggregates",

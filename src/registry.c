@@ -6,11 +6,13 @@
 
 extern const gp_stage_def gp_stage_read, gp_stage_decompress, gp_stage_archive, gp_stage_lines;
 extern const gp_stage_def gp_stage_grep, gp_stage_head, gp_stage_tail, gp_stage_skip;
+extern const gp_stage_def gp_stage_where, gp_stage_uniq, gp_stage_sample;
 extern const gp_stage_def gp_stage_upper, gp_stage_lower, gp_stage_trim;
+extern const gp_stage_def gp_stage_set, gp_stage_select, gp_stage_format, gp_stage_number, gp_stage_replace;
+extern const gp_stage_def gp_stage_json, gp_stage_logfmt, gp_stage_csv, gp_stage_tsv, gp_stage_fields,
+	gp_stage_parse;
+extern const gp_stage_def gp_stage_split, gp_stage_explode, gp_stage_multiline;
 extern const gp_stage_def gp_stage_count;
-extern const gp_stage_def gp_stage_fields, gp_stage_parse, gp_stage_logfmt, gp_stage_csv, gp_stage_tsv;
-extern const gp_stage_def gp_stage_json, gp_stage_explode;
-extern const gp_stage_def gp_stage_where, gp_stage_set;
 
 const gp_stage_def *const gp_registry[] = {
 	/* input (implicit) */
@@ -20,24 +22,32 @@ const gp_stage_def *const gp_registry[] = {
 	&gp_stage_lines,
 	/* filter */
 	&gp_stage_grep,
+	&gp_stage_where,
 	&gp_stage_head,
 	&gp_stage_tail,
 	&gp_stage_skip,
-	&gp_stage_where,
+	&gp_stage_uniq,
+	&gp_stage_sample,
+	/* parse (records gain fields) */
+	&gp_stage_json,
+	&gp_stage_logfmt,
+	&gp_stage_csv,
+	&gp_stage_tsv,
+	&gp_stage_fields,
+	&gp_stage_parse,
 	/* transform */
 	&gp_stage_upper,
 	&gp_stage_lower,
 	&gp_stage_trim,
 	&gp_stage_set,
-	/* parse (records gain fields) */
-	&gp_stage_json,
-	&gp_stage_fields,
-	&gp_stage_parse,
-	&gp_stage_logfmt,
-	&gp_stage_csv,
-	&gp_stage_tsv,
+	&gp_stage_select,
+	&gp_stage_replace,
+	&gp_stage_format,
+	&gp_stage_number,
 	/* flatten */
+	&gp_stage_split,
 	&gp_stage_explode,
+	&gp_stage_multiline,
 	/* aggregate */
 	&gp_stage_count,
 };
@@ -131,6 +141,7 @@ const char *gp_family_name(gp_family f)
 	switch (f) {
 	case GP_FAM_INPUT: return "input";
 	case GP_FAM_FILTER: return "filter";
+	case GP_FAM_PARSE: return "parse";
 	case GP_FAM_TRANSFORM: return "transform";
 	case GP_FAM_FLATTEN: return "flatten";
 	case GP_FAM_AGGREGATE: return "aggregate";

@@ -489,7 +489,7 @@ static gp_status json_open(gp_stage *st, const gp_args *args)
 
 const gp_stage_def gp_stage_json = {
 	.name = "json",
-	.family = GP_FAM_TRANSFORM,
+	.family = GP_FAM_PARSE,
 	.synopsis = "json",
 	.summary = "parse each record as JSON (JSON Lines): its members become fields",
 	.help = "Parses every record as one JSON value (JSON Lines, RFC 8259). The members of an "

@@ -1384,7 +1384,7 @@ static const gp_optdef fields_opts[] = {
 
 const gp_stage_def gp_stage_fields = {
 	.name = "fields",
-	.family = GP_FAM_TRANSFORM,
+	.family = GP_FAM_PARSE,
 	.synopsis = "fields [-d SEP] [NAME]...",
 	.summary = "split records into fields on blanks or a separator",
 	.help = "Splits every record into fields. Without -d it splits as awk does: on runs of "
@@ -1410,7 +1410,7 @@ static const gp_optdef parse_opts[] = {
 
 const gp_stage_def gp_stage_parse = {
 	.name = "parse",
-	.family = GP_FAM_TRANSFORM,
+	.family = GP_FAM_PARSE,
 	.synopsis = "parse [-k|--keep] TEMPLATE | parse [-k|--keep] -r REGEX",
 	.summary = "extract fields with a template or PCRE2 named groups",
 	.help = "Gives each record the fields a TEMPLATE captures. In the template {name} captures "
@@ -1439,7 +1439,7 @@ const gp_stage_def gp_stage_parse = {
 
 const gp_stage_def gp_stage_logfmt = {
 	.name = "logfmt",
-	.family = GP_FAM_TRANSFORM,
+	.family = GP_FAM_PARSE,
 	.synopsis = "logfmt",
 	.summary = "parse key=value records (logfmt)",
 	.help = "Parses records of the form key=value key=\"quoted value\" flag. A key is a run of "
@@ -1461,7 +1461,7 @@ static const gp_optdef csv_opts[] = {
 
 const gp_stage_def gp_stage_csv = {
 	.name = "csv",
-	.family = GP_FAM_TRANSFORM,
+	.family = GP_FAM_PARSE,
 	.synopsis = "csv [-d SEP]",
 	.summary = "parse CSV records; the first record of each input is the header",
 	.help = "Parses CSV as RFC 4180 describes it: values may be quoted, \"\" inside quotes is a "
@@ -1483,7 +1483,7 @@ const gp_stage_def gp_stage_csv = {
 
 const gp_stage_def gp_stage_tsv = {
 	.name = "tsv",
-	.family = GP_FAM_TRANSFORM,
+	.family = GP_FAM_PARSE,
 	.synopsis = "tsv",
 	.summary = "parse tab-separated records; the first record of each input is the header",
 	.help = "Splits records on tabs and decodes the escapes \\t \\n \\r and \\\\ in values "
