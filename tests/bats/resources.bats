@@ -240,3 +240,35 @@ peakrss_tool() {
 	diff=$((huge - small))
 	[ "${diff#-}" -lt 1024 ] || { echo "peak RSS small=$small KiB huge=$huge KiB"; return 1; }
 }
+
+@test "constant memory: json | where | format over 10 MiB and 300 MiB of JSON Lines differ by < 1 MiB" {
+	[ "${GPIPE_ASAN:-0}" != 1 ] || skip "sanitizer build"
+	peakrss_tool
+	# A 1 MiB block of JSON records, one in 20 with status 503, repeated.
+	awk 'BEGIN {
+		while (n < 1048576) {
+			i++
+			l = sprintf("{\"ts\":\"2024-05-01T12:%02d:%02d\",\"status\":%d,\"path\":\"/api/v1/items/%d\",\"latency_ms\":%d.5,\"req\":{\"headers\":{\"host\":\"h%d.example\"}},\"tags\":[\"a\",\"b\"]}",
+				i % 60, i % 59, (i % 20 ? 200 : 503), i, i % 997, i % 7)
+			if (n + length(l) + 1 > 1048576) break
+			print l
+			n += length(l) + 1
+		}
+		# pad with a blank record (json skips blank records)
+		if (n < 1048576) { while (n < 1048575) { printf " "; n++ } printf "\n" }
+	}' > block
+	[ "$(stat -c %s block)" -eq 1048576 ]
+	local i
+	for ((i = 0; i < 10; i++)); do cat block; done > small.jsonl
+	for ((i = 0; i < 300; i++)); do cat block; done > huge.jsonl
+	local expr='json | where status >= 500 and path =~ "^/api" | format "{ts} {path} {latency_ms} {req.headers.host}"'
+	"$PEAKRSS" rss.small "$GPIPE" "$expr" small.jsonl > out.small
+	"$PEAKRSS" rss.huge "$GPIPE" "$expr" huge.jsonl > out.huge
+	[ -s out.small ]
+	[ "$(wc -l < out.huge)" -eq $((30 * $(wc -l < out.small))) ]
+	local small huge diff
+	small=$(cat rss.small) huge=$(cat rss.huge)
+	echo "# rss small=${small} KiB big=${huge} KiB" >&3
+	diff=$((huge - small))
+	[ "${diff#-}" -lt 1024 ] || { echo "peak RSS small=$small KiB huge=$huge KiB"; return 1; }
+}
