@@ -316,6 +316,9 @@ static int run(const options *o, const char *src, size_t srclen, bool comments,
 		fprintf(stderr, "gpipe: write error: %s\n", strerror(out.error));
 		fatal = true;
 	}
+	/* Unwind the stages before judging: closing a parser prints its summary
+	 * of unparsable records, an error under --strict. */
+	gp_scope_unwind(&root);
 	if (fatal || ctx.had_error)
 		status = EXIT_TROUBLE;
 	else

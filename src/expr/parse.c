@@ -152,8 +152,11 @@ int gp_parse_pipeline(gp_ctx *ctx, const char *src, size_t len, bool comments,
 		if (at_pipe) {
 			gp_span sp = { (uint32_t)lx.pos, (uint32_t)lx.pos + 1 };
 			if (pending_pipe || nstages == 0) {
+				bool oror = lx.pos > 0 && src[lx.pos - 1] == '|';
 				gp_fail(ctx, &sp, nstages == 0 ? "expression starts with '|'"
-								: "empty stage between '|'");
+						  : oror ? "empty stage between '|' ('||' is not an operator: "
+							   "where takes 'or')"
+							 : "empty stage between '|'");
 				return -1;
 			}
 			pending_pipe = true;

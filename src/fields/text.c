@@ -42,6 +42,7 @@ typedef struct pbase {
 static void free_base(void *arg)
 {
 	pbase *b = arg;
+	gp_dropped_flush(b->ctx, &b->drop); /* also when head closed the chain early */
 	free(b->tmp);
 	free(b->pos);
 	gp_sb_free(&b->sb);

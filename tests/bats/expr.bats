@@ -357,7 +357,7 @@ explained_pattern() {
 		'  grep a | | upper' \
 		'           ^'
 	diag 'grep a || upper' \
-		"gpipe: empty stage between '|'" \
+		"gpipe: empty stage between '|' ('||' is not an operator: where takes 'or')" \
 		'  grep a || upper' \
 		'          ^'
 }

@@ -436,3 +436,14 @@ for r in rows[1:]:
 		"tsv      [header: first record of each input]")
 	[ "$(printf '%s\n' "${lines[@]}" | grep -E '^(parse|fields|csv|logfmt|tsv)( |$)' | sed 's/pcre2-jit,/pcre2,/')" = "$want" ]
 }
+
+@test "parse: the summary is printed when head ends the run early, and --strict makes it exit 2" {
+	printf 'x\ny\na=1\na=2\n' > in.log
+	run --separate-stderr "$GPIPE" "parse 'a={a}' | head 1" in.log
+	[ "$status" -eq 0 ]
+	[ "$output" = "a=1" ]
+	[ "$stderr" = "gpipe: parse: 2 records of in.log did not match (first at line 1)" ]
+	run --separate-stderr "$GPIPE" --strict "parse 'a={a}' | head 1" in.log
+	[ "$status" -eq 2 ]
+	[ "$output" = "a=1" ]
+}

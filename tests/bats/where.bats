@@ -278,7 +278,7 @@ make_log() {
 }
 
 @test "errors: '||' is a pipe, parentheses, quotes" {
-	diag 'where a == 1 || b == 2' "gpipe: empty stage between '|'" '  where a == 1 || b == 2' '                ^'
+	diag 'where a == 1 || b == 2' "gpipe: empty stage between '|' ('||' is not an operator: where takes 'or')" '  where a == 1 || b == 2' '                ^'
 	diag 'where (a == 1' "gpipe: where: '(' without a closing ')'" '  where (a == 1' '        ^'
 	diag 'where ((a == 1) or b' "gpipe: where: '(' without a closing ')'" '  where ((a == 1) or b' '        ^'
 	diag 'where a == 1)' "gpipe: where: unexpected ')' without a matching '('" '  where a == 1)' '              ^'
