@@ -150,6 +150,8 @@ typedef struct tail {
 	gp_kept *ring; /* text, origin and fields copied: inputs and archive
 			* members are released as the source moves on */
 	size_t next, used; /* ring position of the next write; slots filled */
+	size_t cap;        /* slots allocated: grows to n as records come, so
+			    * `tail 1000000` over ten lines costs ten slots */
 	bool done;
 	gp_recvec out;
 } tail;
@@ -157,13 +159,25 @@ typedef struct tail {
 static void free_ring(void *arg)
 {
 	tail *t = arg;
-	for (size_t i = 0; t->ring && i < t->n; i++)
+	for (size_t i = 0; t->ring && i < t->cap; i++)
 		gp_kept_free(&t->ring[i]);
 	free(t->ring);
 }
 
 static int keep(tail *t, const gp_rec *rec)
 {
+	if (t->next == t->cap && t->cap < t->n) {
+		/* Not yet full, so the ring is still in order: grow it. */
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		if (cap > t->n)
+			cap = (size_t)t->n;
+		gp_kept *r = realloc(t->ring, cap * sizeof *r);
+		if (!r)
+			return -1;
+		memset(r + t->cap, 0, (cap - t->cap) * sizeof *r);
+		t->ring = r;
+		t->cap = cap;
+	}
 	if (gp_keep(&t->ring[t->next], rec) != 0)
 		return -1;
 	t->next = (t->next + 1) % t->n;
@@ -245,11 +259,6 @@ static gp_status tail_open(gp_stage *st, const gp_args *args)
 	if (t->n > (1u << 24))
 		return gp_fail(st->ctx, &args->v[args->n - 1].span,
 			       "tail: count too large (at most 16777216 records are kept)");
-	if (t->n) {
-		t->ring = calloc((size_t)t->n, sizeof *t->ring);
-		if (!t->ring)
-			return gp_fail(st->ctx, NULL, "out of memory");
-	}
 	if (gp_scope_defer(st->scope, free_ring, t) != 0 || gp_recvec_own(st->scope, &t->out) != 0)
 		return gp_fail(st->ctx, NULL, "out of memory");
 	st->state = t;
