@@ -1114,17 +1114,19 @@ int gp_keep(gp_kept *k, const gp_rec *r)
 	k->rec.p = w;
 	w += r->len;
 	if (o) {
+		if (!k->origin && !(k->origin = malloc(sizeof *k->origin)))
+			return -1;
 		memcpy(w, o->name, nl);
-		k->origin.name = w;
-		k->origin.member = NULL;
-		k->origin.id = o->id;
+		k->origin->name = w;
+		k->origin->member = NULL;
+		k->origin->id = o->id;
 		w += nl;
 		if (ml) {
 			memcpy(w, o->member, ml);
-			k->origin.member = w;
+			k->origin->member = w;
 			w += ml;
 		}
-		k->rec.origin = &k->origin;
+		k->rec.origin = k->origin;
 	}
 	if (r->f) {
 		for (uint32_t i = 0; i < r->nf; i++) {
@@ -1148,8 +1150,10 @@ void gp_kept_free(gp_kept *k)
 {
 	free(k->buf);
 	free(k->f);
+	free(k->origin);
 	k->buf = NULL;
 	k->f = NULL;
+	k->origin = NULL;
 	k->cap = 0;
 	k->fcap = 0;
 }

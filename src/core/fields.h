@@ -181,14 +181,16 @@ void gp_render(gp_sb *b, const gp_field *f, uint32_t nf, const gp_layout *lay);
 bool gp_is_json_number(const char *p, size_t n);
 
 /* A record kept past the batch it came in (tail, sample, uniq): its text,
- * origin and fields are copied into storage of its own. */
+ * origin and fields are copied into storage of its own. rec points only
+ * into heap blocks, never into the struct, so arrays of gp_kept may be
+ * realloc'ed. */
 typedef struct gp_kept {
 	char *buf;
 	size_t cap;
 	gp_field *f;
 	uint32_t fcap;
-	gp_origin origin;
-	gp_rec rec; /* points into buf/f/origin */
+	gp_origin *origin;
+	gp_rec rec; /* points into buf, f and origin */
 } gp_kept;
 
 int gp_keep(gp_kept *k, const gp_rec *r); /* -1 on OOM */

@@ -4,20 +4,16 @@
  * parser's recursion is bounded (MAX_NEST levels of parentheses, `not`,
  * unary minus and calls) and so is the depth of the tree (MAX_DEPTH, which
  * bounds the evaluator's recursion too). */
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include "eval.h"
 
 #include <errno.h>
 #include <math.h> /* isfinite: a macro, no libm */
-#include <pcre2.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
+#include "../match/rx.h"
 
 #define MAX_NEST 256
 #define MAX_DEPTH 1024
@@ -205,9 +201,7 @@ struct gp_enode {
 	gp_enode *a, *b;
 	val lit;
 	gp_fref ref;
-	pcre2_code *re;
-	pcre2_match_data *md;
-	pcre2_match_context *mctx; /* with a JIT stack that may grow to 8 MiB */
+	gp_rx rx; /* =~ and !~ */
 };
 
 /* ---- lexer ---- */
@@ -748,81 +742,16 @@ static gp_enode *parse_add(parser *P)
 	return a;
 }
 
-static bool jit_wanted(void)
-{
-	const char *e = getenv("GPIPE_NO_JIT");
-	if (e && *e && strcmp(e, "0") != 0)
-		return false;
-#ifdef RUNNING_ON_VALGRIND
-	if (RUNNING_ON_VALGRIND)
-		return false;
-#endif
-	return true;
-}
-
-static void free_code(void *c)
-{
-	pcre2_code_free(c);
-}
-
-static void free_md(void *m)
-{
-	pcre2_match_data_free(m);
-}
-
-static void free_jstack(void *j)
-{
-	pcre2_jit_stack_free(j);
-}
-
-static void free_mctx(void *m)
-{
-	pcre2_match_context_free(m);
-}
-
 static bool compile_regex(parser *P, gp_enode *n, const tok *t)
 {
-	int ec;
-	PCRE2_SIZE eo;
-	pcre2_code *c = pcre2_compile((PCRE2_SPTR)t->s, t->len, PCRE2_NEVER_UTF, &ec, &eo, NULL);
-	if (!c) {
-		char msg[200];
-		if (pcre2_get_error_message(ec, (PCRE2_UCHAR *)msg, sizeof msg) < 0)
-			snprintf(msg, sizeof msg, "pcre2 error %d", ec);
+	char msg[200];
+	size_t eo;
+	if (gp_rx_compile(&n->rx, P->st->scope, t->s, t->len, PCRE2_NEVER_UTF, msg, sizeof msg, &eo) != 0) {
 		size_t at = eo < t->len ? eo : t->len;
 		uint32_t so = at < t->len ? t->map[at] : t->sp.end - 1;
 		char b[200];
 		gp_escape(b, sizeof b, t->s, t->len < 40 ? t->len : 40);
 		perr(P, span(so, so + 1), "invalid regex '%s': %s", b, msg);
-		return false;
-	}
-	if (gp_scope_defer(P->st->scope, free_code, c) != 0) {
-		pcre2_code_free(c);
-		perr(P, t->sp, "out of memory");
-		return false;
-	}
-	if (jit_wanted() && pcre2_jit_compile(c, PCRE2_JIT_COMPLETE) == 0) {
-		pcre2_jit_stack *js = pcre2_jit_stack_create(32 * 1024, 8 * 1024 * 1024, NULL);
-		n->mctx = pcre2_match_context_create(NULL);
-		if (!js || gp_scope_defer(P->st->scope, free_jstack, js) != 0) {
-			pcre2_jit_stack_free(js);
-			js = NULL;
-		}
-		if (n->mctx && gp_scope_defer(P->st->scope, free_mctx, n->mctx) != 0) {
-			pcre2_match_context_free(n->mctx);
-			n->mctx = NULL;
-		}
-		if (!js || !n->mctx) {
-			perr(P, t->sp, "out of memory");
-			return false;
-		}
-		pcre2_jit_stack_assign(n->mctx, NULL, js);
-	}
-	n->re = c;
-	n->md = pcre2_match_data_create_from_pattern(c, NULL);
-	if (!n->md || gp_scope_defer(P->st->scope, free_md, n->md) != 0) {
-		pcre2_match_data_free(n->md);
-		perr(P, t->sp, "out of memory");
 		return false;
 	}
 	return true;
@@ -1489,7 +1418,7 @@ static void ev_node(gp_eval *ev, const gp_enode *n, const gp_rec *r, val *out)
 		size_t len;
 		if (!text(ev, &a, &p, &len))
 			return set_bool(out, false);
-		int rc = pcre2_match(n->re, (PCRE2_SPTR)(len ? p : ""), len, 0, 0, n->md, n->mctx);
+		int rc = gp_rx_match(&n->rx, p, len, 0, 0);
 		return set_bool(out, (rc >= 0) == (n->op == N_MATCH));
 	}
 	case N_CONTAINS: case N_STARTS: case N_ENDS:

@@ -13,16 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
-
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
-
 #include "../core/fields.h"
+#include "../match/rx.h"
 #include "../registry.h"
 
 /* ---- shared machinery ---------------------------------------------------- */
@@ -553,46 +545,20 @@ static gp_status tpl_compile(gp_stage *st, const gp_arg *a, tpl *t)
 /* ---- parse -r REGEX ------------------------------------------------------- */
 
 typedef struct rx {
-	pcre2_code *code;
-	pcre2_match_data *md;
-	pcre2_match_context *mctx;
-	pcre2_jit_stack *js;
-	bool jit;
+	gp_rx re;
 	uint32_t ng;   /* named groups */
 	uint32_t *grp; /* group number of each, in group order */
 	const char **gname;
 	uint32_t *glen;
 } rx;
 
-static void rx_free(void *arg)
-{
-	rx *r = arg;
-	pcre2_match_data_free(r->md);
-	pcre2_match_context_free(r->mctx);
-	pcre2_jit_stack_free(r->js);
-	pcre2_code_free(r->code);
-}
-
-static bool jit_wanted(void)
-{
-	const char *e = getenv("GPIPE_NO_JIT");
-	if (e && *e && strcmp(e, "0") != 0)
-		return false;
-#ifdef RUNNING_ON_VALGRIND
-	if (RUNNING_ON_VALGRIND)
-		return false;
-#endif
-	return true;
-}
-
 static int rx_match(rx *r, pbase *b, const char *p, size_t len)
 {
-	int rc = r->jit ? pcre2_jit_match(r->code, (PCRE2_SPTR)p, len, 0, 0, r->md, r->mctx)
-			: pcre2_match(r->code, (PCRE2_SPTR)p, len, 0, 0, r->md, r->mctx);
+	int rc = gp_rx_match(&r->re, p, len, 0, 0);
 	if (rc < 0)
 		return -1;
-	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(r->md);
-	uint32_t ovn = pcre2_get_ovector_count(r->md);
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(r->re.md);
+	uint32_t ovn = pcre2_get_ovector_count(r->re.md);
 	uint32_t nf = 0;
 	for (uint32_t i = 0; i < r->ng; i++) {
 		uint32_t g = r->grp[i];
@@ -611,40 +577,25 @@ static int rx_match(rx *r, pbase *b, const char *p, size_t len)
 static gp_status rx_compile(gp_stage *st, const gp_arg *a, rx *r)
 {
 	gp_ctx *ctx = st->ctx;
-	pcre2_compile_context *cc = pcre2_compile_context_create(NULL);
-	if (!cc)
-		return gp_fail(ctx, NULL, "out of memory");
-	pcre2_set_newline(cc, PCRE2_NEWLINE_LF);
-	int ec;
-	PCRE2_SIZE eo;
-	r->code = pcre2_compile((PCRE2_SPTR)a->s, a->len, PCRE2_NEVER_UTF | PCRE2_DOLLAR_ENDONLY, &ec,
-				&eo, cc);
-	pcre2_compile_context_free(cc);
-	if (!r->code) {
-		char msg[256];
-		if (pcre2_get_error_message(ec, (PCRE2_UCHAR *)msg, sizeof msg) < 0)
-			snprintf(msg, sizeof msg, "pcre2 error %d", ec);
+	char msg[256];
+	size_t eo;
+	if (gp_rx_compile(&r->re, st->scope, a->s, a->len, PCRE2_NEVER_UTF | PCRE2_DOLLAR_ENDONLY, msg,
+			  sizeof msg, &eo) != 0) {
 		gp_span sp = gp_arg_subspan(a, eo, eo + 1);
 		return gp_fail(ctx, &sp, "parse -r: invalid regex: %s", msg);
 	}
 	uint32_t count = 0, esize = 0;
 	PCRE2_SPTR table = NULL;
-	pcre2_pattern_info(r->code, PCRE2_INFO_NAMECOUNT, &count);
-	pcre2_pattern_info(r->code, PCRE2_INFO_NAMEENTRYSIZE, &esize);
-	pcre2_pattern_info(r->code, PCRE2_INFO_NAMETABLE, &table);
-	if (count == 0) {
-		pcre2_code_free(r->code);
-		r->code = NULL;
+	pcre2_pattern_info(r->re.code, PCRE2_INFO_NAMECOUNT, &count);
+	pcre2_pattern_info(r->re.code, PCRE2_INFO_NAMEENTRYSIZE, &esize);
+	pcre2_pattern_info(r->re.code, PCRE2_INFO_NAMETABLE, &table);
+	if (count == 0)
 		return gp_fail(ctx, &a->span, "parse -r: the pattern has no named groups (?<name>...)");
-	}
 	r->grp = gp_arena_alloc(ctx->arena, count * sizeof *r->grp);
 	r->gname = gp_arena_alloc(ctx->arena, count * sizeof *r->gname);
 	r->glen = gp_arena_alloc(ctx->arena, count * sizeof *r->glen);
-	if (!r->grp || !r->gname || !r->glen) {
-		pcre2_code_free(r->code);
-		r->code = NULL;
+	if (!r->grp || !r->gname || !r->glen)
 		return gp_fail(ctx, NULL, "out of memory");
-	}
 	/* The name table is sorted by name: insert by group number. */
 	for (uint32_t i = 0; i < count; i++) {
 		const unsigned char *e = table + (size_t)i * esize;
@@ -661,18 +612,6 @@ static gp_status rx_compile(gp_stage *st, const gp_arg *a, rx *r)
 		r->gname[k] = nm;
 		r->glen[k] = (uint32_t)strlen(nm);
 		r->ng++;
-	}
-	r->md = pcre2_match_data_create_from_pattern(r->code, NULL);
-	r->mctx = pcre2_match_context_create(NULL);
-	if (!r->md || !r->mctx || gp_scope_defer(st->scope, rx_free, r) != 0) {
-		rx_free(r);
-		return gp_fail(ctx, NULL, "out of memory");
-	}
-	r->jit = jit_wanted() && pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE) == 0;
-	if (r->jit) {
-		r->js = pcre2_jit_stack_create(32 * 1024, 8 * 1024 * 1024, NULL);
-		if (r->js)
-			pcre2_jit_stack_assign(r->mctx, NULL, r->js);
 	}
 	return GP_OK;
 }
@@ -753,7 +692,7 @@ static gp_status parse_open(gp_stage *st, const gp_args *args)
 		if (rx_compile(st, &re, &s->r) != GP_OK)
 			return GP_ERR;
 		char post[64];
-		snprintf(post, sizeof post, "  [%s, %u named group%s]", s->r.jit ? "pcre2-jit" : "pcre2",
+		snprintf(post, sizeof post, "  [%s, %u named group%s]", s->r.re.jit ? "pcre2-jit" : "pcre2",
 			 s->r.ng, s->r.ng == 1 ? "" : "s");
 		st->explain = explain_quoted(ctx, s->keep ? "--keep -r " : "-r ", re.s, re.len, post);
 	} else {

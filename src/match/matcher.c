@@ -35,11 +35,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
+#include "rx.h" /* gp_jit_wanted */
 
 enum mode { M_LITERAL, M_PREFILTER, M_SPAN, M_LINES };
 
@@ -351,24 +347,9 @@ static pcre2_code *compile(const char *s, size_t n, uint32_t opts, int *ec, size
 	return c;
 }
 
-/* PCRE2's JIT scans with aligned 16-byte loads that may extend past the
- * subject (never across a page): harmless, but valgrind reports each one.
- * Under valgrind, or with GPIPE_NO_JIT set, use the interpreter instead. */
-static bool jit_wanted(void)
-{
-	const char *e = getenv("GPIPE_NO_JIT");
-	if (e && *e && strcmp(e, "0") != 0)
-		return false;
-#ifdef RUNNING_ON_VALGRIND
-	if (RUNNING_ON_VALGRIND)
-		return false;
-#endif
-	return true;
-}
-
 static bool jit(pcre2_code *c)
 {
-	return jit_wanted() && pcre2_jit_compile(c, PCRE2_JIT_COMPLETE) == 0;
+	return gp_jit_wanted() && pcre2_jit_compile(c, PCRE2_JIT_COMPLETE) == 0;
 }
 
 static int cmp_score(const void *a, const void *b)

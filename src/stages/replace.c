@@ -9,16 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
-
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
-
 #include "../core/fields.h"
+#include "../match/rx.h"
 #include "../registry.h"
 
 /* The built text followed by the record delimiter, which is not part of the
@@ -38,11 +30,7 @@ typedef struct rpart {
 } rpart;
 
 typedef struct repl {
-	pcre2_code *code;
-	pcre2_match_data *md;
-	pcre2_match_context *mctx;
-	pcre2_jit_stack *jstack;
-	bool jit;
+	gp_rx rx;
 	rpart *parts;
 	size_t nparts;
 	bool has_field;
@@ -55,31 +43,13 @@ typedef struct repl {
 static void repl_free(void *arg)
 {
 	repl *r = arg;
-	pcre2_match_data_free(r->md);
-	pcre2_match_context_free(r->mctx);
-	pcre2_jit_stack_free(r->jstack);
-	pcre2_code_free(r->code);
 	gp_sb_free(&r->sb);
 	gp_sb_free(&r->vb);
 }
 
-static bool jit_wanted(void)
-{
-	const char *e = getenv("GPIPE_NO_JIT");
-	if (e && *e && strcmp(e, "0") != 0)
-		return false;
-#ifdef RUNNING_ON_VALGRIND
-	if (RUNNING_ON_VALGRIND)
-		return false;
-#endif
-	return true;
-}
-
 static inline int run(repl *r, const char *s, size_t len, size_t start, uint32_t opts)
 {
-	if (r->jit)
-		return pcre2_jit_match(r->code, (PCRE2_SPTR)s, len, start, opts, r->md, r->mctx);
-	return pcre2_match(r->code, (PCRE2_SPTR)s, len, start, opts, r->md, r->mctx);
+	return gp_rx_match(&r->rx, s, len, start, opts);
 }
 
 /* Appends s[0..len) with every match replaced to b. Returns whether any
@@ -94,13 +64,13 @@ static bool substitute(repl *r, gp_sb *b, const char *s, size_t len)
 		int rc = run(r, s, len, pos, opts);
 		if (rc < 0)
 			break;
-		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(r->md);
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(r->rx.md);
 		size_t ms = ov[0], me = ov[1];
 		if (me < ms) /* \K in a lookahead: treat as empty at ms */
 			me = ms;
 		any = true;
 		gp_sb_put(b, s + copied, ms - copied);
-		uint32_t ng = (uint32_t)pcre2_get_ovector_count(r->md);
+		uint32_t ng = (uint32_t)pcre2_get_ovector_count(r->rx.md);
 		for (size_t k = 0; k < r->nparts; k++) {
 			const rpart *p = &r->parts[k];
 			if (p->lit) {
@@ -241,7 +211,7 @@ static gp_status compile_repl(gp_stage *st, repl *r, const gp_arg *a)
 	if (!r->parts || !lit)
 		return gp_fail(ctx, NULL, "out of memory");
 	uint32_t ngroups = 0;
-	pcre2_pattern_info(r->code, PCRE2_INFO_CAPTURECOUNT, &ngroups);
+	pcre2_pattern_info(r->rx.code, PCRE2_INFO_CAPTURECOUNT, &ngroups);
 	size_t i = 0, nl = 0;
 	char *run_start = lit;
 	while (i < len) {
@@ -286,7 +256,7 @@ static gp_status compile_repl(gp_stage *st, repl *r, const gp_arg *a)
 				}
 				memcpy(name, s + from, to - from);
 				name[to - from] = '\0';
-				int n = pcre2_substring_number_from_name(r->code, (PCRE2_SPTR)name);
+				int n = pcre2_substring_number_from_name(r->rx.code, (PCRE2_SPTR)name);
 				if (n < 0) {
 					gp_span sp = gp_arg_subspan(a, start, i);
 					return gp_fail(ctx, &sp, "replace: the pattern has no group named '%s'", name);
@@ -357,32 +327,11 @@ static gp_status replace_open(gp_stage *st, const gp_args *args)
 	if (!(opts & PCRE2_LITERAL))
 		opts |= PCRE2_NEVER_UTF;
 	const gp_arg *pat = &go.operands[0];
-	pcre2_compile_context *cc = pcre2_compile_context_create(NULL);
-	if (!cc)
-		return gp_fail(ctx, NULL, "out of memory");
-	pcre2_set_newline(cc, PCRE2_NEWLINE_LF);
-	int ec = 0;
-	PCRE2_SIZE eo = 0;
-	r->code = pcre2_compile((PCRE2_SPTR)pat->s, pat->len, opts, &ec, &eo, cc);
-	pcre2_compile_context_free(cc);
-	if (!r->code) {
-		char msg[256];
-		if (pcre2_get_error_message(ec, (PCRE2_UCHAR *)msg, sizeof msg) < 0)
-			snprintf(msg, sizeof msg, "pcre2 error %d", ec);
-		size_t off = eo > pat->len ? pat->len : eo;
+	char msg[256];
+	size_t off;
+	if (gp_rx_compile(&r->rx, st->scope, pat->s, pat->len, opts, msg, sizeof msg, &off) != 0) {
 		gp_span sp = gp_arg_subspan(pat, off, off + 1);
 		return gp_fail(ctx, &sp, "replace: invalid regex '%s': %s", pat->s, msg);
-	}
-	r->jit = jit_wanted() && pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE) == 0;
-	r->md = pcre2_match_data_create_from_pattern(r->code, NULL);
-	r->mctx = pcre2_match_context_create(NULL);
-	if (!r->md || !r->mctx)
-		return gp_fail(ctx, NULL, "out of memory");
-	if (r->jit) {
-		r->jstack = pcre2_jit_stack_create(32 * 1024, 8 * 1024 * 1024, NULL);
-		if (!r->jstack)
-			return gp_fail(ctx, NULL, "out of memory");
-		pcre2_jit_stack_assign(r->mctx, NULL, r->jstack);
 	}
 	if (compile_repl(st, r, &go.operands[1]) != GP_OK)
 		return GP_ERR;
@@ -397,7 +346,7 @@ static gp_status replace_open(gp_stage *st, const gp_args *args)
 		k += gp_escape(ex + k, need - k, pat->s, pat->len);
 		k += (size_t)snprintf(ex + k, need - k, "' '");
 		k += gp_escape(ex + k, need - k, go.operands[1].s, go.operands[1].len);
-		snprintf(ex + k, need - k, "'  [%s]", r->jit ? "pcre2-jit" : "pcre2");
+		snprintf(ex + k, need - k, "'  [%s]", r->rx.jit ? "pcre2-jit" : "pcre2");
 		st->explain = ex;
 	}
 	st->state = r;

@@ -362,3 +362,14 @@ head 1 | uper	gpipe: unknown stage 'uper' (did you mean 'upper'?)\n  head 1 | up
 EOF
 	report_fails
 }
+
+@test "tail and sample keep origins while their storage grows (-H, -n after hundreds of kept records)" {
+	seq 1 5000 > nums.log
+	run "$GPIPE" -Hn 'tail 1000 | head 2' nums.log
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'nums.log:4001:4001\nnums.log:4002:4002')" ]
+	run "$GPIPE" -H --seed 7 'sample 3000 | count' nums.log
+	[ "$output" = "3000" ]
+	"$GPIPE" -H --seed 7 'sample 3000' nums.log > got
+	[ "$(grep -c '^nums.log:' got)" -eq 3000 ]
+}
