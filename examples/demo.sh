@@ -19,5 +19,8 @@ show -n 'grep ERROR | head 5' "$log"
 show 'grep -i "timeout|exception" | count' "$log"
 show 'grep -o "status=5[0-9]{2}" | tail 3' "$log"
 show 'grep -w -e NullPointerException -e IllegalStateException | trim | upper | head 2' "$log"
+show 'parse -k "{ts} {level} [{thread}] {method} {path} status={status} latency_ms={latency} {}" | where status >= 500 or latency > 1000 | format "{ts} {status} {latency}ms {path}" | head 4' "$log"
+show -o json 'parse -k "{} {level} [{thread}] {method} {path} status={status} {}" | where status >= 500 | select level thread status path | head 2' "$log"
+show 'multiline -c "^\s+at |^Caused by:|^\s+\.\.\. \d+ more" | grep -F NullPointerException | head 1' "$log"
 show --explain 'grep -F java.lang. | head 1' "$log"
 echo
