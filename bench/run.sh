@@ -18,6 +18,8 @@
 #                     3 timed runs, 10x slower gets none (the check run counts)
 #   BENCH_TMP         where tool outputs go (default: a fresh dir in /dev/shm
 #                     when it has room, else bench/out/tmp)
+#   BENCH_CASES       a bash regex: run only the cases whose label matches
+#                     (e.g. 'json|where|parse|multiline')
 #   BENCH_NO_INSTALL  1: never apt-get missing peers (ripgrep, ugrep, mawk,
 #                     pigz, zstd)
 #
@@ -292,6 +294,11 @@ case_start() {
 	C_LABEL=$1
 	C_MODE=$2
 	T_NAME=() T_IN=() T_OPT=() T_CMD=() T_NEED=()
+	C_SKIP=0
+	if [[ -n ${BENCH_CASES:-} && ! $C_LABEL =~ $BENCH_CASES ]]; then
+		C_SKIP=1
+		return 0
+	fi
 	log ""
 	log "== $C_LABEL"
 }
@@ -370,6 +377,7 @@ mismatch() { # I AGAINST_NAME AGAINST_FILE [FIRST_DIFF]
 }
 
 case_end() {
+	((C_SKIP)) && return 0
 	local n=${#T_NAME[@]} i res t rss rc us runs cmd gp=-1 pref=-1 any_eq_gp=0 peers_agree=1 us2 need absent
 	local -a V=() EQ_GP=() EQ_PREF=() D_OUT=() US=() FD=()
 	rm -f "$TMP/gp" "$TMP/pref" "$TMP/cur"
@@ -635,7 +643,12 @@ fi
 # latency_ms bytes), made once with mawk. Slow peers (jq, Miller) get fewer
 # timed runs (BENCH_SLOW).
 JSON=$DATA.jsonl COLS=$DATA.cols
-json_of() { mawk -f "$HERE/tojson.awk" "$1" | mawk -v max="$SIZE" '{ n += length($0) + 1; if (n > max) exit; print }'; }
+json_of() {
+	# the cut ends the converter early (SIGPIPE): only the cut's status counts
+	mawk -f "$HERE/tojson.awk" "$1" | mawk -v max="$SIZE" '{ n += length($0) + 1; if (n > max) exit; print }'
+	local st=("${PIPESTATUS[@]}")
+	return "${st[1]}"
+}
 cols_of() { mawk '$6 ~ /^status=[0-9]+$/ && $7 ~ /^latency_ms=[0-9]+$/ && $8 ~ /^bytes=/ { print $1, $2, $3, $4, $5, substr($6, 8), substr($7, 12), substr($8, 7) }' "$1"; }
 HAVE_JSON=0 HAVE_COLS=0
 if command -v mawk >/dev/null 2>&1; then
@@ -669,7 +682,7 @@ if ((HAVE_COLS)); then
 	case_start 'where $7 > 1000 (columns)' bytes
 	tool gpipe "$GPIPE" 'where $7 > 1000' "$COLS"
 	tool mawk mawk '$7 > 1000' "$COLS"
-	NEED="awk" OPT=1 tool gawk gawk '$7 > 1000' "$COLS"
+	OPT=1 tool gawk gawk '$7 > 1000' "$COLS"
 	case_end
 fi
 
