@@ -727,6 +727,13 @@ const char *gp_sb_finish(gp_sb *b, gp_pool *pool)
 	return d;
 }
 
+const char *gp_sb_finish_rec(gp_sb *b, gp_pool *pool, char delim, size_t *len)
+{
+	*len = b->len;
+	gp_sb_putc(b, delim);
+	return gp_sb_finish(b, pool);
+}
+
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid. */
 static size_t utf8_len(const unsigned char *p, const unsigned char *end)
 {

@@ -172,6 +172,11 @@ void gp_sb_text(gp_sb *b, const gp_value *v);
 /* Copies the built bytes into the pool; returns the stable copy (or NULL on
  * OOM) and empties the builder for reuse. */
 const char *gp_sb_finish(gp_sb *b, gp_pool *pool);
+/* The same for a record's text: *len is the text's length, and the
+ * delimiter is stored after it (not part of the record), so the output,
+ * which joins records that lie one after another into one write, never
+ * looks at an unwritten byte. */
+const char *gp_sb_finish_rec(gp_sb *b, gp_pool *pool, char delim, size_t *len);
 void gp_sb_free(gp_sb *b);
 
 /* Writes the record's fields as text in layout lay into b (gp_render). */

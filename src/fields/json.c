@@ -525,6 +525,7 @@ typedef struct explode {
 	size_t i;     /* next record of in */
 	const char *cur, *arrend; /* next element of in.recs[i]'s array, when inside one */
 	int target;   /* index of the replaced field, or -1 to append */
+	char delim;   /* written after each rebuilt text (gp_sb_finish_rec) */
 } explode;
 
 static void explode_free(void *arg)
@@ -567,8 +568,8 @@ static int explode_one(explode *x, const gp_rec *r, size_t *bytes)
 	t->kind = ev.kind;
 	const gp_layout *lay = r->lay ? r->lay : &gp_layout_json;
 	gp_render(&x->sb, f, nf, lay);
-	size_t len = x->sb.len;
-	const char *text = gp_sb_finish(&x->sb, &x->pool);
+	size_t len;
+	const char *text = gp_sb_finish_rec(&x->sb, &x->pool, x->delim, &len);
 	if (!text || gp_recvec_reserve(&x->out, x->out.n + 1) != 0)
 		return -1;
 	gp_rec *o = &x->out.v[x->out.n++];
@@ -662,6 +663,7 @@ static gp_status explode_open(gp_stage *st, const gp_args *args)
 	if (!x || gp_pool_own(st->scope, &x->pool) != 0 || gp_recvec_own(st->scope, &x->out) != 0 ||
 	    gp_scope_defer(st->scope, explode_free, &x->sb) != 0)
 		return gp_fail(st->ctx, NULL, "out of memory");
+	x->delim = st->ctx->delim;
 	char err[160];
 	size_t bad;
 	if (gp_fref_parse(st->ctx->arena, a->s, a->len, &x->ref, err, sizeof err, &bad) != 0) {

@@ -184,8 +184,8 @@ static gp_status set_next(gp_stage *st, gp_batch *out)
 		}
 		if (f && rec.lay) {
 			gp_render(&s->sb, f, nf, rec.lay);
-			size_t len = s->sb.len;
-			const char *p = gp_sb_finish(&s->sb, &s->pool);
+			size_t len;
+			const char *p = gp_sb_finish_rec(&s->sb, &s->pool, st->ctx->delim, &len);
 			if (!p)
 				return gp_fail(st->ctx, NULL, "out of memory");
 			rec.p = p;

@@ -12,15 +12,6 @@
 /* Plain-text records select from: $1 $3 joined by a space, as awk prints. */
 static const gp_layout space_layout = { .fmt = GP_FMT_DELIM, .sep = " ", .seplen = 1 };
 
-/* The built text followed by the record delimiter, which is not part of the
- * record: the output then writes runs of records with one copy (and never
- * looks at an unwritten byte after a record). */
-static const char *finish_rec(gp_sb *b, gp_pool *pool, char delim, size_t *len)
-{
-	*len = b->len;
-	gp_sb_putc(b, delim);
-	return gp_sb_finish(b, pool);
-}
 
 typedef struct xf {
 	gp_pool pool;
@@ -126,7 +117,7 @@ static gp_status select_next(gp_stage *st, gp_batch *out)
 		const gp_layout *lay = rec->lay ? rec->lay : rec->f ? &gp_layout_logfmt : &space_layout;
 		gp_render(&s->x.sb, f, nf, lay);
 		size_t len;
-		const char *p = finish_rec(&s->x.sb, &s->x.pool, st->ctx->delim, &len);
+		const char *p = gp_sb_finish_rec(&s->x.sb, &s->x.pool, st->ctx->delim, &len);
 		if (!p)
 			return gp_fail(st->ctx, NULL, "out of memory");
 		gp_rec *o = &s->x.out.v[i];
@@ -258,7 +249,7 @@ static gp_status format_next(gp_stage *st, gp_batch *out)
 				gp_sb_text(b, &v);
 		}
 		size_t len;
-		const char *p = finish_rec(b, &t->x.pool, st->ctx->delim, &len);
+		const char *p = gp_sb_finish_rec(b, &t->x.pool, st->ctx->delim, &len);
 		if (!p)
 			return gp_fail(st->ctx, NULL, "out of memory");
 		gp_rec *o = &t->x.out.v[i];

@@ -327,8 +327,8 @@ static int finish(ml *m, char delim)
 		break;
 	case G_SB:
 		o->origin = m->gorig;
-		gp_sb_putc(&m->sb, delim); /* not part of the record: lets the output copy runs */
-		if (!(o->p = gp_sb_finish(&m->sb, &m->pool)))
+		size_t built;
+		if (!(o->p = gp_sb_finish_rec(&m->sb, &m->pool, delim, &built)))
 			return -1;
 		break;
 	case G_HELD:

@@ -13,15 +13,6 @@
 #include "../match/rx.h"
 #include "../registry.h"
 
-/* The built text followed by the record delimiter, which is not part of the
- * record: the output then writes runs of records with one copy (and never
- * looks at an unwritten byte after a record). */
-static const char *finish_rec(gp_sb *b, gp_pool *pool, char delim, size_t *len)
-{
-	*len = b->len;
-	gp_sb_putc(b, delim);
-	return gp_sb_finish(b, pool);
-}
 
 typedef struct rpart {
 	const char *lit; /* literal bytes, or NULL for group `group` */
@@ -116,7 +107,7 @@ static gp_status replace_next(gp_stage *st, gp_batch *out)
 			if (!substitute(r, &r->sb, rec->p, rec->len))
 				continue;
 			size_t len;
-			if (!(o->p = finish_rec(&r->sb, &r->pool, st->ctx->delim, &len)))
+			if (!(o->p = gp_sb_finish_rec(&r->sb, &r->pool, st->ctx->delim, &len)))
 				return gp_fail(st->ctx, NULL, "out of memory");
 			o->len = len;
 			/* Its fields no longer describe the text: it becomes plain
@@ -147,7 +138,7 @@ static gp_status replace_next(gp_stage *st, gp_batch *out)
 			}
 			gp_sb_put(&r->sb, fp + fl, rec->len - pre - fl);
 			size_t len;
-			if (!(o->p = finish_rec(&r->sb, &r->pool, st->ctx->delim, &len)))
+			if (!(o->p = gp_sb_finish_rec(&r->sb, &r->pool, st->ctx->delim, &len)))
 				return gp_fail(st->ctx, NULL, "out of memory");
 			o->len = len;
 			continue;
@@ -186,7 +177,7 @@ static gp_status replace_next(gp_stage *st, gp_batch *out)
 		if (rec->lay) {
 			gp_render(&r->sb, f, rec->nf, rec->lay);
 			size_t len;
-			if (!(o->p = finish_rec(&r->sb, &r->pool, st->ctx->delim, &len)))
+			if (!(o->p = gp_sb_finish_rec(&r->sb, &r->pool, st->ctx->delim, &len)))
 				return gp_fail(st->ctx, NULL, "out of memory");
 			o->len = len;
 		}
