@@ -117,6 +117,7 @@ const gp_stage_def gp_stage_where = {
 		"0.30000000000000004). A bare value (where ok, where exists(a)) is true unless it is "
 		"false, null, missing, 0 or \"\".",
 	.examples = "where status >= 500\tserver errors (after json)\n"
+		    "where $7 > 1000\tawk's $7 > 1000, with no parse stage\n"
 		    "where _line > 100 and len(msg) > 80\tline numbers, functions\n"
 		    "where took > 250ms and path =~ \"^/api\"\tslow API calls\n"
 		    "where exists(user.id) and not (level == \"debug\")\tnested path, missing-safe\n"

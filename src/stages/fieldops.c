@@ -209,7 +209,8 @@ const gp_stage_def gp_stage_select = {
 		"joined by a space, so select $1 $3 prints what awk '{print $1, $3}' prints.",
 	.examples = "select ts status path\tthree fields, in that order (after json or logfmt)\n"
 		    "cut req.host _line\ta nested value and the line number\n"
-		    "select _file _line\twhere each record came from, as two fields",
+		    "select _file _line\twhere each record came from, as two fields\n"
+		    "select $1 $3\tlike awk '{print $1, $3}' on plain lines",
 	.open = select_open,
 };
 
@@ -356,6 +357,7 @@ const gp_stage_def gp_stage_format = {
 		"fields are kept, so a later select or -o json still sees them.",
 	.examples = "format \"{ts} {status} {path}\"\tpick and arrange fields\n"
 		    "format \"{_file}:{_line}: {0}\"\twhere each record came from\n"
+		    "format \"{$2} took {$NF}\"\tawk-style fields of plain lines\n"
 		    "format \"{{\\\"msg\\\": \\\"{0}\\\"}}\"\tliteral braces are doubled",
 	.open = format_open,
 };

@@ -371,6 +371,7 @@ const gp_stage_def gp_stage_replace = {
 		"the N-th word and leaves the rest of the line as it was.",
 	.examples = "replace \"password=\\S+\" \"password=***\"\tmask secrets\n"
 		    "replace -i \"bearer [\\w.-]+\" \"bearer ***\"\tcase-insensitive\n"
+		    "replace \"user=(\\w+)\" \"user=<$1>\"\ta captured group in the replacement\n"
 		    "replace -f path \"/\\d+\" \"/:id\"\tnormalise ids inside one field\n"
 		    "replace -F \"[DEBUG]\" \"[D]\"\ta literal pattern",
 	.opts = replace_opts,

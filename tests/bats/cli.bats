@@ -141,8 +141,9 @@ stages_in_help() {
 		while IFS= read -r line; do
 			[[ $line == "  gpipe "* ]] || continue
 			# Split the example as a shell would (no globbing, no expansions
-			# besides quote removal: examples hold no $ or backquote).
-			[[ $line != *'$'* && $line != *'`'* ]]
+			# besides quote removal: a $ or backquote only inside one
+			# single-quoted word, where the shell leaves it alone).
+			[[ $line =~ ^"  gpipe '"[^\']*"'"$ || ($line != *'$'* && $line != *'`'*) ]]
 			n=$(set -f; eval "set -- ${line#  gpipe }"; echo "$#")
 			[ "$n" -eq 1 ] || { echo "help $s: '$line' is $n shell words"; return 1; }
 			local expr
