@@ -22,17 +22,6 @@ setup() {
 	ABSENT="$BATS_TEST_TMPDIR/absent.log"
 }
 
-# fails_with LINE...: exit 2, empty stdout, stderr exactly LINE...
-fails_with() {
-	local want
-	want=$(printf '%s\n' "$@")
-	if [ "$status" -ne 2 ] || [ -n "$output" ] || [ "$stderr" != "$want" ]; then
-		printf 'status %s (want 2)\n--- stdout:\n%s\n--- stderr:\n%s\n--- wanted stderr:\n%s\n' \
-			"$status" "$output" "$stderr" "$want"
-		return 1
-	fi
-}
-
 # stages_in_help: the stage names listed in --help, outside the Options
 # section and the implicit Input section, one a line.
 stages_in_help() {

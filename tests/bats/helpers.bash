@@ -44,3 +44,36 @@ vg() {
 		return 1
 	fi
 }
+
+# fails_with LINE...: the last `run --separate-stderr` exited 2, printed
+# nothing on stdout, and exactly these lines on stderr.
+fails_with() {
+	local want
+	want=$(printf '%s\n' "$@")
+	if [ "$status" -ne 2 ] || [ -n "$output" ] || [ "$stderr" != "$want" ]; then
+		printf 'status %s (want 2)\n--- stdout:\n%s\n--- stderr:\n%s\n--- wanted stderr:\n%s\n' \
+			"$status" "$output" "$stderr" "$want"
+		return 1
+	fi
+}
+
+# diag EXPR LINE...: gpipe EXPR (on an input that does not exist: nothing may
+# be read) fails with exactly these lines, the message and its caret.
+diag() {
+	local expr=$1
+	shift
+	run --separate-stderr "$GPIPE" "$expr" "${ABSENT:-$BATS_TEST_TMPDIR/absent.log}"
+	fails_with "$@"
+}
+
+# ok_out LINE...: the last `run --separate-stderr` exited 0, printed nothing
+# on stderr, and exactly these lines on stdout.
+ok_out() {
+	local want
+	want=$(printf '%s\n' "$@")
+	if [ "$status" -ne 0 ] || [ -n "$stderr" ] || [ "$output" != "$want" ]; then
+		printf 'status %s (want 0)\n--- stdout:\n%s\n--- wanted:\n%s\n--- stderr:\n%s\n' \
+			"$status" "$output" "$want" "$stderr"
+		return 1
+	fi
+}

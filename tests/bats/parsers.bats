@@ -16,18 +16,6 @@ setup() {
 	ABSENT="$BATS_TEST_TMPDIR/absent.log"
 }
 
-# ok_out LINE...: the last `run` exited 0 with exactly LINE... on stdout and
-# nothing on stderr.
-ok_out() {
-	local want
-	want=$(printf '%s\n' "$@")
-	if [ "$status" -ne 0 ] || [ -n "$stderr" ] || [ "$output" != "$want" ]; then
-		printf 'status %s (want 0)\n--- stdout:\n%s\n--- wanted:\n%s\n--- stderr:\n%s\n' \
-			"$status" "$output" "$want" "$stderr"
-		return 1
-	fi
-}
-
 # out_err STATUS STDOUT STDERR-LINE...: the last `run` exited STATUS with
 # exactly STDOUT and exactly the STDERR lines.
 out_err() {
@@ -40,15 +28,6 @@ out_err() {
 			"$status" "$want_status" "$output" "$want_out" "$stderr" "$want_err"
 		return 1
 	fi
-}
-
-# diag EXPR LINE...: gpipe EXPR on an absent input fails with exit 2, empty
-# stdout and exactly LINE... on stderr (before opening any input).
-diag() {
-	local expr=$1
-	shift
-	run --separate-stderr "$GPIPE" "$expr" "$ABSENT"
-	out_err 2 "" "$@"
 }
 
 # need_json: skip until `-o json` prints the fields of a record.

@@ -15,37 +15,11 @@ setup() {
 	PY=$FIXTURES/python-trace.log
 }
 
-# ok_out LINE...: the last `run --separate-stderr` exited 0 with exactly
-# LINE... on stdout and nothing on stderr.
-ok_out() {
-	local want
-	want=$(printf '%s\n' "$@")
-	if [ "$status" -ne 0 ] || [ -n "$stderr" ] || [ "$output" != "$want" ]; then
-		printf 'status %s (want 0)\n--- stdout:\n%s\n--- wanted:\n%s\n--- stderr:\n%s\n' \
-			"$status" "$output" "$want" "$stderr"
-		return 1
-	fi
-}
-
 # gin INPUT EXPR [ARGS...]: runs gpipe EXPR on printf-formatted INPUT.
 gin() {
 	local input=$1
 	shift
 	run --separate-stderr bash -c 'printf "$1" | "$GPIPE" "${@:2}"' _ "$input" "$@"
-}
-
-# diag EXPR LINE...: gpipe EXPR on an absent input fails (exit 2, no stdout)
-# with exactly LINE... on stderr.
-diag() {
-	local expr=$1 want
-	shift
-	run --separate-stderr "$GPIPE" "$expr" "$ABSENT"
-	want=$(printf '%s\n' "$@")
-	if [ "$status" -ne 2 ] || [ -n "$output" ] || [ "$stderr" != "$want" ]; then
-		printf 'status %s (want 2)\n--- stdout:\n%s\n--- stderr:\n%s\n--- wanted stderr:\n%s\n' \
-			"$status" "$output" "$stderr" "$want"
-		return 1
-	fi
 }
 
 # same GOT WANT: files equal, else a short diff.

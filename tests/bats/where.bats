@@ -13,35 +13,6 @@ setup() {
 	printf 'x\n' > one.txt
 }
 
-fails_with() {
-	local want
-	want=$(printf '%s\n' "$@")
-	if [ "$status" -ne 2 ] || [ -n "$output" ] || [ "$stderr" != "$want" ]; then
-		printf 'status %s (want 2)\n--- stdout:\n%s\n--- stderr:\n%s\n--- wanted stderr:\n%s\n' \
-			"$status" "$output" "$stderr" "$want"
-		return 1
-	fi
-}
-
-# diag EXPR LINE...: gpipe EXPR on an absent input fails with exactly LINE...
-diag() {
-	local expr=$1
-	shift
-	run --separate-stderr "$GPIPE" "$expr" "$ABSENT"
-	fails_with "$@"
-}
-
-# ok_out LINE...: the last run exited 0 with exactly LINE... and no stderr.
-ok_out() {
-	local want
-	want=$(printf '%s\n' "$@")
-	if [ "$status" -ne 0 ] || [ -n "$stderr" ] || [ "$output" != "$want" ]; then
-		printf 'status %s (want 0)\n--- stdout:\n%s\n--- wanted:\n%s\n--- stderr:\n%s\n' \
-			"$status" "$output" "$want" "$stderr"
-		return 1
-	fi
-}
-
 # holds EXPR... / fails EXPR...: `where EXPR` keeps / drops the one record "x".
 holds() {
 	local e out
