@@ -15,6 +15,7 @@
  * out after the good bytes, in order. -DGP_GZIP_NO_THREADS leaves it out.
  */
 #include "stream.h"
+#include "unpack.h"
 
 #include <limits.h>
 #include <pthread.h>
@@ -34,23 +35,10 @@
 					 * threaded mode within 1 MiB of the plain one */
 #define GZ_THREAD_AFTER (4u << 20)    /* go threaded after this much output */
 
-enum { ST_MEMBER, ST_BETWEEN, ST_DONE, ST_FAILED };
-enum { EN_OK, EN_END, EN_ERR };
-
 /* The decoder proper: everything the worker thread owns while it runs. */
 typedef struct gz_dec {
-	gp_stream *below;
-	const char *name; /* "gzip" or "zlib", for messages */
+	gp_unpack u; /* first: the shared member loop (name "gzip" or "zlib") */
 	bool zlib_format;
-	unsigned char *in;
-	const unsigned char *next; /* unconsumed input: [next, next + avail) */
-	size_t avail;
-	uint64_t in_total; /* bytes read from below */
-	uint64_t out_total;
-	uint64_t trail_at; /* offset just after the last complete member */
-	bool below_eof;
-	int state;
-	bool pending; /* bytes were returned; the error in err comes next */
 	char err[256];
 #ifdef GP_HAVE_ISAL
 	struct inflate_state *isal;
@@ -88,37 +76,10 @@ typedef struct gz {
 
 /* ---- input ---- */
 
-/* Keeps the unconsumed bytes and appends what below gives. 1: more input,
- * 0: end of input, -1: error (message in d->err). */
-static int refill(gz_dec *d)
-{
-	if (d->below_eof)
-		return 0;
-	if (d->avail && d->next != d->in)
-		memmove(d->in, d->next, d->avail);
-	d->next = d->in;
-	if (d->avail == GZ_IN_SIZE)
-		return 1;
-	ssize_t r = d->below->read(d->below, (char *)d->in + d->avail, GZ_IN_SIZE - d->avail);
-	if (r < 0) {
-		d->below_eof = true;
-		memcpy(d->err, d->below->err, sizeof d->err);
-		d->err[sizeof d->err - 1] = '\0';
-		return -1;
-	}
-	if (r == 0) {
-		d->below_eof = true;
-		return 0;
-	}
-	d->avail += (size_t)r;
-	d->in_total += (uint64_t)r;
-	return 1;
-}
-
 /* Offset in the compressed input of the next byte the engine will use. */
 static uint64_t in_offset(const gz_dec *d)
 {
-	uint64_t off = d->in_total - d->avail;
+	uint64_t off = d->u.in_total - d->u.avail;
 #ifdef GP_HAVE_ISAL
 	uint64_t held = (uint64_t)(d->isal->read_in_length > 0 ? d->isal->read_in_length / 8 : 0);
 	off = off >= held ? off - held : 0;
@@ -128,13 +89,12 @@ static uint64_t in_offset(const gz_dec *d)
 
 static void set_corrupt(gz_dec *d, const char *msg)
 {
-	snprintf(d->err, sizeof d->err, "corrupt %s data at byte %llu: %s", d->name,
-		 (unsigned long long)in_offset(d), msg);
+	gp_unpack_corrupt(&d->u, in_offset(d), msg);
 }
 
 static void set_checksum(gz_dec *d)
 {
-	snprintf(d->err, sizeof d->err, "%s checksum mismatch at byte %llu", d->name,
+	snprintf(d->err, sizeof d->err, "%s checksum mismatch at byte %llu", d->u.name,
 		 (unsigned long long)in_offset(d));
 }
 
@@ -193,13 +153,13 @@ static const char *isal_msg(int r)
 	}
 }
 
-/* Inflates into out; *produced is set. EN_END at the end of a member. */
+/* Inflates into out; *produced is set. GP_UNP_END at the end of a member. */
 static int engine_run(gz_dec *d, unsigned char *out, size_t cap, size_t *produced)
 {
 	struct inflate_state *st = d->isal;
-	uint32_t in_n = d->avail > UINT32_MAX ? UINT32_MAX : (uint32_t)d->avail;
+	uint32_t in_n = d->u.avail > UINT32_MAX ? UINT32_MAX : (uint32_t)d->u.avail;
 	uint32_t out_n = cap > UINT32_MAX ? UINT32_MAX : (uint32_t)cap;
-	st->next_in = (uint8_t *)d->next;
+	st->next_in = (uint8_t *)d->u.next;
 	st->avail_in = in_n;
 	st->next_out = out;
 	st->avail_out = out_n;
@@ -218,30 +178,30 @@ static int engine_run(gz_dec *d, unsigned char *out, size_t cap, size_t *produce
 	if (d->hdr_done && r == ISAL_DECOMP_OK)
 		r = isal_inflate(st);
 	*produced = out_n - st->avail_out;
-	d->next += in_n - st->avail_in;
-	d->avail -= in_n - st->avail_in;
+	d->u.next += in_n - st->avail_in;
+	d->u.avail -= in_n - st->avail_in;
 	if (r == ISAL_INCORRECT_CHECKSUM && d->hdr_done) {
 		set_checksum(d);
-		return EN_ERR;
+		return GP_UNP_ERR;
 	}
 	if (r < 0 || r == ISAL_NEED_DICT) {
 		set_corrupt(d, isal_msg(r));
-		return EN_ERR;
+		return GP_UNP_ERR;
 	}
 	if (d->hdr_done && st->block_state == ISAL_BLOCK_FINISH) {
 		/* The trailer is consumed; bytes it read ahead go back. */
 		if (st->read_in_length >= 8) {
 			size_t back = (size_t)st->read_in_length / 8;
-			if (back > (size_t)(d->next - d->in))
-				back = (size_t)(d->next - d->in);
-			d->next -= back;
-			d->avail += back;
+			if (back > (size_t)(d->u.next - d->u.in))
+				back = (size_t)(d->u.next - d->u.in);
+			d->u.next -= back;
+			d->u.avail += back;
 			st->read_in_length = 0;
 			st->read_in = 0;
 		}
-		return EN_END;
+		return GP_UNP_END;
 	}
-	return EN_OK;
+	return GP_UNP_OK;
 }
 
 #else /* zlib */
@@ -265,35 +225,35 @@ static void engine_reset(gz_dec *d)
 
 static int engine_run(gz_dec *d, unsigned char *out, size_t cap, size_t *produced)
 {
-	uInt in_n = d->avail > UINT_MAX ? UINT_MAX : (uInt)d->avail;
+	uInt in_n = d->u.avail > UINT_MAX ? UINT_MAX : (uInt)d->u.avail;
 	uInt out_n = cap > UINT_MAX ? UINT_MAX : (uInt)cap;
-	d->z.next_in = (Bytef *)d->next;
+	d->z.next_in = (Bytef *)d->u.next;
 	d->z.avail_in = in_n;
 	d->z.next_out = out;
 	d->z.avail_out = out_n;
 	int r = inflate(&d->z, Z_NO_FLUSH);
 	*produced = out_n - d->z.avail_out;
-	d->next += in_n - d->z.avail_in;
-	d->avail -= in_n - d->z.avail_in;
+	d->u.next += in_n - d->z.avail_in;
+	d->u.avail -= in_n - d->z.avail_in;
 	switch (r) {
 	case Z_STREAM_END:
-		return EN_END;
+		return GP_UNP_END;
 	case Z_OK:
 	case Z_BUF_ERROR:
-		return EN_OK;
+		return GP_UNP_OK;
 	case Z_NEED_DICT:
 		set_corrupt(d, "preset dictionary needed");
-		return EN_ERR;
+		return GP_UNP_ERR;
 	case Z_MEM_ERROR:
 		snprintf(d->err, sizeof d->err, "out of memory");
-		return EN_ERR;
+		return GP_UNP_ERR;
 	default:
 		if (d->z.msg && (strcmp(d->z.msg, "incorrect data check") == 0 ||
 				 strcmp(d->z.msg, "incorrect length check") == 0))
 			set_checksum(d);
 		else
 			set_corrupt(d, d->z.msg ? d->z.msg : "invalid data");
-		return EN_ERR;
+		return GP_UNP_ERR;
 	}
 }
 
@@ -301,117 +261,61 @@ static int engine_run(gz_dec *d, unsigned char *out, size_t cap, size_t *produce
 
 /* ---- members ---- */
 
-static void set_garbage(gz_dec *d)
-{
-	snprintf(d->err, sizeof d->err, "trailing garbage after %s data at byte %llu", d->name,
-		 (unsigned long long)d->trail_at);
-}
-
 /* After a member: another member (1), the end (0, NUL padding skipped), or
  * trailing garbage (-1). */
 static int next_member(gz_dec *d)
 {
 	bool padding = false;
 	for (;;) {
-		if (d->avail == 0) {
-			int r = refill(d);
+		if (d->u.avail == 0) {
+			int r = gp_unpack_refill(&d->u);
 			if (r < 0)
 				return -1;
 			if (r == 0)
 				return 0;
 		}
 		if (d->zlib_format) {
-			set_garbage(d);
+			gp_unpack_garbage(&d->u);
 			return -1;
 		}
-		if (!padding && d->next[0] == 0x1f) {
-			if (d->avail < 2 && refill(d) < 0)
+		if (!padding && d->u.next[0] == 0x1f) {
+			if (d->u.avail < 2 && gp_unpack_refill(&d->u) < 0)
 				return -1;
-			if (d->avail >= 2 && d->next[1] == 0x8b) {
+			if (d->u.avail >= 2 && d->u.next[1] == 0x8b) {
 				engine_reset(d);
 				return 1;
 			}
-			set_garbage(d);
+			gp_unpack_garbage(&d->u);
 			return -1;
 		}
-		if (d->next[0] != 0) {
-			set_garbage(d);
+		if (d->u.next[0] != 0) {
+			gp_unpack_garbage(&d->u);
 			return -1;
 		}
 		padding = true;
-		while (d->avail && d->next[0] == 0) {
-			d->next++;
-			d->avail--;
+		while (d->u.avail && d->u.next[0] == 0) {
+			d->u.next++;
+			d->u.avail--;
 		}
 	}
 }
 
-/* Decodes up to cap bytes into out: > 0 bytes, 0 at the end, -1 on an error
- * (d->err). Fills as much as the input at hand gives, and reads from below
- * only when it has nothing yet, so a slow pipe is not held up. */
-static ssize_t dec_read(gz_dec *d, unsigned char *out, size_t cap)
+static int op_next(gp_unpack *u)
 {
-	if (d->pending) {
-		d->pending = false;
-		d->state = ST_FAILED;
-		return -1;
-	}
-	if (d->state == ST_DONE)
-		return 0;
-	if (d->state == ST_FAILED)
-		return -1;
-	size_t n = 0;
-	while (n < cap) {
-		if (d->state == ST_BETWEEN) {
-			if (d->avail == 0 && !d->below_eof && n > 0)
-				break;
-			int r = next_member(d);
-			if (r == 0) {
-				d->state = ST_DONE;
-				break;
-			}
-			if (r < 0)
-				goto fail;
-			d->state = ST_MEMBER;
-		}
-		if (d->avail == 0 && !d->below_eof) {
-			if (n > 0)
-				break;
-			if (refill(d) < 0)
-				goto fail;
-		}
-		size_t before = d->avail, got = 0;
-		int e = engine_run(d, out + n, cap - n, &got);
-		n += got;
-		d->out_total += got;
-		if (e == EN_ERR)
-			goto fail;
-		if (e == EN_END) {
-			d->trail_at = d->in_total - d->avail;
-			d->state = ST_BETWEEN;
-			continue;
-		}
-		if (got == 0 && before == d->avail) {
-			if (d->avail == 0 && d->below_eof) {
-				snprintf(d->err, sizeof d->err, "truncated %s stream after %llu bytes",
-					 d->name, (unsigned long long)d->in_total);
-				goto fail;
-			}
-			if (d->avail != 0) {
-				set_corrupt(d, "no progress");
-				goto fail;
-			}
-		}
-	}
-	return (ssize_t)n;
-fail:
-	if (n > 0) {
-		d->pending = true;
-		return (ssize_t)n;
-	}
-	d->state = ST_FAILED;
-	return -1;
+	return next_member((gz_dec *)u);
 }
+
+static int op_run(gp_unpack *u, unsigned char *out, size_t cap, size_t *produced)
+{
+	return engine_run((gz_dec *)u, out, cap, produced);
+}
+
+static uint64_t op_offset(const gp_unpack *u)
+{
+	return in_offset((const gz_dec *)u);
+}
+
+static const gp_unpack_ops gz_ops = { op_next, op_run, op_offset };
 
 /* ---- threaded mode ---- */
 
@@ -429,12 +333,12 @@ static void *worker(void *arg)
 		gz_slot *sl = &g->ring[g->tail];
 		pthread_mutex_unlock(&g->mu);
 
-		ssize_t r = dec_read(&g->d, sl->buf, GZ_RING_SIZE);
+		ssize_t r = gp_unpack_read(&g->d.u, sl->buf, GZ_RING_SIZE);
 
 		pthread_mutex_lock(&g->mu);
 		if (r > 0) {
 			sl->len = (size_t)r;
-			sl->pos = g->d.in_total;
+			sl->pos = g->d.u.in_total;
 			g->tail = (g->tail + 1) % GZ_RING_N;
 			g->count++;
 		} else {
@@ -554,14 +458,14 @@ static ssize_t gz_read(gp_stream *s, char *dst, size_t cap)
 	gz *g = s->impl;
 	if (g->threaded)
 		return ring_read(g, dst, cap);
-	if (g->can_thread && g->d.out_total >= GZ_THREAD_AFTER && !g->d.pending &&
-	    (g->d.state == ST_MEMBER || g->d.state == ST_BETWEEN)) {
+	if (g->can_thread && g->d.u.out_total >= GZ_THREAD_AFTER && !g->d.u.pending &&
+	    (g->d.u.state == GP_UNP_MEMBER || g->d.u.state == GP_UNP_BETWEEN)) {
 		start_thread(g);
 		if (g->threaded)
 			return ring_read(g, dst, cap);
 	}
-	ssize_t r = dec_read(&g->d, (unsigned char *)dst, cap);
-	s->pos = g->d.in_total;
+	ssize_t r = gp_unpack_read(&g->d.u, (unsigned char *)dst, cap);
+	s->pos = g->d.u.in_total;
 	if (r < 0)
 		memcpy(s->err, g->d.err, sizeof s->err);
 	return r;
@@ -586,12 +490,10 @@ gp_stream *gp_gzip_open(gp_scope *scope, gp_stream *below, bool zlib_format, cha
 	if (!in)
 		goto nomem;
 	gz_dec *d = &g->d;
-	d->below = below;
+	d->u = (gp_unpack){ .ops = &gz_ops, .below = below, .name = zlib_format ? "zlib" : "gzip",
+			    .err = d->err, .errcap = sizeof d->err, .in = in, .in_size = GZ_IN_SIZE,
+			    .between_min = 1, .next = in, .state = GP_UNP_MEMBER };
 	d->zlib_format = zlib_format;
-	d->name = zlib_format ? "zlib" : "gzip";
-	d->in = in;
-	d->next = in;
-	d->state = ST_MEMBER;
 	if (engine_init(d, scope) != 0)
 		goto nomem;
 	g->can_thread = threads_wanted() && bottom_is_file(below);
@@ -600,7 +502,7 @@ gp_stream *gp_gzip_open(gp_scope *scope, gp_stream *below, bool zlib_format, cha
 	g->s.read = gz_read;
 	g->s.impl = g;
 	g->s.below = below;
-	g->s.kind = d->name;
+	g->s.kind = d->u.name;
 	return &g->s;
 nomem:
 	snprintf(errbuf, errlen, "cannot start %s decoder: out of memory",

@@ -18,6 +18,7 @@
  * allocated per read. Decoder state is reused from one stream to the next.
  */
 #include "stream.h"
+#include "unpack.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -30,21 +31,10 @@
 #define XB_MAGIC_MAX 16			 /* bytes gp_detect needs to know a stream */
 #define GP_XZ_MEMLIMIT (UINT64_C(1) << 30) /* liblzma may use at most 1 GiB */
 
-enum { ST_FIRST, ST_STREAM, ST_BETWEEN, ST_DONE, ST_FAILED };
-enum { EN_OK, EN_END, EN_ERR };
-
 typedef struct xb {
+	gp_unpack u; /* first: the shared member loop (name "xz", "lzma" or "bzip2") */
 	gp_stream s;
 	gp_format fmt;
-	const char *name; /* "xz", "lzma" or "bzip2", for messages */
-	unsigned char *in;
-	const unsigned char *next; /* unconsumed input: [next, next + avail) */
-	size_t avail;
-	uint64_t in_total; /* bytes read from below */
-	uint64_t trail_at; /* offset just after the last whole stream */
-	bool below_eof;
-	int state;
-	bool pending; /* bytes were returned; the error in s.err comes next */
 	bool lz_init, bz_init;
 	lzma_stream lz;
 	bz_stream bz;
@@ -52,44 +42,15 @@ typedef struct xb {
 
 /* ---- input ---- */
 
-/* Keeps the unconsumed bytes and appends what below gives. 1: more input,
- * 0: end of input, -1: error (message in s.err). */
-static int refill(xb *d)
-{
-	if (d->below_eof)
-		return 0;
-	if (d->avail && d->next != d->in)
-		memmove(d->in, d->next, d->avail);
-	d->next = d->in;
-	if (d->avail == XB_IN_SIZE)
-		return 1;
-	gp_stream *below = d->s.below;
-	ssize_t r = below->read(below, (char *)d->in + d->avail, XB_IN_SIZE - d->avail);
-	if (r < 0) {
-		d->below_eof = true;
-		memcpy(d->s.err, below->err, sizeof d->s.err);
-		d->s.err[sizeof d->s.err - 1] = '\0';
-		return -1;
-	}
-	if (r == 0) {
-		d->below_eof = true;
-		return 0;
-	}
-	d->avail += (size_t)r;
-	d->in_total += (uint64_t)r;
-	return 1;
-}
-
 /* Offset in the compressed input of the next byte the codec will use. */
 static uint64_t in_offset(const xb *d)
 {
-	return d->in_total - d->avail;
+	return d->u.in_total - d->u.avail;
 }
 
 static void set_corrupt(xb *d, uint64_t at, const char *msg)
 {
-	snprintf(d->s.err, sizeof d->s.err, "corrupt %s data at byte %llu: %s", d->name,
-		 (unsigned long long)at, msg);
+	gp_unpack_corrupt(&d->u, at, msg);
 }
 
 /* ---- the codecs ---- */
@@ -130,7 +91,7 @@ static int engine_start(xb *d)
 					   : lzma_stream_decoder(&d->lz, GP_XZ_MEMLIMIT, 0);
 	d->lz_init = true;
 	if (r != LZMA_OK) {
-		snprintf(d->s.err, sizeof d->s.err, "cannot start %s decoder: %s", d->name,
+		snprintf(d->s.err, sizeof d->s.err, "cannot start %s decoder: %s", d->u.name,
 			 r == LZMA_MEM_ERROR ? "out of memory" : "liblzma error");
 		return -1;
 	}
@@ -153,72 +114,72 @@ static const char *lzma_msg(lzma_ret r)
 	}
 }
 
-/* Decodes into out; *produced is set. EN_END at the end of a stream. */
+/* Decodes into out; *produced is set. GP_UNP_END at the end of a stream. */
 static int engine_run(xb *d, unsigned char *out, size_t cap, size_t *produced)
 {
 	*produced = 0;
 	if (d->fmt == GP_FMT_BZIP2) {
-		unsigned in_n = d->avail > UINT_MAX ? UINT_MAX : (unsigned)d->avail;
+		unsigned in_n = d->u.avail > UINT_MAX ? UINT_MAX : (unsigned)d->u.avail;
 		unsigned out_n = cap > UINT_MAX ? UINT_MAX : (unsigned)cap;
-		d->bz.next_in = (char *)d->next;
+		d->bz.next_in = (char *)d->u.next;
 		d->bz.avail_in = in_n;
 		d->bz.next_out = (char *)out;
 		d->bz.avail_out = out_n;
 		int r = BZ2_bzDecompress(&d->bz);
 		*produced = out_n - d->bz.avail_out;
-		d->next += in_n - d->bz.avail_in;
-		d->avail -= in_n - d->bz.avail_in;
+		d->u.next += in_n - d->bz.avail_in;
+		d->u.avail -= in_n - d->bz.avail_in;
 		switch (r) {
 		case BZ_OK:
-			return EN_OK;
+			return GP_UNP_OK;
 		case BZ_STREAM_END:
-			return EN_END;
+			return GP_UNP_END;
 		case BZ_DATA_ERROR_MAGIC:
 			set_corrupt(d, in_offset(d), "not a valid bzip2 header");
-			return EN_ERR;
+			return GP_UNP_ERR;
 		case BZ_MEM_ERROR:
 			snprintf(d->s.err, sizeof d->s.err, "out of memory decoding bzip2 data");
-			return EN_ERR;
+			return GP_UNP_ERR;
 		case BZ_DATA_ERROR:
 			set_corrupt(d, in_offset(d), "data integrity error");
-			return EN_ERR;
+			return GP_UNP_ERR;
 		default:
 			set_corrupt(d, in_offset(d), "libbz2 error");
-			return EN_ERR;
+			return GP_UNP_ERR;
 		}
 	}
-	d->lz.next_in = d->next;
-	d->lz.avail_in = d->avail;
+	d->lz.next_in = d->u.next;
+	d->lz.avail_in = d->u.avail;
 	d->lz.next_out = out;
 	d->lz.avail_out = cap;
-	lzma_ret r = lzma_code(&d->lz, d->below_eof ? LZMA_FINISH : LZMA_RUN);
+	lzma_ret r = lzma_code(&d->lz, d->u.below_eof ? LZMA_FINISH : LZMA_RUN);
 	*produced = cap - d->lz.avail_out;
-	d->next += d->avail - d->lz.avail_in;
-	d->avail = d->lz.avail_in;
+	d->u.next += d->u.avail - d->lz.avail_in;
+	d->u.avail = d->lz.avail_in;
 	switch (r) {
 	case LZMA_OK:
 	case LZMA_BUF_ERROR: /* no progress: the caller sees it and says why */
-		return EN_OK;
+		return GP_UNP_OK;
 	case LZMA_STREAM_END:
-		return EN_END;
+		return GP_UNP_END;
 	case LZMA_FORMAT_ERROR:
 		set_corrupt(d, in_offset(d), d->fmt == GP_FMT_LZMA ? "not a valid lzma header"
 								    : "not a valid xz header");
-		return EN_ERR;
+		return GP_UNP_ERR;
 	case LZMA_MEM_ERROR:
-		snprintf(d->s.err, sizeof d->s.err, "out of memory decoding %s data", d->name);
-		return EN_ERR;
+		snprintf(d->s.err, sizeof d->s.err, "out of memory decoding %s data", d->u.name);
+		return GP_UNP_ERR;
 	case LZMA_MEMLIMIT_ERROR:
 		snprintf(d->s.err, sizeof d->s.err,
 			 "%s data at byte %llu needs %llu MiB of memory to decode, more than the "
 			 "%llu MiB limit",
-			 d->name, (unsigned long long)in_offset(d),
+			 d->u.name, (unsigned long long)in_offset(d),
 			 (unsigned long long)((lzma_memusage(&d->lz) + (1u << 20) - 1) >> 20),
 			 (unsigned long long)(GP_XZ_MEMLIMIT >> 20));
-		return EN_ERR;
+		return GP_UNP_ERR;
 	default:
 		set_corrupt(d, in_offset(d), lzma_msg(r));
-		return EN_ERR;
+		return GP_UNP_ERR;
 	}
 }
 
@@ -228,24 +189,24 @@ static int engine_run(xb *d, unsigned char *out, size_t cap, size_t *produced)
  * set up), the end (0, padding skipped), or an error (-1, s.err). */
 static int next_stream(xb *d)
 {
-	bool first = d->state == ST_FIRST;
+	bool first = d->u.state == GP_UNP_FIRST;
 	uint64_t pad = 0;
 	for (;;) {
-		while (!first && d->avail && d->next[0] == 0) {
-			d->next++;
-			d->avail--;
+		while (!first && d->u.avail && d->u.next[0] == 0) {
+			d->u.next++;
+			d->u.avail--;
 			pad++;
 		}
-		if (d->avail >= XB_MAGIC_MAX || d->below_eof)
+		if (d->u.avail >= XB_MAGIC_MAX || d->u.below_eof)
 			break;
-		if (refill(d) < 0)
+		if (gp_unpack_refill(&d->u) < 0)
 			return -1;
 	}
 	bool bad_pad = d->fmt == GP_FMT_XZ && pad % 4 != 0;
-	if (d->avail == 0) {
+	if (d->u.avail == 0) {
 		if (first) {
 			snprintf(d->s.err, sizeof d->s.err, "truncated %s stream after %llu bytes",
-				 d->name, (unsigned long long)d->in_total);
+				 d->u.name, (unsigned long long)d->u.in_total);
 			return -1;
 		}
 		if (bad_pad) {
@@ -254,10 +215,10 @@ static int next_stream(xb *d)
 		}
 		return 0;
 	}
-	size_t look = d->avail < GP_DETECT_BYTES ? d->avail : GP_DETECT_BYTES;
+	size_t look = d->u.avail < GP_DETECT_BYTES ? d->u.avail : GP_DETECT_BYTES;
 	/* The first stream's header is left to the codec when it is too short
 	 * to judge, so a cut header reads as truncated. */
-	if ((!first || d->avail >= XB_MAGIC_MAX) && gp_detect(d->next, look) != d->fmt) {
+	if ((!first || d->u.avail >= XB_MAGIC_MAX) && gp_detect(d->u.next, look) != d->fmt) {
 		if (first)
 			set_corrupt(d, in_offset(d),
 				    d->fmt == GP_FMT_XZ     ? "not a valid xz header"
@@ -266,8 +227,7 @@ static int next_stream(xb *d)
 		else if (bad_pad)
 			set_corrupt(d, in_offset(d), "stream padding is not a multiple of four bytes");
 		else
-			snprintf(d->s.err, sizeof d->s.err, "trailing garbage after %s data at byte %llu",
-				 d->name, (unsigned long long)d->trail_at);
+			gp_unpack_garbage(&d->u);
 		return -1;
 	}
 	if (bad_pad) {
@@ -279,77 +239,28 @@ static int next_stream(xb *d)
 	return 1;
 }
 
-/* Decodes up to cap bytes into out: > 0 bytes, 0 at the end, -1 on an error
- * (s.err). Fills as much as the input at hand gives, and reads from below
- * only when it has nothing yet, so a slow pipe is not held up. */
-static ssize_t dec_read(xb *d, unsigned char *out, size_t cap)
+static int op_next(gp_unpack *u)
 {
-	if (d->pending) {
-		d->pending = false;
-		d->state = ST_FAILED;
-		return -1;
-	}
-	if (d->state == ST_DONE)
-		return 0;
-	if (d->state == ST_FAILED)
-		return -1;
-	size_t n = 0;
-	while (n < cap) {
-		if (d->state == ST_FIRST || d->state == ST_BETWEEN) {
-			if (d->state == ST_BETWEEN && d->avail < XB_MAGIC_MAX && !d->below_eof && n > 0)
-				break;
-			int r = next_stream(d);
-			if (r == 0) {
-				d->state = ST_DONE;
-				break;
-			}
-			if (r < 0)
-				goto fail;
-			d->state = ST_STREAM;
-		}
-		if (d->avail == 0 && !d->below_eof) {
-			if (n > 0)
-				break;
-			if (refill(d) < 0)
-				goto fail;
-		}
-		size_t before = d->avail, got = 0;
-		int e = engine_run(d, out + n, cap - n, &got);
-		n += got;
-		if (e == EN_ERR)
-			goto fail;
-		if (e == EN_END) {
-			d->trail_at = in_offset(d);
-			d->state = ST_BETWEEN;
-			continue;
-		}
-		if (got == 0 && before == d->avail) {
-			if (d->avail == 0 && d->below_eof) {
-				snprintf(d->s.err, sizeof d->s.err, "truncated %s stream after %llu bytes",
-					 d->name, (unsigned long long)d->in_total);
-				goto fail;
-			}
-			if (d->avail != 0) {
-				set_corrupt(d, in_offset(d), "no progress");
-				goto fail;
-			}
-		}
-	}
-	return (ssize_t)n;
-fail:
-	if (n > 0) {
-		d->pending = true;
-		return (ssize_t)n;
-	}
-	d->state = ST_FAILED;
-	return -1;
+	return next_stream((xb *)u);
 }
+
+static int op_run(gp_unpack *u, unsigned char *out, size_t cap, size_t *produced)
+{
+	return engine_run((xb *)u, out, cap, produced);
+}
+
+static uint64_t op_offset(const gp_unpack *u)
+{
+	return in_offset((const xb *)u);
+}
+
+static const gp_unpack_ops xb_ops = { op_next, op_run, op_offset };
 
 static ssize_t xb_read(gp_stream *s, char *dst, size_t cap)
 {
 	xb *d = s->impl;
-	ssize_t r = dec_read(d, (unsigned char *)dst, cap);
-	s->pos = d->in_total;
+	ssize_t r = gp_unpack_read(&d->u, (unsigned char *)dst, cap);
+	s->pos = d->u.in_total;
 	return r;
 }
 
@@ -364,10 +275,9 @@ static gp_stream *xb_open(gp_scope *scope, gp_stream *below, gp_format fmt, char
 		return NULL;
 	}
 	d->fmt = fmt;
-	d->name = name;
-	d->in = in;
-	d->next = in;
-	d->state = ST_FIRST;
+	d->u = (gp_unpack){ .ops = &xb_ops, .below = below, .name = name, .err = d->s.err,
+			    .errcap = sizeof d->s.err, .in = in, .in_size = XB_IN_SIZE,
+			    .between_min = XB_MAGIC_MAX, .next = in, .state = GP_UNP_FIRST };
 	d->s.read = xb_read;
 	d->s.impl = d;
 	d->s.below = below;

@@ -1,0 +1,106 @@
+/* The member-by-member decode loop of gzip.c and xzbz.c (see unpack.h). */
+#include "unpack.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int gp_unpack_refill(gp_unpack *u)
+{
+	if (u->below_eof)
+		return 0;
+	if (u->avail && u->next != u->in)
+		memmove(u->in, u->next, u->avail);
+	u->next = u->in;
+	if (u->avail == u->in_size)
+		return 1;
+	ssize_t r = u->below->read(u->below, (char *)u->in + u->avail, u->in_size - u->avail);
+	if (r < 0) {
+		u->below_eof = true;
+		snprintf(u->err, u->errcap, "%s", u->below->err);
+		return -1;
+	}
+	if (r == 0) {
+		u->below_eof = true;
+		return 0;
+	}
+	u->avail += (size_t)r;
+	u->in_total += (uint64_t)r;
+	return 1;
+}
+
+void gp_unpack_corrupt(gp_unpack *u, uint64_t at, const char *msg)
+{
+	snprintf(u->err, u->errcap, "corrupt %s data at byte %llu: %s", u->name,
+		 (unsigned long long)at, msg);
+}
+
+void gp_unpack_garbage(gp_unpack *u)
+{
+	snprintf(u->err, u->errcap, "trailing garbage after %s data at byte %llu", u->name,
+		 (unsigned long long)u->trail_at);
+}
+
+ssize_t gp_unpack_read(gp_unpack *u, unsigned char *out, size_t cap)
+{
+	if (u->pending) {
+		u->pending = false;
+		u->state = GP_UNP_FAILED;
+		return -1;
+	}
+	if (u->state == GP_UNP_DONE)
+		return 0;
+	if (u->state == GP_UNP_FAILED)
+		return -1;
+	size_t n = 0;
+	while (n < cap) {
+		if (u->state == GP_UNP_FIRST || u->state == GP_UNP_BETWEEN) {
+			if (u->state == GP_UNP_BETWEEN && u->avail < u->between_min && !u->below_eof &&
+			    n > 0)
+				break;
+			int r = u->ops->next_member(u);
+			if (r == 0) {
+				u->state = GP_UNP_DONE;
+				break;
+			}
+			if (r < 0)
+				goto fail;
+			u->state = GP_UNP_MEMBER;
+		}
+		if (u->avail == 0 && !u->below_eof) {
+			if (n > 0)
+				break;
+			if (gp_unpack_refill(u) < 0)
+				goto fail;
+		}
+		size_t before = u->avail, got = 0;
+		int e = u->ops->run(u, out + n, cap - n, &got);
+		n += got;
+		u->out_total += got;
+		if (e == GP_UNP_ERR)
+			goto fail;
+		if (e == GP_UNP_END) {
+			u->trail_at = u->in_total - u->avail;
+			u->state = GP_UNP_BETWEEN;
+			continue;
+		}
+		if (got == 0 && before == u->avail) {
+			if (u->avail == 0 && u->below_eof) {
+				snprintf(u->err, u->errcap, "truncated %s stream after %llu bytes", u->name,
+					 (unsigned long long)u->in_total);
+				goto fail;
+			}
+			if (u->avail != 0) {
+				gp_unpack_corrupt(u, u->ops->offset(u), "no progress");
+				goto fail;
+			}
+		}
+	}
+	return (ssize_t)n;
+fail:
+	if (n > 0) {
+		u->pending = true;
+		return (ssize_t)n;
+	}
+	u->state = GP_UNP_FAILED;
+	return -1;
+}
