@@ -194,8 +194,16 @@ static void print_explain(gp_stage *const *chain, size_t n, const options *o,
 		else
 			printf("%s\n", st->def->name);
 	}
-	printf("%-8s text%s%s\n", "output", o->with_origin ? ", origin prefix" : "",
-	       o->with_line ? ", line numbers" : "");
+	static const char *const formats[] = {
+		[GP_OUT_TEXT] = "text",
+		[GP_OUT_JSON] = "json (JSON Lines of the fields)",
+		[GP_OUT_TSV] = "tsv (a header, then a row a record)",
+		[GP_OUT_CSV] = "csv (a header, then a row a record)",
+	};
+	bool text = o->format == GP_OUT_TEXT;
+	printf("%-8s %s%s%s\n", "output", formats[o->format],
+	       o->with_origin ? text ? ", origin prefix" : ", _file and _member fields" : "",
+	       o->with_line ? text ? ", line numbers" : ", a _line field" : "");
 }
 
 enum {

@@ -299,3 +299,13 @@ stages_in_help() {
 			{ echo "$args: stderr '$stderr'"; return 1; }
 	done
 }
+
+@test "--explain names the output format and what -H and -n add to it" {
+	run --separate-stderr "$GPIPE" --explain -o csv -Hn json -
+	[ "$status" -eq 0 ] && [ -z "$stderr" ]
+	[ "${lines[-1]}" = 'output   csv (a header, then a row a record), _file and _member fields, a _line field' ]
+	run --separate-stderr "$GPIPE" --explain -o json json -
+	[ "${lines[-1]}" = 'output   json (JSON Lines of the fields)' ]
+	run --separate-stderr "$GPIPE" --explain -o tsv -n json -
+	[ "${lines[-1]}" = 'output   tsv (a header, then a row a record), a _line field' ]
+}
