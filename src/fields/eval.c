@@ -1164,6 +1164,25 @@ static double fmod_(double x, double y)
 	return x - (double)(int64_t)q * y;
 }
 
+/* Counts arithmetic that failed on a present value; the result is missing. */
+static void arith_fail(gp_eval *ev, val *bad, val *out)
+{
+	ev->fails++;
+	const char *p;
+	size_t n;
+	if (!bad)
+		snprintf(ev->why, sizeof ev->why, "division by zero");
+	else if (bad->t == V_NULL)
+		snprintf(ev->why, sizeof ev->why, "null is not a number");
+	else if (text(ev, bad, &p, &n)) {
+		char e[64];
+		gp_escape(e, sizeof e, p, n > 12 ? 12 : n);
+		snprintf(ev->why, sizeof ev->why, "'%s%s' is not a number", e, n > 12 ? "..." : "");
+	} else
+		snprintf(ev->why, sizeof ev->why, "a value that is not a number");
+	out->t = V_MISSING;
+}
+
 static void arith(gp_eval *ev, int op, val *a, val *b, val *out)
 {
 	if (a->t == V_MISSING || b->t == V_MISSING) {
@@ -1174,10 +1193,8 @@ static void arith(gp_eval *ev, int op, val *a, val *b, val *out)
 	if (!na || !nb) {
 		const char *ap, *bp;
 		size_t an, bn;
-		if (op != N_ADD || !text(ev, a, &ap, &an) || !text(ev, b, &bp, &bn)) {
-			out->t = V_MISSING;
-			return;
-		}
+		if (op != N_ADD || !text(ev, a, &ap, &an) || !text(ev, b, &bp, &bn))
+			return arith_fail(ev, na ? b : a, out);
 		char *d = scratch(ev, an + bn);
 		if (!d) {
 			out->t = V_MISSING;
@@ -1204,18 +1221,14 @@ static void arith(gp_eval *ev, int op, val *a, val *b, val *out)
 				return set_num_i(out, z);
 			break;
 		case N_DIV:
-			if (y == 0) {
-				out->t = V_MISSING;
-				return;
-			}
+			if (y == 0)
+				return arith_fail(ev, NULL, out);
 			if (!(x == INT64_MIN && y == -1) && x % y == 0)
 				return set_num_i(out, x / y);
 			break;
 		case N_MOD:
-			if (y == 0) {
-				out->t = V_MISSING;
-				return;
-			}
+			if (y == 0)
+				return arith_fail(ev, NULL, out);
 			if (y == -1)
 				return set_num_i(out, 0);
 			return set_num_i(out, x % y);
@@ -1227,16 +1240,12 @@ static void arith(gp_eval *ev, int op, val *a, val *b, val *out)
 	case N_SUB: return set_num_d(out, x - y);
 	case N_MUL: return set_num_d(out, x * y);
 	case N_DIV:
-		if (y == 0) {
-			out->t = V_MISSING;
-			return;
-		}
+		if (y == 0)
+			return arith_fail(ev, NULL, out);
 		return set_num_d(out, x / y);
 	case N_MOD:
-		if (y == 0) {
-			out->t = V_MISSING;
-			return;
-		}
+		if (y == 0)
+			return arith_fail(ev, NULL, out);
 		return set_num_d(out, fmod_(x, y));
 	}
 }

@@ -37,6 +37,11 @@ typedef struct gp_eval {
 	gp_pool *scratch; /* strings made while evaluating (decoded, concatenated) */
 	bool awk_text;    /* $N and $NF split the text even when the record has fields */
 	char numbuf[24];
+	/* Arithmetic that could not be done (an operand present but not a
+	 * number, a division by zero): counted here, the last reason in why.
+	 * The stages summarise them per input, as parsers do bad records. */
+	uint64_t fails;
+	char why[96];
 } gp_eval;
 
 /* The truth of e for record r (missing, null, false, 0 and "" are false). */

@@ -12,7 +12,31 @@ typedef struct where {
 	gp_eval ev;
 	gp_pool scratch;
 	gp_recvec out;
+	gp_dropped fails; /* records with arithmetic that could not be done */
+	gp_ctx *ctx;
 } where;
+
+/* Arithmetic that failed while evaluating r: counted and summarised once per
+ * input, like records a parser cannot read (a warning; an error with
+ * --strict). The record itself goes on: the failed value is missing. */
+static void count_fail(gp_ctx *ctx, gp_eval *ev, gp_dropped *d, uint64_t before, const gp_rec *r)
+{
+	if (ev->fails != before)
+		gp_dropped_add(ctx, d, r, ev->why);
+}
+
+static void fails_init(gp_dropped *d, const char *stage)
+{
+	d->stage = stage;
+	d->what = "had arithmetic that could not be done";
+	d->what1 = d->what;
+}
+
+static void flush_where(void *arg)
+{
+	where *w = arg;
+	gp_dropped_flush(w->ctx, &w->fails);
+}
 
 static gp_status where_next(gp_stage *st, gp_batch *out)
 {
@@ -28,8 +52,10 @@ static gp_status where_next(gp_stage *st, gp_batch *out)
 		size_t k = 0;
 		for (size_t i = 0; i < in.n; i++) {
 			gp_pool_reset(&w->scratch);
+			uint64_t before = w->ev.fails;
 			if (gp_expr_true(&w->ev, w->e, &in.recs[i]))
 				w->out.v[k++] = in.recs[i];
+			count_fail(st->ctx, &w->ev, &w->fails, before, &in.recs[i]);
 		}
 		if (k == 0)
 			continue;
@@ -66,8 +92,12 @@ static gp_status where_open(gp_stage *st, const gp_args *args)
 {
 	gp_ctx *ctx = st->ctx;
 	where *w = gp_scope_alloc(st->scope, sizeof *w);
-	if (!w || gp_recvec_own(st->scope, &w->out) != 0 || gp_pool_own(st->scope, &w->scratch) != 0)
+	if (!w || gp_recvec_own(st->scope, &w->out) != 0 || gp_pool_own(st->scope, &w->scratch) != 0 ||
+	    gp_scope_defer(st->scope, flush_where, w) != 0)
 		return gp_fail(ctx, NULL, "out of memory");
+	w->ctx = ctx;
+	fails_init(&w->fails, "where");
+	ctx->need_lineno = true; /* for the summary's line */
 	w->e = gp_expr_compile(st, args);
 	if (!w->e)
 		return GP_ERR;
@@ -111,8 +141,11 @@ const gp_stage_def gp_stage_where = {
 		"instead of 0.\n\n"
 		"Arithmetic is on 64-bit integers, in floating point once a side is fractional or an "
 		"integer overflows; text that is a number counts as one. + joins the texts when a "
-		"side is not a number (\"n=\" + 5 is n=5). Division or % by zero gives a missing "
-		"value, so a comparison with it is false. Results print as integers when whole "
+		"side is not a number (\"n=\" + 5 is n=5). Division or % by zero, or - * / % on "
+		"a value that is not a number, gives a missing value, so a comparison with it is "
+		"false; the records where that happened are counted and summarised once per input "
+		"on stderr (gpipe: where: 3 records of app.log had arithmetic that could not be done "
+		"(first at line 7: 'n/a' is not a number)), an error with --strict. Results print as integers when whole "
 		"integers, otherwise in the shortest form that reads back exactly (0.1 + 0.2 is "
 		"0.30000000000000004). A bare value (where ok, where exists(a)) is true unless it is "
 		"false, null, missing, 0 or \"\".",
@@ -134,11 +167,15 @@ typedef struct set {
 	gp_pool pool;
 	gp_sb sb;
 	gp_recvec out;
+	gp_dropped fails;
+	gp_ctx *ctx;
 } set;
 
-static void free_sb(void *p)
+static void free_set(void *arg)
 {
-	gp_sb_free(p);
+	set *s = arg;
+	gp_dropped_flush(s->ctx, &s->fails);
+	gp_sb_free(&s->sb);
 }
 
 static gp_status set_next(gp_stage *st, gp_batch *out)
@@ -157,6 +194,7 @@ static gp_status set_next(gp_stage *st, gp_batch *out)
 		gp_field *f = NULL;
 		uint32_t nf = src->nf;
 		s->ev.awk_text = src->f == NULL;
+		uint64_t before = s->ev.fails;
 		for (size_t k = 0; k < s->nas; k++) {
 			gp_field v;
 			if (!gp_expr_field(&s->ev, s->as[k].e, &rec, &v))
@@ -193,6 +231,7 @@ static gp_status set_next(gp_stage *st, gp_batch *out)
 			rec.len = len;
 		}
 		s->out.v[i] = rec;
+		count_fail(st->ctx, &s->ev, &s->fails, before, src);
 	}
 	gp_batch_reset(out);
 	out->recs = s->out.v;
@@ -208,8 +247,11 @@ static gp_status set_open(gp_stage *st, const gp_args *args)
 	gp_ctx *ctx = st->ctx;
 	set *s = gp_scope_alloc(st->scope, sizeof *s);
 	if (!s || gp_recvec_own(st->scope, &s->out) != 0 || gp_pool_own(st->scope, &s->pool) != 0 ||
-	    gp_scope_defer(st->scope, free_sb, &s->sb) != 0)
+	    gp_scope_defer(st->scope, free_set, s) != 0)
 		return gp_fail(ctx, NULL, "out of memory");
+	s->ctx = ctx;
+	fails_init(&s->fails, "set");
+	ctx->need_lineno = true; /* for the summary's line */
 	if (gp_expr_compile_set(st, args, &s->as, &s->nas) != 0)
 		return GP_ERR;
 	s->ev.scratch = &s->pool;
@@ -230,7 +272,9 @@ const gp_stage_def gp_stage_set = {
 		"later ones see earlier ones. An existing field is replaced in place, a new one is "
 		"appended. Numbers are written as integers when they are whole integers, otherwise "
 		"in the shortest form that reads back exactly. When EXPR is missing (a missing field, "
-		"a division by zero), the assignment is skipped and the record keeps its fields.\n\n"
+		"a division by zero), the assignment is skipped and the record keeps its fields; "
+		"arithmetic that could not be done (a division by zero, text that is not a number) "
+		"is counted and summarised once per input on stderr, as where does.\n\n"
 		"Records with fields from json, logfmt or a delimited parse get their text rebuilt in "
 		"the same format. A plain text line keeps its text and gains the fields (shown by -o "
 		"json); in the expressions of the same set, $N still splits the text.",
