@@ -20,6 +20,7 @@
 #include "plan.h"
 #include "out/output.h"
 #include "registry.h"
+#include "stats.h"
 
 #ifndef GP_VERSION
 #define GP_VERSION "0.0.0"
@@ -34,7 +35,7 @@ typedef struct options {
 	bool with_origin, with_line, null_data, line_buffered, explain, raw;
 	int color; /* -1 auto, 0 never, 1 always */
 	size_t max_record;
-	bool strict, seed_set;
+	bool strict, seed_set, stats;
 	uint64_t seed;
 	int format; /* gp_out_format */
 } options;
@@ -218,6 +219,7 @@ enum {
 	OPT_DUMP_COMPLETION,
 	OPT_STRICT,
 	OPT_SEED,
+	OPT_STATS,
 };
 
 static const struct option long_opts[] = {
@@ -235,6 +237,7 @@ static const struct option long_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "list-stages", no_argument, NULL, OPT_LIST },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -303,6 +306,7 @@ static int run(const options *o, const char *src, size_t srclen, bool comments,
 	ctx.out = &out;
 	ctx.flush_hint = flush_hint;
 
+	gp_stats *stats = o->stats ? gp_stats_attach(&ctx, plan.chain, plan.n) : NULL;
 	bool fatal = false;
 	for (;;) {
 		if (gp_signal)
@@ -316,10 +320,16 @@ static int run(const options *o, const char *src, size_t srclen, bool comments,
 			fatal = true;
 			break;
 		}
-		if (gp_out_batch(&out, &b) != 0)
+		uint64_t t0 = stats ? gp_stats_now() : 0;
+		int w = gp_out_batch(&out, &b);
+		if (stats)
+			gp_stats_output(stats, &b, gp_stats_now() - t0);
+		if (w != 0)
 			break;
 	}
 	gp_out_flush(&out);
+	if (stats)
+		gp_stats_print(stats, stderr);
 	if (out.error && !gp_signal) {
 		fprintf(stderr, "gpipe: write error: %s\n", strerror(out.error));
 		fatal = true;
@@ -406,6 +416,7 @@ int main(int argc, char **argv)
 		case OPT_EXPLAIN: o.explain = true; break;
 		case OPT_RAW: o.raw = true; break;
 		case OPT_STRICT: o.strict = true; break;
+		case OPT_STATS: o.stats = true; break;
 		case OPT_SEED:
 			if (gp_parse_count(optarg, &o.seed) != 0) {
 				fprintf(stderr, "gpipe: invalid --seed '%s' (want a non-negative integer)\n",

@@ -122,6 +122,7 @@ struct gp_stage {
 	char *explain;  /* resolved arguments for --explain (arena) */
 	gp_span span;   /* the stage's name in the expression, for messages */
 	bool closed;
+	struct gp_stage_stats *stats; /* --stats: counters of this stage (stats.c) */
 };
 
 /* Shared state of one run. */

@@ -248,3 +248,24 @@ big_log() {
 	[ "${lines[1]}" = 'status 2 0' ]
 	[ "$(cat err)" = "gpipe: cannot open 'missing.log': No such file or directory" ]
 }
+
+@test "--stats: records in and out of every stage and of the output, on stderr; stdout and status unchanged" {
+	seq 1 100 > nums.log
+	run --separate-stderr "$GPIPE" --stats 'grep 5 | head 3' nums.log
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '5\n15\n25')" ]
+	[ "${#stderr_lines[@]}" -eq 7 ]
+	[ "${stderr_lines[0]}" = "gpipe: stats" ]
+	# stage, records in, records out, bytes out (the time varies)
+	local got
+	got=$(printf '%s\n' "${stderr_lines[@]:1:5}" | awk '{ print $1, $2, $3, $4 }')
+	[ "$got" = "$(printf '%s\n' 'stage records in records' 'read - 100 292' 'grep 100 19 56' \
+		'head 19 3 8' 'output 3 - 8')" ] || { echo "$got"; return 1; }
+	[[ ${stderr_lines[6]} =~ ^"  peak memory "[0-9]+" KiB; "[0-9.]+" s wall" ]]
+	# Without --stats, nothing on stderr.
+	run --separate-stderr "$GPIPE" 'grep 5 | head 3' nums.log
+	[ -z "$stderr" ]
+	run --separate-stderr "$GPIPE" --stats 'grep nomatch' nums.log
+	[ "$status" -eq 1 ] && [ -z "$output" ]
+	[[ $(printf '%s\n' "${stderr_lines[@]}" | awk '$1 == "grep" { print $2, $3 }') == "100 0" ]]
+}
