@@ -12,6 +12,7 @@ complete -c gpipe -l max-record -x -d 'longest record kept, with K, M or G suffi
 complete -c gpipe -l output -s o -x -a 'text json tsv csv' -d 'write records as text (default: the record as it stands), json (JSON Lines of the fields), tsv or csv (a header, then one row a record)'
 complete -c gpipe -l strict -d 'records a parsing stage cannot parse (not JSON, no match) are an error: exit status 2'
 complete -c gpipe -l seed -x -d 'seed for sample, for repeatable runs (default: from the clock)'
+complete -c gpipe -l progress -x -d 'show bytes read, of how many, the rate and the time left on stderr: redrawn on a terminal from the first second on, else a line every 5 s (or every SECONDS)'
 complete -c gpipe -l stats -d 'print on stderr, at the end, the records and bytes each stage handed on, the time spent in each, and the peak memory'
 complete -c gpipe -l raw -d 'read every input as plain bytes: no decompression, no archive members'
 complete -c gpipe -l explain -d 'print the chain that would run, with resolved arguments and the formats detected from each file'\''s first bytes, and read no records'

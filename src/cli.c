@@ -21,6 +21,7 @@ const gp_cli_opt gp_cli_opts[] = {
 	{ "output", 'o', "FORMAT", "write records as text (default: the record as it stands), json (JSON Lines of the fields), tsv or csv (a header, then one row a record)", "text json tsv csv" },
 	{ "strict", 0, NULL, "records a parsing stage cannot parse (not JSON, no match) are an error: exit status 2", NULL },
 	{ "seed", 0, "N", "seed for sample, for repeatable runs (default: from the clock)", NULL },
+	{ "progress", 0, "[=SECONDS]", "show bytes read, of how many, the rate and the time left on stderr: redrawn on a terminal from the first second on, else a line every 5 s (or every SECONDS)", NULL },
 	{ "stats", 0, NULL, "print on stderr, at the end, the records and bytes each stage handed on, the time spent in each, and the peak memory", NULL },
 	{ "raw", 0, NULL, "read every input as plain bytes: no decompression, no archive members", NULL },
 	{ "explain", 0, NULL, "print the chain that would run, with resolved arguments and the formats detected from each file's first bytes, and read no records", NULL },

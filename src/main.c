@@ -35,16 +35,74 @@ typedef struct options {
 	bool with_origin, with_line, null_data, line_buffered, explain, raw;
 	int color; /* -1 auto, 0 never, 1 always */
 	size_t max_record;
-	bool strict, seed_set, stats;
+	bool strict, seed_set, stats, progress;
+	double progress_every; /* --progress=SECONDS, 0 for the default */
 	uint64_t seed;
 	int format; /* gp_out_format */
 } options;
 
 static const char *expr_origin; /* -f FILE, for messages */
 
+/* --progress: a status line on stderr, redrawn 4 times a second on a
+ * terminal, else printed every 5 seconds, from the first second on;
+ * --progress=SECONDS sets the interval (and the first line's time). */
+static struct {
+	uint64_t total; /* bytes of the inputs, 0 when unknown (stdin, a directory) */
+	uint64_t start, last, every, delay;
+	bool tty, shown;
+} prog;
+
+static void progress_clear(void)
+{
+	if (prog.tty && prog.shown) {
+		fputs("\r\33[K", stderr);
+		prog.shown = false;
+	}
+}
+
+static void human(char *buf, size_t cap, double b)
+{
+	if (b >= 1024.0 * 1024 * 1024)
+		snprintf(buf, cap, "%.2f GiB", b / (1024.0 * 1024 * 1024));
+	else if (b >= 1024.0 * 1024)
+		snprintf(buf, cap, "%.1f MiB", b / (1024.0 * 1024));
+	else if (b >= 1024.0)
+		snprintf(buf, cap, "%.0f KiB", b / 1024.0);
+	else
+		snprintf(buf, cap, "%.0f B", b);
+}
+
+static void progress_tick(gp_ctx *ctx)
+{
+	uint64_t now = gp_stats_now();
+	if (now - prog.start < prog.delay || now - prog.last < prog.every)
+		return;
+	prog.last = now;
+	uint64_t got = __atomic_load_n(&ctx->bytes_in, __ATOMIC_RELAXED);
+	double secs = (double)(now - prog.start) / 1e9, rate = (double)got / secs;
+	char done[32], all[32], line[160];
+	human(done, sizeof done, (double)got);
+	if (prog.total && got <= prog.total) {
+		human(all, sizeof all, (double)prog.total);
+		double left = rate > 0 ? (double)(prog.total - got) / rate : 0;
+		snprintf(line, sizeof line, "gpipe: %s of %s (%d%%), %.0f MB/s, %.0f s left", done, all,
+			 (int)(100.0 * (double)got / (double)prog.total), rate / 1e6, left);
+	} else {
+		snprintf(line, sizeof line, "gpipe: %s read, %.0f MB/s", done, rate / 1e6);
+	}
+	if (prog.tty) {
+		fprintf(stderr, "\r\33[K%s", line);
+		prog.shown = true;
+	} else {
+		fprintf(stderr, "%s\n", line);
+	}
+	fflush(stderr);
+}
+
 static void report(gp_ctx *ctx, const char *msg)
 {
 	(void)ctx;
+	progress_clear();
 	fprintf(stderr, "gpipe: %s\n", msg);
 }
 
@@ -220,6 +278,7 @@ enum {
 	OPT_STRICT,
 	OPT_SEED,
 	OPT_STATS,
+	OPT_PROGRESS,
 };
 
 static const struct option long_opts[] = {
@@ -238,6 +297,7 @@ static const struct option long_opts[] = {
 	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "progress", optional_argument, NULL, OPT_PROGRESS },
 	{ "list-stages", no_argument, NULL, OPT_LIST },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -274,6 +334,27 @@ static int run(const options *o, const char *src, size_t srclen, bool comments,
 	ctx.strict = o->strict;
 	ctx.seed_set = o->seed_set;
 	ctx.seed = o->seed;
+	if (o->progress) {
+		/* The total is known when every input is a regular file. */
+		prog.total = 0;
+		bool known = nfiles > 0;
+		for (size_t i = 0; i < nfiles && known; i++) {
+			struct stat sb;
+			known = strcmp(files[i], "-") != 0 && stat(files[i], &sb) == 0 && S_ISREG(sb.st_mode);
+			if (known)
+				prog.total += (uint64_t)sb.st_size;
+		}
+		if (!known)
+			prog.total = 0;
+		prog.tty = isatty(STDERR_FILENO);
+		prog.every = o->progress_every > 0 ? (uint64_t)(o->progress_every * 1e9)
+			     : prog.tty		  ? 250000000u
+						  : 5000000000u;
+		prog.delay = o->progress_every > 0 ? prog.every : 1000000000u;
+		prog.start = gp_stats_now();
+		prog.last = 0;
+		ctx.progress = progress_tick;
+	}
 
 	int status = EXIT_TROUBLE;
 	gp_plan plan;
@@ -328,6 +409,7 @@ static int run(const options *o, const char *src, size_t srclen, bool comments,
 			break;
 	}
 	gp_out_flush(&out);
+	progress_clear();
 	if (stats)
 		gp_stats_print(stats, stderr);
 	if (out.error && !gp_signal) {
@@ -417,6 +499,18 @@ int main(int argc, char **argv)
 		case OPT_RAW: o.raw = true; break;
 		case OPT_STRICT: o.strict = true; break;
 		case OPT_STATS: o.stats = true; break;
+		case OPT_PROGRESS: {
+			o.progress = true;
+			char *end = NULL;
+			if (optarg && (!(o.progress_every = strtod(optarg, &end)) || *end ||
+				       !(o.progress_every >= 0.01 && o.progress_every <= 86400))) {
+				fprintf(stderr,
+					"gpipe: invalid --progress interval '%s' (want seconds, 0.01 to 86400)\n",
+					optarg);
+				return EXIT_TROUBLE;
+			}
+			break;
+		}
 		case OPT_SEED:
 			if (gp_parse_count(optarg, &o.seed) != 0) {
 				fprintf(stderr, "gpipe: invalid --seed '%s' (want a non-negative integer)\n",

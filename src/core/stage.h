@@ -147,6 +147,11 @@ struct gp_ctx {
 	bool strict;        /* --strict: unparsable records are an error */
 	bool seed_set;      /* --seed given */
 	uint64_t seed;      /* --seed, for sample */
+	/* --progress: bytes read from the inputs' files and pipes (added by the
+	 * reading thread, which may be a decoder's: use __atomic), and a
+	 * callback the source calls between batches. NULL without --progress. */
+	uint64_t bytes_in;
+	void (*progress)(gp_ctx *ctx);
 };
 
 /* Set by signal handlers (SIGINT, SIGTERM); the pull loop notices and unwinds. */

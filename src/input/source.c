@@ -157,6 +157,8 @@ static ssize_t fd_read(gp_stream *gs, char *dst, size_t n)
 		ssize_t r = read(f->fd, dst, n);
 		if (r >= 0) {
 			gs->pos += (uint64_t)r;
+			if (f->ctx->progress)
+				__atomic_fetch_add(&f->ctx->bytes_in, (uint64_t)r, __ATOMIC_RELAXED);
 			return r;
 		}
 		if (errno == EINTR && !gp_signal)
@@ -544,6 +546,8 @@ static gp_status source_next(gp_stage *st, gp_batch *out)
 {
 	source *s = st->state;
 	const char delim = st->ctx->delim;
+	if (st->ctx->progress)
+		st->ctx->progress(st->ctx);
 	for (;;) {
 		if (gp_signal)
 			return GP_EOF;

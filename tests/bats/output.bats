@@ -269,3 +269,27 @@ big_log() {
 	[ "$status" -eq 1 ] && [ -z "$output" ]
 	[[ $(printf '%s\n' "${stderr_lines[@]}" | awk '$1 == "grep" { print $2, $3 }') == "100 0" ]]
 }
+
+@test "--progress: bytes read of the total, rate and time left on stderr; nothing for short runs; bad intervals" {
+	yes 'a log line with some text in it' | head -c 50000000 > big.log
+	run --separate-stderr "$GPIPE" --progress=0.01 'replace "a" "b" | count' big.log
+	[ "$status" -eq 0 ] && [ "$output" = 1562500 ]
+	[ "${#stderr_lines[@]}" -ge 1 ]
+	local l
+	for l in "${stderr_lines[@]}"; do
+		[[ $l =~ ^"gpipe: "[0-9.]+" "(B|KiB|MiB)" of 47.7 MiB ("[0-9]+"%), "[0-9]+" MB/s, "[0-9]+" s left"$ ]] ||
+			{ echo "bad line: $l"; return 1; }
+	done
+	# Standard input: no total.
+	run --separate-stderr bash -c '(printf "a\n"; sleep 0.7; printf "b\n") | "$1" --progress=0.3 count' _ "$GPIPE"
+	[ "$output" = 2 ]
+	[ "${#stderr_lines[@]}" -ge 1 ]
+	for l in "${stderr_lines[@]}"; do
+		[[ $l =~ ^"gpipe: "[0-9]+" B read, "[0-9]+" MB/s"$ ]] || { echo "bad line: $l"; return 1; }
+	done
+	# A short run shows nothing (the default waits a second).
+	run --separate-stderr "$GPIPE" --progress count big.log
+	[ "$output" = 1562500 ] && [ -z "$stderr" ]
+	run --separate-stderr "$GPIPE" --progress=0 count big.log
+	[ "$status" -eq 2 ] && [ "$stderr" = "gpipe: invalid --progress interval '0' (want seconds, 0.01 to 86400)" ]
+}
