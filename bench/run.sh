@@ -560,6 +560,18 @@ tool rg rg --no-mmap -F java.lang. "$D"
 tool ugrep ugrep -F java.lang. "$D"
 case_end
 
+# 1000 fixed strings (random request ids that never occur, plus two that do):
+# a pattern file, as CI triage keeps its known failure signatures.
+WORDS=$TMP/words.txt
+awk 'BEGIN { srand(11); for (i = 0; i < 1000; i++) printf "req=%08x%08x\n", int(rand() * 4294967295), int(rand() * 4294967295)
+	print "NullPointerException"; print "status=503" }' >"$WORDS"
+case_start "-F -f (1002 words)" bytes
+tool gpipe "$GPIPE" "grep -F -f $WORDS" "$D"
+tool grep grep -F -f "$WORDS" "$D"
+tool rg rg --no-mmap -F -f "$WORDS" "$D"
+tool ugrep ugrep -F -f "$WORDS" "$D"
+case_end
+
 case_start "-v INFO" bytes
 tool gpipe "$GPIPE" 'grep -v INFO' "$D"
 tool grep grep -v INFO "$D"

@@ -26,6 +26,7 @@
 #include "matcher.h"
 
 #include "literal.h"
+#include "multi.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -37,7 +38,11 @@
 
 #include "rx.h" /* gp_jit_wanted */
 
-enum mode { M_LITERAL, M_PREFILTER, M_SPAN, M_LINES };
+enum mode { M_LITERAL, M_PREFILTER, M_SPAN, M_LINES, M_MULTI };
+
+/* Sets of at least this many plain literals go to the Aho-Corasick scanner
+ * (multi.c); fewer stay one PCRE2 alternation, which starts fast on them. */
+#define MULTI_MIN 4
 
 #define MAX_CAND 4
 #define SAMPLE_HITS 64
@@ -66,6 +71,7 @@ struct gp_matcher {
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jstack;
+	struct gp_multi *multi; /* M_MULTI */
 	struct cand cand[MAX_CAND];
 	int ncand, cur;
 	bool settled;
@@ -108,6 +114,15 @@ static void sb_str(struct sbuf *b, const char *s)
 }
 
 /* ---- pattern analysis ---- */
+
+/* Has p[0..n) no regex syntax at all (so it means itself)? */
+static bool strcspn_n(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strchr("\\^$.[]|()?*+{}", p[i]) || p[i] == '\0')
+			return false;
+	return true;
+}
 
 static bool is_alnum(unsigned char c)
 {
@@ -324,6 +339,13 @@ static void update_desc(gp_matcher *m)
 	case M_SPAN:
 		snprintf(m->desc, sizeof m->desc, "%s multiline span%s", m->span_jit ? "pcre2-jit" : "pcre2",
 			 m->npats > 1 ? " (several patterns)" : "");
+		break;
+	case M_MULTI:
+		snprintf(m->desc, sizeof m->desc, "aho-corasick%s, %zu words, %zu states%s",
+			 m->flags & GP_M_ICASE ? " -i" : "", m->npats, gp_multi_states(m->multi),
+			 m->flags & (GP_M_WORD | GP_M_LINE) ? ", lines checked by " : "");
+		if (m->flags & (GP_M_WORD | GP_M_LINE))
+			snprintf(m->desc + strlen(m->desc), sizeof m->desc - strlen(m->desc), "%s", eng);
 		break;
 	case M_LINES:
 		if (m->ncode > 1)
@@ -544,7 +566,15 @@ gp_matcher *gp_matcher_new(const gp_pattern *pats_in, size_t npats, unsigned fla
 		goto fail;
 
 	/* 4. strategy */
-	if (m->ncand > 0 && m->cand[0].lit.n > 0) {
+	bool plain = npats >= MULTI_MIN;
+	for (size_t i = 0; i < npats && plain && !fixed; i++)
+		plain = !memchr(pats[i].p, '\\', pats[i].len) && strcspn_n(pats[i].p, pats[i].len);
+	if (plain && (m->multi = gp_multi_new(pats, npats, icase)) != NULL) {
+		for (int j = 0; j < m->ncand; j++)
+			gp_lit_free(&m->cand[j].lit);
+		m->ncand = 0;
+		m->mode = M_MULTI;
+	} else if (m->ncand > 0 && m->cand[0].lit.n > 0) {
 		m->mode = M_PREFILTER;
 	} else {
 		for (int j = 0; j < m->ncand; j++)
@@ -615,6 +645,7 @@ void gp_matcher_free(gp_matcher *m)
 	pcre2_match_data_free(m->md);
 	pcre2_match_context_free(m->mctx);
 	pcre2_jit_stack_free(m->jstack);
+	gp_multi_free(m->multi);
 	free(m);
 }
 
@@ -648,6 +679,11 @@ bool gp_matcher_line_matches(gp_matcher *m, const char *line, size_t len)
 		line = "", len = 0;
 	if (m->mode == M_LITERAL)
 		return gp_lit_find(&m->cand[0].lit, line, len) != GP_LIT_NONE;
+	if (m->mode == M_MULTI) {
+		if (gp_multi_find(m->multi, line, len, 0, -1) == (size_t)-1)
+			return false;
+		return !(m->flags & (GP_M_WORD | GP_M_LINE)) || line_ok(m, line, len);
+	}
 	return line_ok(m, line, len);
 }
 
@@ -813,12 +849,33 @@ static bool find_span(gp_matcher *m, const char *buf, size_t len, size_t cur, ch
 	return false;
 }
 
+/* Plain literal sets: the automaton finds a line with a word; -w and -x
+ * lines are then checked by the regex. */
+static bool find_multi(gp_matcher *m, const char *buf, size_t len, size_t cur, char eol,
+		       size_t *ls, size_t *le)
+{
+	while (cur < len) {
+		size_t end = gp_multi_find(m->multi, buf, len, cur, (unsigned char)eol);
+		if (end == (size_t)-1)
+			return false;
+		size_t s = line_start(buf, cur, end - 1, eol), e = line_end(buf, len, end - 1, eol);
+		if (!(m->flags & (GP_M_WORD | GP_M_LINE)) || line_ok(m, buf + s, e - s)) {
+			*ls = s, *le = e;
+			return true;
+		}
+		cur = e + 1;
+	}
+	return false;
+}
+
 bool gp_matcher_find_line(gp_matcher *m, const char *buf, size_t len, size_t from, char eol,
 			  size_t *ls, size_t *le)
 {
 	if (!buf || from >= len)
 		return false;
 	switch (m->mode) {
+	case M_MULTI:
+		return find_multi(m, buf, len, from, eol, ls, le);
 	case M_LITERAL:
 	case M_PREFILTER:
 		return find_lit(m, buf, len, from, eol, ls, le);

@@ -3,6 +3,7 @@
  * Over a span batch the matcher searches the whole span at once and only then
  * finds the line around each hit; per-record matching is the slow path, taken
  * when an upstream stage produced single records. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -155,6 +156,60 @@ static void matcher_free(void *m)
 
 static const gp_stage_ops grep_ops = { grep_next };
 
+#define PATFILE_MAX (64u << 20) /* bytes of a -f FILE */
+
+/* One pattern and where it came from, for messages. */
+typedef struct patsrc {
+	gp_arg arg;       /* the -e or operand word, or the -f FILE word */
+	const char *file; /* -f: the file, with line the pattern's line */
+	size_t line;
+	const char *s;
+	size_t len;
+} patsrc;
+
+/* Reads -f FILE: one pattern a line (the last may lack its newline), as
+ * grep -f. Appends to *v (arena, grown by copying). */
+static gp_status read_patfile(gp_stage *st, const gp_arg *a, patsrc **v, size_t *n, size_t *cap)
+{
+	gp_ctx *ctx = st->ctx;
+	FILE *f = strcmp(a->s, "-") == 0 ? NULL : fopen(a->s, "rb");
+	if (!f)
+		return gp_fail(ctx, &a->span, "grep: cannot read patterns from '%s': %s", a->s,
+			       strcmp(a->s, "-") == 0 ? "standard input is the data" : strerror(errno));
+	char *buf = gp_arena_alloc(ctx->arena, PATFILE_MAX + 1);
+	size_t len = buf ? fread(buf, 1, PATFILE_MAX + 1, f) : 0;
+	bool err = buf && ferror(f);
+	int saved = errno;
+	fclose(f);
+	if (!buf)
+		return gp_fail(ctx, NULL, "out of memory");
+	if (err)
+		return gp_fail(ctx, &a->span, "grep: cannot read patterns from '%s': %s", a->s,
+			       strerror(saved));
+	if (len > PATFILE_MAX)
+		return gp_fail(ctx, &a->span, "grep: pattern file '%s' is larger than 64 MiB", a->s);
+	size_t line = 0;
+	for (size_t i = 0; i < len;) {
+		const char *nl = memchr(buf + i, '\n', len - i);
+		size_t e = nl ? (size_t)(nl - buf) : len;
+		if (*n == *cap) {
+			size_t nc = *cap ? *cap * 2 : 64;
+			patsrc *nv = gp_arena_alloc(ctx->arena, nc * sizeof *nv);
+			if (!nv)
+				return gp_fail(ctx, NULL, "out of memory");
+			if (*n)
+				memcpy(nv, *v, *n * sizeof *nv);
+			*v = nv;
+			*cap = nc;
+		}
+		buf[e] = '\0';
+		(*v)[(*n)++] = (patsrc){ .arg = *a, .file = a->s, .line = ++line, .s = buf + i,
+					 .len = e - i };
+		i = e + 1;
+	}
+	return GP_OK;
+}
+
 static gp_status grep_open(gp_stage *st, const gp_args *args)
 {
 	gp_ctx *ctx = st->ctx;
@@ -166,10 +221,11 @@ static gp_status grep_open(gp_stage *st, const gp_args *args)
 	if (gp_getopt_init(&go, ctx, st->def, args) != 0)
 		return GP_ERR;
 	unsigned flags = 0;
-	gp_arg *pats = gp_arena_alloc(ctx->arena, (args->n + 1) * sizeof *pats);
-	size_t npats = 0;
+	size_t cap = args->n + 1, npats = 0;
+	patsrc *pats = gp_arena_alloc(ctx->arena, cap * sizeof *pats);
 	if (!pats)
 		return gp_fail(ctx, NULL, "out of memory");
+	bool from_file = false;
 	int c;
 	while ((c = gp_getopt_next(&go)) > 0) {
 		switch (c) {
@@ -180,16 +236,32 @@ static gp_status grep_open(gp_stage *st, const gp_args *args)
 		case 'E': case 'P': break;
 		case 'v': g->invert = true; break;
 		case 'o': g->only = true; break;
-		case 'e': pats[npats++] = go.optarg; break;
+		case 'e':
+			if (npats == cap) {
+				patsrc *nv = gp_arena_alloc(ctx->arena, 2 * cap * sizeof *nv);
+				if (!nv)
+					return gp_fail(ctx, NULL, "out of memory");
+				memcpy(nv, pats, npats * sizeof *nv);
+				pats = nv;
+				cap *= 2;
+			}
+			pats[npats++] = (patsrc){ .arg = go.optarg, .s = go.optarg.s, .len = go.optarg.len };
+			break;
+		case 'f':
+			from_file = true;
+			if (read_patfile(st, &go.optarg, &pats, &npats, &cap) != GP_OK)
+				return GP_ERR;
+			break;
 		}
 	}
 	if (c < 0)
 		return GP_ERR;
 	size_t first_operand = 0;
-	if (npats == 0) {
+	if (npats == 0 && !from_file) {
 		if (go.noperands == 0)
 			return gp_fail(ctx, &st->span, "grep: missing PATTERN");
-		pats[npats++] = go.operands[0];
+		pats[npats++] = (patsrc){ .arg = go.operands[0], .s = go.operands[0].s,
+					  .len = go.operands[0].len };
 		first_operand = 1;
 	}
 	if (go.noperands > first_operand)
@@ -197,16 +269,29 @@ static gp_status grep_open(gp_stage *st, const gp_args *args)
 			       "grep: unexpected argument '%s' (a second pattern needs -e)",
 			       go.operands[first_operand].s);
 
-	gp_pattern *pv = gp_arena_alloc(ctx->arena, npats * sizeof *pv);
+	gp_pattern *pv = gp_arena_alloc(ctx->arena, (npats ? npats : 1) * sizeof *pv);
 	if (!pv)
 		return gp_fail(ctx, NULL, "out of memory");
 	for (size_t i = 0; i < npats; i++)
 		pv[i] = (gp_pattern){ pats[i].s, pats[i].len };
 	gp_match_error err;
-	g->m = gp_matcher_new(pv, npats, flags, &err);
+	if (npats == 0) {
+		/* An empty -f FILE: no pattern, so no record matches (grep -f /dev/null). */
+		pv[0] = (gp_pattern){ "(*FAIL)", 7 };
+		g->m = gp_matcher_new(pv, 1, flags & ~(unsigned)GP_M_FIXED, &err);
+	} else {
+		g->m = gp_matcher_new(pv, npats, flags, &err);
+	}
 	if (!g->m) {
+		if (err.pattern < npats && pats[err.pattern].file) {
+			char e[128];
+			gp_escape(e, sizeof e, pats[err.pattern].s,
+				  pats[err.pattern].len > 30 ? 30 : pats[err.pattern].len);
+			return gp_fail(ctx, &pats[err.pattern].arg.span, "grep: %s:%zu: invalid regex '%s': %s",
+				       pats[err.pattern].file, pats[err.pattern].line, e, err.msg);
+		}
 		if (err.pattern < npats) {
-			gp_span sp = gp_arg_subspan(&pats[err.pattern], err.offset, err.offset + 1);
+			gp_span sp = gp_arg_subspan(&pats[err.pattern].arg, err.offset, err.offset + 1);
 			return gp_fail(ctx, &sp, "grep: invalid regex '%s': %s", pats[err.pattern].s,
 				       err.msg);
 		}
@@ -251,6 +336,7 @@ static const gp_optdef grep_opts[] = {
 	{ 'F', NULL, "patterns are fixed strings, not regexes" },
 	{ 'o', NULL, "output each match as a record of its own" },
 	{ 'e', "PATTERN", "a pattern; repeat for several (any may match)" },
+	{ 'f', "FILE", "patterns from FILE, one a line (an empty file matches nothing)" },
 	{ 'E', NULL, "accepted for grep habit: patterns are PCRE2 regexes already" },
 	{ 'P', NULL, "accepted for grep habit: patterns are PCRE2 regexes already" },
 	{ 0, NULL, NULL },
@@ -259,15 +345,19 @@ static const gp_optdef grep_opts[] = {
 const gp_stage_def gp_stage_grep = {
 	.name = "grep",
 	.family = GP_FAM_FILTER,
-	.synopsis = "grep [-ivwxFo] [-e PATTERN]... [PATTERN]",
+	.synopsis = "grep [-ivwxFo] [-e PATTERN]... [-f FILE]... [PATTERN]",
 	.summary = "keep records matching a PCRE2 regex or fixed string",
 	.help = "Keeps the records that contain a match of PATTERN, a Perl-compatible regular "
 		"expression (PCRE2, with JIT). Bytes are matched as bytes: invalid UTF-8 and NUL "
 		"are fine, and -i folds ASCII letters only, as LC_ALL=C grep does. A match never "
-		"spans two records. Several -e patterns keep a record if any of them matches.\n\n"
+		"spans two records. Several -e patterns keep a record if any of them matches; -f FILE "
+		"adds the lines of FILE as patterns (as grep -f: an empty file matches nothing).\n\n"
 		"The whole batch of records is searched at once; a pure literal (or the rarest "
 		"literal a regex requires) is found with a vectorised search before the regex "
-		"runs, so rare matches cost little more than reading the input.",
+		"runs, so rare matches cost little more than reading the input. Four or more plain "
+		"words (-F, or patterns without regex syntax) are found together by one "
+		"Aho-Corasick automaton, so a file of a thousand known failure signatures costs "
+		"about what one word does.",
 	.examples = "grep ERROR\tlines containing ERROR\n"
 		    "grep -i \"time ?out\"\tcase-insensitive regex\n"
 		    "grep -v -e DEBUG -e TRACE\tdrop debug and trace lines\n"

@@ -549,3 +549,47 @@ $b:three" ]
 	run --separate-stderr env TERM=xterm script -qec "$cmd" /dev/null
 	[ "$output" = "a ERROR b"$'\r' ]
 }
+
+@test "grep -f FILE: patterns one a line, as grep -f; an empty file matches nothing" {
+	printf 'alpha\nbeta gamma\nGAMMA\ndelta\n\n' > data.log
+	printf 'beta\ndelta\n' > p.txt
+	run --separate-stderr "$GPIPE" 'grep -f p.txt' data.log
+	[ "$status" -eq 0 ] && [ "$output" = "$(grep -f p.txt data.log)" ]
+	: > empty.txt
+	run --separate-stderr "$GPIPE" 'grep -f empty.txt' data.log
+	[ "$status" -eq 1 ] && [ -z "$output" ] && [ -z "$stderr" ]
+	run --separate-stderr "$GPIPE" 'grep -v -f empty.txt | count' data.log
+	[ "$output" = 5 ]
+	# -f and -e together; a file without a final newline
+	printf 'alpha' > q.txt
+	run --separate-stderr "$GPIPE" 'grep -f q.txt -e GAMMA' data.log
+	[ "$output" = "$(printf 'alpha\nGAMMA')" ]
+	printf 'ok\n(bad\n' > bad.txt
+	diag 'grep -f bad.txt' "gpipe: grep: bad.txt:2: invalid regex '(bad': missing closing parenthesis" \
+		'  grep -f bad.txt' '          ^^^^^^^'
+	diag 'grep -f nope.txt' "gpipe: grep: cannot read patterns from 'nope.txt': No such file or directory" \
+		'  grep -f nope.txt' '          ^^^^^^^^'
+}
+
+@test "grep -F -f with a thousand words equals GNU grep (Aho-Corasick), with -i, -w, -x, -v, -o and -c" {
+	awk 'BEGIN { srand(7); for (i = 0; i < 20000; i++) {
+		l = ""; n = 1 + int(rand() * 8)
+		for (j = 0; j < n; j++) l = l (j ? " " : "") sprintf("w%d%s", int(rand() * 3000), rand() < 0.1 ? "X" : "")
+		print l } }' > words.log
+	awk 'BEGIN { srand(9); for (i = 0; i < 1000; i++) printf "w%d\n", int(rand() * 30000) }' > set.txt
+	printf 'W17x\nNO-SUCH\n' >> set.txt
+	local f
+	for f in "" -i -w -x -v -iw; do
+		"$GPIPE" "grep -F $f -f set.txt" words.log > got || [ $? -eq 1 ]
+		grep -F $f -f set.txt words.log > want || [ $? -eq 1 ]
+		cmp got want || { echo "grep -F $f -f set.txt differs"; return 1; }
+	done
+	"$GPIPE" 'grep -F -o -f set.txt' words.log > got
+	grep -F -o -f set.txt words.log > want
+	cmp got want
+	[[ $("$GPIPE" --explain 'grep -F -f set.txt' words.log) == *"[aho-corasick, 1002 words,"* ]]
+	# Plain words without -F take the same path; -w lines are checked by the regex.
+	[[ $("$GPIPE" --explain 'grep -w -f set.txt' words.log) == *"aho-corasick, 1002 words, "*"lines checked by pcre2"* ]]
+	run "$GPIPE" 'grep -f set.txt | count' words.log
+	[ "$output" = "$(grep -c -f set.txt words.log)" ]
+}

@@ -689,8 +689,8 @@ static void gen_pattern(struct gen *g, bool fixed)
 /* The reference: each pattern compiled alone (its own wrapper, no prefilter,
  * no combination), matched against every line separately. */
 struct ref {
-	pcre2_code *code[4];  /* as PCRE2 runs them: optimized, JIT */
-	pcre2_code *truth[4]; /* no start optimization, no auto-possess, no JIT */
+	pcre2_code *code[8];  /* as PCRE2 runs them: optimized, JIT */
+	pcre2_code *truth[8]; /* no start optimization, no auto-possess, no JIT */
 	pcre2_match_data *md;
 	size_t n;
 };
@@ -775,7 +775,7 @@ static int ref_next(struct ref *r, bool truth, const char *line, size_t len, siz
 }
 
 struct stats {
-	long cases, compiled, errors, lines, matched, ambiguous, mode[4];
+	long cases, compiled, errors, lines, matched, ambiguous, mode[5];
 };
 
 /* want[] bits: 1 = PCRE2 as optimized says the line matches, 2 = the
@@ -796,10 +796,12 @@ static bool diff_case(struct stats *st, bool verbose)
 	unsigned flags = rnd(16);
 	if (rnd(3) == 0)
 		flags &= ~(unsigned)(GP_M_WORD | GP_M_LINE);
-	size_t npats = rnd(4) == 0 ? 2 + rnd(2) : 1;
+	/* 1 pattern mostly; 2-3 (one PCRE2 alternation); 4-8 (sets of plain
+	 * literals go to the Aho-Corasick scanner) */
+	size_t npats = rnd(4) == 0 ? 2 + rnd(2) : rnd(6) == 0 ? 4 + rnd(5) : 1;
 	char eol = rnd(8) == 0 ? '\0' : '\n';
-	struct gen g[3];
-	gp_pattern pats[3];
+	struct gen g[8];
+	gp_pattern pats[8];
 	for (size_t i = 0; i < npats; i++) {
 		gen_pattern(&g[i], flags & GP_M_FIXED);
 		pats[i].p = g[i].s;
@@ -837,7 +839,8 @@ static bool diff_case(struct stats *st, bool verbose)
 	}
 	st->compiled++;
 	const char *d = gp_matcher_describe(m);
-	st->mode[strstr(d, "literal ") == d ? 0 : strstr(d, "prefilter") ? 1 : strstr(d, "span") ? 2 : 3]++;
+	st->mode[strstr(d, "literal ") == d ? 0 : strstr(d, "prefilter") ? 1 : strstr(d, "span") ? 2 :
+		 strstr(d, "aho-corasick") ? 4 : 3]++;
 
 	/* reference: matching lines */
 	size_t nlines = 0;
@@ -960,11 +963,11 @@ static void test_differential(void)
 			bad++, shown++;
 	diag("differential: %ld cases, %ld compiled (%ld errors), %ld lines, %ld matched, "
 	     "%ld where PCRE2's optimizer disagrees with itself; "
-	     "modes literal %ld prefilter %ld span %ld lines %ld",
+	     "modes literal %ld prefilter %ld span %ld lines %ld aho-corasick %ld",
 	     st.cases, st.compiled, st.errors, st.lines, st.matched, st.ambiguous, st.mode[0],
-	     st.mode[1], st.mode[2], st.mode[3]);
+	     st.mode[1], st.mode[2], st.mode[3], st.mode[4]);
 	ok(bad == 0, "randomized differential test vs per-line PCRE2 (%ld/%ld mismatches)", bad, n);
-	ok(st.mode[0] > 0 && st.mode[1] > 0 && st.mode[2] > 0 && st.mode[3] > 0,
+	ok(st.mode[0] > 0 && st.mode[1] > 0 && st.mode[2] > 0 && st.mode[3] > 0 && st.mode[4] > 0,
 	   "differential test covers every strategy");
 }
 
