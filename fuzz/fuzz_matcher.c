@@ -23,7 +23,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-#define MAX_PATS 3
+#define MAX_PATS 8 /* 4 and more plain words take the Aho-Corasick path */
 #define MAX_PAT_LEN 64
 #define MAX_BUF 4096
 
@@ -126,7 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	unsigned hdr = data[0];
 	unsigned flags = hdr & 15;
-	size_t npats = 1 + ((hdr >> 4) & 3);
+	size_t npats = 1 + ((hdr >> 4) & 3) + ((hdr & 128) ? 4 : 0);
 	char eol = (hdr & 64) ? '\0' : '\n';
 	if (npats > MAX_PATS)
 		npats = MAX_PATS;
