@@ -4,9 +4,11 @@
  * unwrapped by the layers below (a tar.gz arrives here as a gzip stream).
  * 7z cannot be read without seeking, and zip is only read right with its
  * central directory (file types, encrypted members' sizes), so these are
- * first copied to an unlinked temporary file in $TMPDIR (constant memory,
- * disk the size of the archive) and read from there; a zip cut short (no
- * central directory) is read again with libarchive's streaming reader.
+ * read where they can seek: the file itself when the archive is a regular
+ * file read as it is (pread, gp_stream_file_fd), else a copy in an unlinked
+ * temporary file in $TMPDIR (a pipe, or an archive inside another or
+ * compressed: constant memory, disk the size of the archive); a zip cut short
+ * (no central directory) is read again with libarchive's streaming reader.
  *
  * The archive is opened by the first gp_archive_next, so all I/O and every
  * fault is reported from gp_archive_next or a member's read. Each member's
@@ -28,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <archive.h>
@@ -71,7 +74,10 @@ struct gp_archive {
 	uint64_t in_total;
 	bool below_eof, below_failed;
 	char below_err[256];
-	int spool_fd; /* 7z, zip: the temporary copy, or -1 */
+	int spool_fd; /* 7z, zip: the archive file itself when it is a regular
+		       * file read as it is, else a temporary copy; -1 for the others */
+	off_t spool_off; /* libarchive's position in it (pread: the file's own
+			  * offset is left alone) */
 	cpio_guard cg;
 
 	char name[ARC_NAME_MAX + 8];
@@ -238,10 +244,11 @@ static la_ssize_t spool_read_cb(struct archive *la, void *arg, const void **buf)
 	gp_archive *x = arg;
 	*buf = x->in;
 	for (;;) {
-		ssize_t r = read(x->spool_fd, x->in, ARC_IN_SIZE);
+		ssize_t r = pread(x->spool_fd, x->in, ARC_IN_SIZE, x->spool_off);
 		if (r >= 0) {
 			if (r == 0)
 				x->below_eof = true;
+			x->spool_off += r;
 			return r;
 		}
 		if (errno != EINTR) {
@@ -251,30 +258,36 @@ static la_ssize_t spool_read_cb(struct archive *la, void *arg, const void **buf)
 	}
 }
 
+static off_t spool_size(gp_archive *x)
+{
+	struct stat sb;
+	return fstat(x->spool_fd, &sb) == 0 ? sb.st_size : -1;
+}
+
 static la_int64_t spool_seek_cb(struct archive *la, void *arg, la_int64_t off, int whence)
 {
 	gp_archive *x = arg;
-	off_t r = lseek(x->spool_fd, (off_t)off, whence);
-	if (r < 0) {
-		archive_set_error(la, errno, "temporary file: %s", strerror(errno));
+	off_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? x->spool_off : spool_size(x);
+	if (base < 0 || (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END) ||
+	    base + (off_t)off < 0) {
+		archive_set_error(la, EINVAL, "cannot seek in the archive");
 		return ARCHIVE_FATAL;
 	}
+	x->spool_off = base + (off_t)off;
 	x->below_eof = false;
-	return (la_int64_t)r;
+	return (la_int64_t)x->spool_off;
 }
 
 static la_int64_t spool_skip_cb(struct archive *la, void *arg, la_int64_t n)
 {
 	gp_archive *x = arg;
 	(void)la;
-	off_t cur = lseek(x->spool_fd, 0, SEEK_CUR);
-	off_t end = lseek(x->spool_fd, 0, SEEK_END);
-	if (cur < 0 || end < 0)
+	off_t end = spool_size(x);
+	if (end < 0 || x->spool_off > end)
 		return 0;
-	if (n > end - cur)
-		n = end - cur;
-	if (lseek(x->spool_fd, cur + (off_t)n, SEEK_SET) < 0)
-		return 0;
+	if (n > end - x->spool_off)
+		n = end - x->spool_off;
+	x->spool_off += (off_t)n;
 	return n;
 }
 
@@ -282,6 +295,13 @@ static la_int64_t spool_skip_cb(struct archive *la, void *arg, la_int64_t n)
  * message in errbuf. */
 static int spool(gp_archive *x, char *errbuf, size_t errlen)
 {
+	/* A regular file read as it is needs no copy: read it where it lies. */
+	x->spool_off = 0;
+	int own = gp_stream_file_fd(x->below);
+	if (own >= 0) {
+		x->spool_fd = own;
+		return 0;
+	}
 	const char *dir = getenv("TMPDIR");
 	if (!dir || !*dir)
 		dir = "/tmp";
@@ -326,10 +346,6 @@ static int spool(gp_archive *x, char *errbuf, size_t errlen)
 		}
 	}
 	x->below_eof = false;
-	if (lseek(fd, 0, SEEK_SET) < 0) {
-		msgf(errbuf, errlen, "temporary file: %s", strerror(errno));
-		return -1;
-	}
 	return 0;
 }
 
@@ -606,7 +622,8 @@ static int arc_start(gp_archive *x, char *errbuf, size_t errlen)
 	if (r < ARCHIVE_WARN && x->fmt == GP_FMT_ZIP && !x->below_failed) {
 		archive_read_free(x->a);
 		x->a = NULL;
-		if (lseek(x->spool_fd, 0, SEEK_SET) < 0 || arc_new(x, true) != 0) {
+		x->spool_off = 0;
+		if (arc_new(x, true) != 0) {
 			msgf(errbuf, errlen, "cannot read the zip archive again: %s", strerror(errno));
 			return -1;
 		}

@@ -170,6 +170,17 @@ static ssize_t fd_read(gp_stream *gs, char *dst, size_t n)
 	}
 }
 
+int gp_stream_file_fd(const gp_stream *s)
+{
+	for (; s; s = s->below) {
+		if (!s->kind || strcmp(s->kind, "file") != 0)
+			return -1;
+		if (!s->below && s->read == fd_read)
+			return ((const fdstream *)s->impl)->regular ? ((const fdstream *)s->impl)->fd : -1;
+	}
+	return -1;
+}
+
 /* ---- peeking: the first bytes of a stream, for detection ---- */
 
 typedef struct peek {

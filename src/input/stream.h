@@ -42,6 +42,11 @@ struct gp_stream {
 	char err[256];
 };
 
+/* The descriptor of the regular file under s when every layer from s down
+ * passes the file's bytes unchanged (peeking only), else -1: an archive
+ * reader may then read and seek the file itself (pread) instead of a copy. */
+int gp_stream_file_fd(const gp_stream *s);
+
 /* Formats recognised by their first bytes (never by file name). */
 typedef enum gp_format {
 	GP_FMT_PLAIN = 0,

@@ -686,3 +686,25 @@ peakrss_tool() {
 		vg 0 'grep ERROR | head 2' v.7z
 	fi
 }
+
+@test "zip and 7z files are read in place (no temporary copy); from a pipe they are copied to \$TMPDIR" {
+	mkdir -p sp
+	seq 1 50000 > sp/a.log
+	printf 'x\ny\n' > sp/b.log
+	bsdtar -C sp -cf sp.zip --format zip a.log b.log
+	bsdtar -C sp -cf sp.7z --format 7zip a.log b.log
+	local k
+	for k in zip 7z; do
+		run --separate-stderr env TMPDIR=/nonexistent "$GPIPE" -H 'tail 2' "sp.$k"
+		[ "$status" -eq 0 ] && [ -z "$stderr" ]
+		[ "$output" = "$(printf 'sp.%s:b.log:x\nsp.%s:b.log:y' "$k" "$k")" ]
+		run --separate-stderr env TMPDIR=/nonexistent "$GPIPE" count "sp.$k"
+		[ "$output" = 50002 ]
+		# From standard input the archive needs a seekable copy.
+		run --separate-stderr bash -c 'cat "$1" | TMPDIR=/nonexistent "$2" count' _ "sp.$k" "$GPIPE"
+		[ "$status" -eq 2 ]
+		[ "$stderr" = "gpipe: (standard input): cannot make a temporary file in '/nonexistent' for a $k archive: No such file or directory" ]
+		run --separate-stderr bash -c 'cat "$1" | "$2" count' _ "sp.$k" "$GPIPE"
+		[ "$status" -eq 0 ] && [ "$output" = 50002 ]
+	done
+}
