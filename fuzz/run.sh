@@ -27,6 +27,6 @@ for t in fuzz/fuzz_*.c; do
 	seeds="fuzz/corpus/$name"
 	[ -d "$seeds" ] || seeds=""
 	echo "fuzz: $name for ${secs}s" >&2
-	"fuzz/out/$name" -max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=1024 \
+	"fuzz/out/$name" -artifact_prefix="fuzz/out/$name-" -max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=1024 \
 		"fuzz/out/corpus-$name" $seeds
 done
