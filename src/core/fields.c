@@ -941,105 +941,121 @@ void gp_sb_text(gp_sb *b, const gp_value *v)
 
 /* Rendering */
 
-static void render_logfmt_value(gp_sb *b, const gp_value *v)
+void gp_sb_csv_cell(gp_sb *b, const char *p, size_t n, char sep)
 {
-	size_t start = b->len;
-	gp_sb_text(b, v);
-	if (b->oom)
+	bool quote = false;
+	for (size_t i = 0; i < n && !quote; i++)
+		quote = p[i] == '"' || p[i] == '\n' || p[i] == '\r' || p[i] == sep;
+	if (!quote) {
+		gp_sb_put(b, p, n);
 		return;
-	bool quote = b->len == start;
-	for (size_t i = start; i < b->len && !quote; i++) {
-		unsigned char c = (unsigned char)b->p[i];
+	}
+	gp_sb_putc(b, '"');
+	const char *run = p;
+	for (size_t i = 0; i < n; i++)
+		if (p[i] == '"') {
+			gp_sb_put(b, run, (size_t)(p + i + 1 - run));
+			gp_sb_putc(b, '"');
+			run = p + i + 1;
+		}
+	gp_sb_put(b, run, (size_t)(p + n - run));
+	gp_sb_putc(b, '"');
+}
+
+/* Appends p[0..n) with the escape of each byte that has one (NULL: none). */
+static void put_escaping(gp_sb *b, const char *p, size_t n, const char *(*esc)(char))
+{
+	const char *run = p;
+	for (size_t i = 0; i < n; i++) {
+		const char *e = esc(p[i]);
+		if (!e)
+			continue;
+		gp_sb_put(b, run, (size_t)(p + i - run));
+		gp_sb_put(b, e, 2);
+		run = p + i + 1;
+	}
+	gp_sb_put(b, run, (size_t)(p + n - run));
+}
+
+static const char *tsv_esc(char c)
+{
+	switch (c) {
+	case '\t': return "\\t";
+	case '\n': return "\\n";
+	case '\r': return "\\r";
+	case '\\': return "\\\\";
+	default: return NULL;
+	}
+}
+
+void gp_sb_tsv_cell(gp_sb *b, const char *p, size_t n)
+{
+	put_escaping(b, p, n, tsv_esc);
+}
+
+static const char *logfmt_esc(char c)
+{
+	switch (c) {
+	case '"': return "\\\"";
+	case '\\': return "\\\\";
+	case '\n': return "\\n";
+	case '\t': return "\\t";
+	case '\r': return "\\r";
+	default: return NULL;
+	}
+}
+
+/* A logfmt value: quoted when empty or when it holds a blank, a control
+ * byte, '=', '"' or '\\'. */
+static void logfmt_cell(gp_sb *b, const char *p, size_t n)
+{
+	bool quote = n == 0;
+	for (size_t i = 0; i < n && !quote; i++) {
+		unsigned char c = (unsigned char)p[i];
 		quote = c <= ' ' || c == '=' || c == '"' || c == '\\' || c == 0x7F;
 	}
-	if (!quote)
-		return;
-	/* Move the text out, then write it back quoted. */
-	size_t n = b->len - start;
-	char *tmp = malloc(n ? n : 1);
-	if (!tmp) {
-		b->oom = true;
+	if (!quote) {
+		gp_sb_put(b, p, n);
 		return;
 	}
-	memcpy(tmp, b->p + start, n);
-	b->len = start;
 	gp_sb_putc(b, '"');
-	for (size_t i = 0; i < n; i++) {
-		char c = tmp[i];
-		switch (c) {
-		case '"': gp_sb_put(b, "\\\"", 2); break;
-		case '\\': gp_sb_put(b, "\\\\", 2); break;
-		case '\n': gp_sb_put(b, "\\n", 2); break;
-		case '\t': gp_sb_put(b, "\\t", 2); break;
-		case '\r': gp_sb_put(b, "\\r", 2); break;
-		default: gp_sb_putc(b, c); break;
-		}
-	}
+	put_escaping(b, p, n, logfmt_esc);
 	gp_sb_putc(b, '"');
-	free(tmp);
 }
 
-static void render_csv_value(gp_sb *b, const gp_value *v, const gp_layout *lay)
+enum cell { CELL_TEXT, CELL_LOGFMT, CELL_CSV, CELL_TSV };
+
+static void put_cell(gp_sb *b, enum cell how, const char *p, size_t n, char sep)
 {
-	size_t start = b->len;
-	gp_sb_text(b, v);
-	if (b->oom)
-		return;
-	size_t n = b->len - start;
-	bool quote = false;
-	for (size_t i = start; i < b->len && !quote; i++) {
-		char c = b->p[i];
-		quote = c == '"' || c == '\n' || c == '\r' ||
-			(lay->seplen && memchr(lay->sep, c, lay->seplen));
+	switch (how) {
+	case CELL_TEXT: gp_sb_put(b, p, n); break;
+	case CELL_LOGFMT: logfmt_cell(b, p, n); break;
+	case CELL_CSV: gp_sb_csv_cell(b, p, n, sep); break;
+	case CELL_TSV: gp_sb_tsv_cell(b, p, n); break;
 	}
-	if (!quote)
-		return;
-	char *tmp = malloc(n ? n : 1);
-	if (!tmp) {
-		b->oom = true;
-		return;
-	}
-	memcpy(tmp, b->p + start, n);
-	b->len = start;
-	gp_sb_putc(b, '"');
-	for (size_t i = 0; i < n; i++) {
-		if (tmp[i] == '"')
-			gp_sb_putc(b, '"');
-		gp_sb_putc(b, tmp[i]);
-	}
-	gp_sb_putc(b, '"');
-	free(tmp);
 }
 
-static void render_tsv_value(gp_sb *b, const gp_value *v)
+/* Writes v's text as a cell. Only a JSON string must be decoded first: it
+ * is decoded at the end of b, its cell written after it (room for the worst
+ * case, 2n + 2 bytes, is made first, so the decoded text does not move), and
+ * moved down over it. Nothing is allocated per value. */
+static void put_value_cell(gp_sb *b, enum cell how, const gp_value *v, char sep)
 {
+	if (v->kind != GP_K_JSTR) {
+		if (v->kind != GP_K_MISSING)
+			put_cell(b, how, v->p, v->len, sep);
+		else if (how == CELL_LOGFMT)
+			put_cell(b, how, "", 0, sep);
+		return;
+	}
 	size_t start = b->len;
 	gp_sb_text(b, v);
-	if (b->oom)
-		return;
 	size_t n = b->len - start;
-	bool plain = true;
-	for (size_t i = start; i < b->len && plain; i++)
-		plain = b->p[i] != '\t' && b->p[i] != '\n' && b->p[i] != '\r' && b->p[i] != '\\';
-	if (plain)
+	if (how == CELL_TEXT || !sb_room(b, 2 * n + 2))
 		return;
-	char *tmp = malloc(n);
-	if (!tmp) {
-		b->oom = true;
-		return;
-	}
-	memcpy(tmp, b->p + start, n);
-	b->len = start;
-	for (size_t i = 0; i < n; i++) {
-		switch (tmp[i]) {
-		case '\t': gp_sb_put(b, "\\t", 2); break;
-		case '\n': gp_sb_put(b, "\\n", 2); break;
-		case '\r': gp_sb_put(b, "\\r", 2); break;
-		case '\\': gp_sb_put(b, "\\\\", 2); break;
-		default: gp_sb_putc(b, tmp[i]); break;
-		}
-	}
-	free(tmp);
+	put_cell(b, how, b->p + start, n, sep);
+	memmove(b->p + start, b->p + start + n, b->len - start - n);
+	b->len -= n;
 }
 
 void gp_render(gp_sb *b, const gp_field *f, uint32_t nf, const gp_layout *lay)
@@ -1063,22 +1079,22 @@ void gp_render(gp_sb *b, const gp_field *f, uint32_t nf, const gp_layout *lay)
 				gp_sb_putc(b, ' ');
 			gp_sb_put(b, f[i].name, f[i].nlen);
 			gp_sb_putc(b, '=');
-			render_logfmt_value(b, &v);
+			put_value_cell(b, CELL_LOGFMT, &v, 0);
 			break;
 		case GP_FMT_DELIM:
 			if (i)
 				gp_sb_put(b, l->sep, l->seplen);
-			gp_sb_text(b, &v);
+			put_value_cell(b, CELL_TEXT, &v, 0);
 			break;
 		case GP_FMT_CSV:
 			if (i)
 				gp_sb_put(b, l->sep, l->seplen);
-			render_csv_value(b, &v, l);
+			put_value_cell(b, CELL_CSV, &v, l->seplen ? l->sep[0] : ',');
 			break;
 		case GP_FMT_TSV:
 			if (i)
 				gp_sb_putc(b, '\t');
-			render_tsv_value(b, &v);
+			put_value_cell(b, CELL_TSV, &v, 0);
 			break;
 		}
 	}

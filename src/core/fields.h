@@ -179,6 +179,11 @@ const char *gp_sb_finish(gp_sb *b, gp_pool *pool);
 const char *gp_sb_finish_rec(gp_sb *b, gp_pool *pool, char delim, size_t *len);
 void gp_sb_free(gp_sb *b);
 
+/* A cell of a table row: CSV quotes it (RFC 4180) when it holds sep, a
+ * quote, CR or LF; TSV escapes tab, newline, CR and backslash. */
+void gp_sb_csv_cell(gp_sb *b, const char *p, size_t n, char sep);
+void gp_sb_tsv_cell(gp_sb *b, const char *p, size_t n);
+
 /* Writes the record's fields as text in layout lay into b (gp_render). */
 void gp_render(gp_sb *b, const gp_field *f, uint32_t nf, const gp_layout *lay);
 

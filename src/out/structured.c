@@ -152,41 +152,10 @@ static void value_text(gp_sb *b, const gp_value *v)
 
 static void put_cell(gp_sb *b, const char *p, size_t n, bool csv)
 {
-	if (csv) {
-		bool quote = false;
-		for (size_t i = 0; i < n && !quote; i++)
-			quote = p[i] == ',' || p[i] == '"' || p[i] == '\n' || p[i] == '\r';
-		if (!quote) {
-			gp_sb_put(b, p, n);
-			return;
-		}
-		gp_sb_putc(b, '"');
-		const char *run = p;
-		for (size_t i = 0; i < n; i++)
-			if (p[i] == '"') {
-				gp_sb_put(b, run, (size_t)(p + i + 1 - run));
-				gp_sb_putc(b, '"');
-				run = p + i + 1;
-			}
-		gp_sb_put(b, run, (size_t)(p + n - run));
-		gp_sb_putc(b, '"');
-		return;
-	}
-	const char *run = p;
-	for (size_t i = 0; i < n; i++) {
-		const char *e;
-		switch (p[i]) {
-		case '\t': e = "\\t"; break;
-		case '\n': e = "\\n"; break;
-		case '\r': e = "\\r"; break;
-		case '\\': e = "\\\\"; break;
-		default: continue;
-		}
-		gp_sb_put(b, run, (size_t)(p + i - run));
-		gp_sb_put(b, e, 2);
-		run = p + i + 1;
-	}
-	gp_sb_put(b, run, (size_t)(p + n - run));
+	if (csv)
+		gp_sb_csv_cell(b, p, n, ',');
+	else
+		gp_sb_tsv_cell(b, p, n);
 }
 
 static void put_table(gp_out *o, gp_structured *s, size_t n)

@@ -171,6 +171,17 @@ static void test_builders(void)
 	gp_render(&b, f, 3, &gp_layout_logfmt);
 	ok(eq(b.p, b.len, "a=\"x y\" b=2 c=\"q\\\"t\""), "render logfmt");
 	b.len = 0;
+	gp_layout csv1 = { .fmt = GP_FMT_CSV, .sep = ",", .seplen = 1 };
+	gp_field j[2] = {
+		{ .name = "a", .nlen = 1, .kind = GP_K_JSTR, .v = "x,\\\"y\\\"\\n", .vlen = 9 },
+		{ .name = "b", .nlen = 1, .kind = GP_K_JSTR, .v = "t\\tu\\\\", .vlen = 6 },
+	};
+	gp_render(&b, j, 2, &csv1);
+	ok(eq(b.p, b.len, "\"x,\"\"y\"\"\n\",t\tu\\"), "render csv of JSON strings (decoded, then quoted)");
+	b.len = 0;
+	gp_render(&b, j, 2, &gp_layout_tsv);
+	ok(eq(b.p, b.len, "x,\"y\"\\n\tt\\tu\\\\"), "render tsv of JSON strings (decoded, then escaped)");
+	b.len = 0;
 	gp_layout csv = { .fmt = GP_FMT_CSV, .sep = ",", .seplen = 1 };
 	gp_field g[2] = {
 		{ .name = "a", .nlen = 1, .v = "x,y", .vlen = 3 },
