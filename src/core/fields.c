@@ -184,36 +184,39 @@ static inline bool awk_blank(char c)
 	return c == ' ' || c == '\t' || c == '\n';
 }
 
+bool gp_awk_next(const char *p, size_t len, size_t *pos, const char **fp, size_t *flen)
+{
+	size_t i = *pos;
+	while (i < len && awk_blank(p[i]))
+		i++;
+	if (i == len) {
+		*pos = len;
+		return false;
+	}
+	size_t j = i;
+	while (j < len && !awk_blank(p[j]))
+		j++;
+	*fp = p + i;
+	*flen = j - i;
+	*pos = j;
+	return true;
+}
+
 bool gp_awk_field(const char *p, size_t len, uint32_t n, const char **fp, size_t *flen)
 {
-	size_t i = 0;
+	size_t pos = 0;
 	uint32_t k = 0;
-	const char *last = NULL;
-	size_t lastlen = 0;
-	while (i < len) {
-		while (i < len && awk_blank(p[i]))
-			i++;
-		if (i == len)
-			break;
-		size_t j = i;
-		while (j < len && !awk_blank(p[j]))
-			j++;
-		k++;
-		if (n && k == n) {
-			*fp = p + i;
-			*flen = j - i;
+	const char *f;
+	size_t fl;
+	bool any = false;
+	while (gp_awk_next(p, len, &pos, &f, &fl)) {
+		any = true;
+		*fp = f;
+		*flen = fl;
+		if (n && ++k == n)
 			return true;
-		}
-		last = p + i;
-		lastlen = j - i;
-		i = j;
 	}
-	if (n == 0 && last) {
-		*fp = last;
-		*flen = lastlen;
-		return true;
-	}
-	return false;
+	return n == 0 && any; /* $NF: the last one, already in *fp */
 }
 
 static void field_value(const gp_field *f, gp_value *out)

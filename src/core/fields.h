@@ -113,6 +113,11 @@ bool gp_fref_get(const gp_fref *ref, const gp_rec *r, gp_value *out, char numbuf
 /* The field named name[0..len) of r (exact name, no paths), or NULL. */
 const gp_field *gp_field_find(const gp_rec *r, const char *name, size_t len);
 
+/* The next field of p[0..len) by awk's rule, from *pos: a run of bytes
+ * other than space, tab and newline. false when there is none; *pos then
+ * moves past it. */
+bool gp_awk_next(const char *p, size_t len, size_t *pos, const char **fp, size_t *flen);
+
 /* $N by awk's rule over the record text: the n-th run of bytes other than
  * space, tab and newline (n >= 1). n = 0 asks for the last one ($NF). */
 bool gp_awk_field(const char *p, size_t len, uint32_t n, const char **fp, size_t *flen);

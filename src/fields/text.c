@@ -205,28 +205,16 @@ static int fields_put(fields_st *s, uint32_t i, const char *v, size_t vlen)
 	return 0;
 }
 
-static inline bool awk_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n';
-}
-
 static int fields_one(fields_st *s, const gp_rec *r)
 {
 	const char *p = r->p, *end = r->p + r->len;
 	uint32_t n = 0;
 	if (!s->sep) {
-		while (p < end) {
-			while (p < end && awk_blank(*p))
-				p++;
-			if (p == end)
-				break;
-			const char *q = p;
-			while (q < end && !awk_blank(*q))
-				q++;
-			if (fields_put(s, n++, p, (size_t)(q - p)) != 0)
+		size_t pos = 0, fl;
+		const char *f;
+		while (gp_awk_next(r->p, r->len, &pos, &f, &fl))
+			if (fields_put(s, n++, f, fl) != 0)
 				return -1;
-			p = q;
-		}
 	} else if (r->len) {
 		for (;;) {
 			const char *q = s->seplen == 1 ? memchr(p, s->sep[0], (size_t)(end - p))

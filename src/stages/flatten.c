@@ -26,11 +26,6 @@ typedef struct split {
 	gp_recvec out;
 } split;
 
-static inline bool blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n';
-}
-
 static int push_piece(split *s, const gp_rec *r, const char *p, size_t len)
 {
 	if (s->out.n == s->out.cap && gp_recvec_reserve(&s->out, s->out.n + 1) != 0)
@@ -55,18 +50,11 @@ static gp_status split_next(gp_stage *st, gp_batch *out)
 			const gp_rec *rec = &in.recs[i];
 			const char *p = rec->p, *end = rec->p + rec->len;
 			if (!s->sep && !s->re) {
-				for (;;) {
-					while (p < end && blank(*p))
-						p++;
-					if (p == end)
-						break;
-					const char *q = p;
-					while (q < end && !blank(*q))
-						q++;
-					if (push_piece(s, rec, p, (size_t)(q - p)) != 0)
+				size_t pos = 0, fl;
+				const char *f;
+				while (gp_awk_next(rec->p, rec->len, &pos, &f, &fl))
+					if (push_piece(s, rec, f, fl) != 0)
 						return gp_fail(st->ctx, NULL, "out of memory");
-					p = q;
-				}
 				continue;
 			}
 			if (rec->len == 0)
