@@ -1172,6 +1172,24 @@ int gp_keep(gp_kept *k, const gp_rec *r)
 	return 0;
 }
 
+int gp_kept_room(gp_kept **v, size_t *cap, size_t i, size_t max)
+{
+	if (i < *cap)
+		return 0;
+	size_t nc = *cap ? *cap * 2 : 64;
+	if (nc < i + 1)
+		nc = i + 1;
+	if (nc > max)
+		nc = max;
+	gp_kept *r = realloc(*v, nc * sizeof *r);
+	if (!r)
+		return -1;
+	memset(r + *cap, 0, (nc - *cap) * sizeof *r);
+	*v = r;
+	*cap = nc;
+	return 0;
+}
+
 void gp_kept_free(gp_kept *k)
 {
 	free(k->buf);

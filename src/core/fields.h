@@ -209,6 +209,10 @@ typedef struct gp_kept {
 } gp_kept;
 
 int gp_keep(gp_kept *k, const gp_rec *r); /* -1 on OOM */
+/* Room for slot i (< max) in an array of *cap kept records, grown by
+ * doubling up to max, new slots zeroed: so keeping up to N records costs
+ * memory only for those that arrive. -1 on OOM (*v and *cap unchanged). */
+int gp_kept_room(gp_kept **v, size_t *cap, size_t i, size_t max);
 void gp_kept_free(gp_kept *k);
 
 /* Records a parser could not parse: counted per input and summarised once,

@@ -166,18 +166,9 @@ static void free_ring(void *arg)
 
 static int keep(tail *t, const gp_rec *rec)
 {
-	if (t->next == t->cap && t->cap < t->n) {
-		/* Not yet full, so the ring is still in order: grow it. */
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		if (cap > t->n)
-			cap = (size_t)t->n;
-		gp_kept *r = realloc(t->ring, cap * sizeof *r);
-		if (!r)
-			return -1;
-		memset(r + t->cap, 0, (cap - t->cap) * sizeof *r);
-		t->ring = r;
-		t->cap = cap;
-	}
+	/* Until the ring is full it is in order, and may grow. */
+	if (gp_kept_room(&t->ring, &t->cap, t->next, (size_t)t->n) != 0)
+		return -1;
 	if (gp_keep(&t->ring[t->next], rec) != 0)
 		return -1;
 	t->next = (t->next + 1) % t->n;

@@ -226,14 +226,9 @@ static int slot_room(sample *s, size_t i)
 {
 	if (i < s->cap)
 		return 0;
-	size_t cap = s->cap ? s->cap * 2 : 64;
-	if (cap > s->n)
-		cap = (size_t)s->n;
-	gp_kept *res = realloc(s->res, cap * sizeof *res);
-	if (!res)
+	size_t cap = s->cap; /* s->cap moves once all three arrays have grown */
+	if (gp_kept_room(&s->res, &cap, i, (size_t)s->n) != 0)
 		return -1;
-	memset(res + s->cap, 0, (cap - s->cap) * sizeof *res);
-	s->res = res;
 	uint64_t *seq = realloc(s->seq, cap * sizeof *seq);
 	if (!seq)
 		return -1;
