@@ -167,9 +167,31 @@ typedef struct patsrc {
 	size_t len;
 } patsrc;
 
+/* The patterns of -e, -f and the operand, in order (arena, grown by copying). */
+typedef struct patlist {
+	patsrc *v;
+	size_t n, cap;
+} patlist;
+
+static gp_status pat_push(gp_ctx *ctx, patlist *l, patsrc p)
+{
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? l->cap * 2 : 16;
+		patsrc *nv = gp_arena_alloc(ctx->arena, nc * sizeof *nv);
+		if (!nv)
+			return gp_fail(ctx, NULL, "out of memory");
+		if (l->n)
+			memcpy(nv, l->v, l->n * sizeof *nv);
+		l->v = nv;
+		l->cap = nc;
+	}
+	l->v[l->n++] = p;
+	return GP_OK;
+}
+
 /* Reads -f FILE: one pattern a line (the last may lack its newline), as
- * grep -f. Appends to *v (arena, grown by copying). */
-static gp_status read_patfile(gp_stage *st, const gp_arg *a, patsrc **v, size_t *n, size_t *cap)
+ * grep -f. */
+static gp_status read_patfile(gp_stage *st, const gp_arg *a, patlist *l)
 {
 	gp_ctx *ctx = st->ctx;
 	FILE *f = strcmp(a->s, "-") == 0 ? NULL : fopen(a->s, "rb");
@@ -192,19 +214,10 @@ static gp_status read_patfile(gp_stage *st, const gp_arg *a, patsrc **v, size_t 
 	for (size_t i = 0; i < len;) {
 		const char *nl = memchr(buf + i, '\n', len - i);
 		size_t e = nl ? (size_t)(nl - buf) : len;
-		if (*n == *cap) {
-			size_t nc = *cap ? *cap * 2 : 64;
-			patsrc *nv = gp_arena_alloc(ctx->arena, nc * sizeof *nv);
-			if (!nv)
-				return gp_fail(ctx, NULL, "out of memory");
-			if (*n)
-				memcpy(nv, *v, *n * sizeof *nv);
-			*v = nv;
-			*cap = nc;
-		}
 		buf[e] = '\0';
-		(*v)[(*n)++] = (patsrc){ .arg = *a, .file = a->s, .line = ++line, .s = buf + i,
-					 .len = e - i };
+		if (pat_push(ctx, l, (patsrc){ .arg = *a, .file = a->s, .line = ++line, .s = buf + i,
+					       .len = e - i }) != GP_OK)
+			return GP_ERR;
 		i = e + 1;
 	}
 	return GP_OK;
@@ -221,10 +234,7 @@ static gp_status grep_open(gp_stage *st, const gp_args *args)
 	if (gp_getopt_init(&go, ctx, st->def, args) != 0)
 		return GP_ERR;
 	unsigned flags = 0;
-	size_t cap = args->n + 1, npats = 0;
-	patsrc *pats = gp_arena_alloc(ctx->arena, cap * sizeof *pats);
-	if (!pats)
-		return gp_fail(ctx, NULL, "out of memory");
+	patlist pl = { 0 };
 	bool from_file = false;
 	int c;
 	while ((c = gp_getopt_next(&go)) > 0) {
@@ -237,19 +247,13 @@ static gp_status grep_open(gp_stage *st, const gp_args *args)
 		case 'v': g->invert = true; break;
 		case 'o': g->only = true; break;
 		case 'e':
-			if (npats == cap) {
-				patsrc *nv = gp_arena_alloc(ctx->arena, 2 * cap * sizeof *nv);
-				if (!nv)
-					return gp_fail(ctx, NULL, "out of memory");
-				memcpy(nv, pats, npats * sizeof *nv);
-				pats = nv;
-				cap *= 2;
-			}
-			pats[npats++] = (patsrc){ .arg = go.optarg, .s = go.optarg.s, .len = go.optarg.len };
+			if (pat_push(ctx, &pl, (patsrc){ .arg = go.optarg, .s = go.optarg.s,
+							 .len = go.optarg.len }) != GP_OK)
+				return GP_ERR;
 			break;
 		case 'f':
 			from_file = true;
-			if (read_patfile(st, &go.optarg, &pats, &npats, &cap) != GP_OK)
+			if (read_patfile(st, &go.optarg, &pl) != GP_OK)
 				return GP_ERR;
 			break;
 		}
@@ -257,13 +261,16 @@ static gp_status grep_open(gp_stage *st, const gp_args *args)
 	if (c < 0)
 		return GP_ERR;
 	size_t first_operand = 0;
-	if (npats == 0 && !from_file) {
+	if (pl.n == 0 && !from_file) {
 		if (go.noperands == 0)
 			return gp_fail(ctx, &st->span, "grep: missing PATTERN");
-		pats[npats++] = (patsrc){ .arg = go.operands[0], .s = go.operands[0].s,
-					  .len = go.operands[0].len };
+		if (pat_push(ctx, &pl, (patsrc){ .arg = go.operands[0], .s = go.operands[0].s,
+						 .len = go.operands[0].len }) != GP_OK)
+			return GP_ERR;
 		first_operand = 1;
 	}
+	const patsrc *pats = pl.v;
+	const size_t npats = pl.n;
 	if (go.noperands > first_operand)
 		return gp_fail(ctx, &go.operands[first_operand].span,
 			       "grep: unexpected argument '%s' (a second pattern needs -e)",
