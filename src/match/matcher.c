@@ -116,7 +116,7 @@ static void sb_str(struct sbuf *b, const char *s)
 /* ---- pattern analysis ---- */
 
 /* Has p[0..n) no regex syntax at all (so it means itself)? */
-static bool strcspn_n(const char *p, size_t n)
+static bool is_plain_literal(const char *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strchr("\\^$.[]|()?*+{}", p[i]) || p[i] == '\0')
@@ -568,7 +568,7 @@ gp_matcher *gp_matcher_new(const gp_pattern *pats_in, size_t npats, unsigned fla
 	/* 4. strategy */
 	bool plain = npats >= MULTI_MIN;
 	for (size_t i = 0; i < npats && plain && !fixed; i++)
-		plain = !memchr(pats[i].p, '\\', pats[i].len) && strcspn_n(pats[i].p, pats[i].len);
+		plain = is_plain_literal(pats[i].p, pats[i].len);
 	if (plain && (m->multi = gp_multi_new(pats, npats, icase)) != NULL) {
 		for (int j = 0; j < m->ncand; j++)
 			gp_lit_free(&m->cand[j].lit);
