@@ -8,6 +8,15 @@ cd "$(dirname "$0")/.." || exit 2
 
 passed=0 failed=0 skipped=0
 
+# Tests never write into the working tree: what git sees before the run must
+# be what it sees after it.
+tree_before=$(git status --porcelain --untracked-files=all 2>/dev/null)
+
+# The acceptance corpus (real logs, angle-grinder's and GNU grep's tests, with
+# answers computed without gpipe) lives beside the repository in
+# ../shared/corpus; GPIPE_CORPUS names another place.
+corpus_dir=${GPIPE_CORPUS:-../shared/corpus}
+
 # tally LABEL CMD...: runs a TAP producer and counts its results.
 tally() {
 	local label=$1; shift
@@ -50,6 +59,29 @@ suite() {
 		tally "$tag fuzz-replay $name" "$r" $seeds
 	done
 	tally "$tag bats" env GPIPE="$PWD/$bin" GPIPE_BUILD="$PWD/$build" bats --tap tests/bats
+	if [ -d "$corpus_dir" ]; then
+		local s
+		for s in loghub agrind gnugrep; do
+			[ -f "$corpus_dir/run-$s.sh" ] || continue
+			tally "$tag corpus $s" corpus_tap "$corpus_dir/run-$s.sh" "$bin"
+		done
+	fi
+}
+
+# corpus_tap RUNNER BIN: a corpus runner's "ok NAME", "FAIL NAME: why" and
+# "todo NAME: needs X" lines as TAP (a todo, a feature still to build, counts
+# as skipped).
+corpus_tap() {
+	local n=0 line rc
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) n=$((n + 1)); echo "ok $n ${line#ok }" ;;
+		"FAIL "*) n=$((n + 1)); echo "not ok $n ${line#FAIL }" ;;
+		"todo "*) n=$((n + 1)); echo "ok $n ${line#todo } # skip todo" ;;
+		*) echo "# $line" ;;
+		esac
+	done < <(bash "$1" "$2" 2>&1; echo "# exit $?")
+	[ "$n" -gt 0 ]
 }
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
@@ -59,6 +91,17 @@ suite build/release gpipe release
 if [ "${GPIPE_SKIP_ASAN:-0}" != 1 ]; then
 	export GPIPE_ASAN=1
 	suite build/asan build/asan/gpipe asan
+fi
+
+if [ ! -d "$corpus_dir" ]; then
+	echo "note: no acceptance corpus at $corpus_dir; its suites were not run"
+fi
+
+tree_after=$(git status --porcelain --untracked-files=all 2>/dev/null)
+if [ "$tree_before" != "$tree_after" ]; then
+	failed=$((failed + 1))
+	echo "  FAIL the tests changed the working tree (git status before and after):"
+	diff <(printf '%s\n' "$tree_before") <(printf '%s\n' "$tree_after") | sed 's/^/    /'
 fi
 
 if [ "$skipped" -gt 0 ]; then

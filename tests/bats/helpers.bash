@@ -4,6 +4,12 @@ GPIPE=${GPIPE:-"$BATS_TEST_DIRNAME/../../gpipe"}
 FIXTURES="$BATS_TEST_DIRNAME/../fixtures"
 export LC_ALL=C
 
+# Every test works in its own scratch directory, never in the working tree:
+# a file a test writes by a relative name lands there and is removed with it.
+if [ -n "${BATS_TEST_TMPDIR:-}" ]; then
+	cd "$BATS_TEST_TMPDIR" || exit 1
+fi
+
 # gp ARGS...: run gpipe (stderr kept apart: bats >= 1.5 `run --separate-stderr`).
 gp() { "$GPIPE" "$@"; }
 
