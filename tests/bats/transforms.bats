@@ -35,20 +35,21 @@ need_json() {
 	"$GPIPE" --list-stages | grep -qx json || skip "json stage not built"
 }
 
-# Lines of 3 to 8 words of letters, digits and '=' (deterministic).
+# Lines of 3 to 8 words of letters, digits and '=' (deterministic: python's
+# seeded generator, not awk's rand(), which differs between mawk and gawk).
 make_words() {
-	awk -v n="${2:-3000}" 'BEGIN {
-		srand(7); al = "abxyz01239=_"
-		for (i = 1; i <= n; i++) {
-			nw = 3 + int(rand() * 6); s = ""
-			for (w = 0; w < nw; w++) {
-				l = 1 + int(rand() * 7); t = ""
-				for (k = 0; k < l; k++) t = t substr(al, 1 + int(rand() * length(al)), 1)
-				s = s (w ? (rand() < 0.2 ? "  " : " ") : "") t
-			}
-			print s
-		}
-	}' >"$1"
+	python3 - "$1" "${2:-3000}" <<'PY'
+import random, sys
+rnd = random.Random(7)
+al = "abxyz01239=_"
+with open(sys.argv[1], "w") as f:
+    for _ in range(int(sys.argv[2])):
+        words = []
+        for w in range(rnd.randint(3, 8)):
+            t = "".join(rnd.choice(al) for _ in range(rnd.randint(1, 7)))
+            words.append(("  " if rnd.random() < 0.2 else " ") + t if w else t)
+        f.write("".join(words) + "\n")
+PY
 }
 
 # --- select / cut ------------------------------------------------------------
@@ -459,12 +460,18 @@ awk_join() {
 }
 
 @test "multiline over many batches equals an awk join, in span and record form" {
-	awk 'BEGIN { srand(3)
-		for (i = 1; i <= 120000; i++) {
-			if (rand() < 0.9) print "2024-06-01 event " i " " substr("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 1, i % 37)
-			else { n = int(rand() * 40); for (k = 0; k < n; k++) print "\tat frame " k " of " i }
-		}
-		print "\tat trailing" }' >log.txt
+	python3 - <<'PY' >log.txt
+import random
+rnd = random.Random(3)
+out = []
+for i in range(1, 120001):
+    if rnd.random() < 0.9:
+        out.append("2024-06-01 event %d %s" % (i, "x" * (i % 37)))
+    else:
+        out.extend("\tat frame %d of %d" % (k, i) for k in range(rnd.randrange(40)))
+out.append("\tat trailing")
+print("\n".join(out))
+PY
 	awk_join log.txt >want
 	"$GPIPE" 'multiline "^2024-" | replace "\n" "|"' log.txt >got
 	same got want
