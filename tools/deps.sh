@@ -4,7 +4,7 @@
 set -u
 # build: compiler, pkg-config, the libraries; tests: bats, valgrind, and the
 # tools that make compressed and archived fixtures.
-pkgs="gcc make pkg-config libpcre2-dev zlib1g-dev libarchive-dev libisal-dev liblzma-dev libbz2-dev
+pkgs="gcc make pkg-config libpcre2-dev zlib1g-dev libarchive-dev libisal-dev liblzma-dev libbz2-dev libzstd-dev liblz4-dev
 bats valgrind grep coreutils jq mawk sed gzip bzip2 xz-utils zstd lz4 libarchive-tools binutils zip"
 missing=""
 for p in $pkgs; do

@@ -1,5 +1,5 @@
-/* The member-by-member loop shared by the gzip/zlib, xz, lzma and bzip2
- * decoders (gzip.c, xzbz.c): input buffering, members one after another,
+/* The member-by-member loop shared by the gzip/zlib, xz, lzma, bzip2, zstd
+ * and lz4 decoders (gzip.c, xzbz.c, zstd.c): input buffering, members one after another,
  * what may follow a member, truncation, and errors that come out after the
  * good bytes. A codec supplies three callbacks: look past a member (another
  * member, padding and the end, or garbage), run its engine, and say where in
@@ -61,6 +61,10 @@ ssize_t gp_unpack_read(gp_unpack *u, unsigned char *out, size_t cap);
 
 /* "corrupt NAME data at byte AT: MSG" into err. */
 void gp_unpack_corrupt(gp_unpack *u, uint64_t at, const char *msg);
+/* "truncated NAME stream after IN_TOTAL bytes" into err. */
+void gp_unpack_truncated(gp_unpack *u);
+/* "NAME checksum mismatch at byte AT" into err. */
+void gp_unpack_checksum(gp_unpack *u, uint64_t at);
 /* "trailing garbage after NAME data at byte TRAIL_AT" into err. */
 void gp_unpack_garbage(gp_unpack *u);
 

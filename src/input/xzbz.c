@@ -205,8 +205,7 @@ static int next_stream(xb *d)
 	bool bad_pad = d->fmt == GP_FMT_XZ && pad % 4 != 0;
 	if (d->u.avail == 0) {
 		if (first) {
-			snprintf(d->s.err, sizeof d->s.err, "truncated %s stream after %llu bytes",
-				 d->u.name, (unsigned long long)d->u.in_total);
+			gp_unpack_truncated(&d->u);
 			return -1;
 		}
 		if (bad_pad) {
