@@ -223,19 +223,24 @@ static int next_frame(zf *d)
 
 /* ---- the codecs ---- */
 
-/* One call of a codec that loses its positions when it fails: libzstd and
- * liblz4 return an error without saying what they consumed or wrote in that
- * call, so bytes decoded earlier in the same call would be lost. A call is
- * given at most the input the codec asked for last (the rest of one block
- * and the next block's header), so it decodes at most one block, and a call
- * that follows a full output buffer only flushes what is pending (no
- * input). The offset of a fault is where the call's input began: the
- * start of the block that failed. */
+/* The input for one call of a codec that loses its positions when it
+ * fails: libzstd and liblz4 return an error without saying what they
+ * consumed or wrote in that call, so bytes decoded earlier in the same call
+ * would be lost. A call is given what the codec asked for last (the rest of
+ * a block and the next block's header) less that header, so it decodes at
+ * most one block and a damaged header fails a call of its own; a call that
+ * follows a full output buffer only flushes what is pending (no input). The
+ * offset of a fault is where the call's input began: the start of the block
+ * (or header) that failed. Asking for less than the hint only costs calls:
+ * the codecs keep a partial block or header. */
 static size_t call_input(const zf *d)
 {
+	/* Block headers: 3 bytes in zstd, 4 in lz4; the shortest frame headers
+	 * (what is asked at a frame's start): 5 and 7 bytes. */
+	size_t hdr = d->kind == ZK_ZSTD ? 3 : 4, start = d->kind == ZK_ZSTD ? 5 : 7;
 	if (d->full)
 		return 0;
-	size_t want = d->hint ? d->hint : ZF_HEAD_MAX + 1; /* +1: lz4's header is 19 */
+	size_t want = d->hint > hdr ? d->hint - hdr : d->hint ? d->hint : start;
 	return want < d->u.avail ? want : d->u.avail;
 }
 
@@ -301,6 +306,7 @@ static const char *lz4f_msg(size_t r)
 	case LZ4F_ERROR_frameSize_wrong:
 		return "frame size does not match its content";
 	case LZ4F_ERROR_maxBlockSize_invalid:
+		return "invalid block size";
 	case LZ4F_ERROR_blockMode_invalid:
 	case LZ4F_ERROR_contentChecksumFlag_invalid:
 	case LZ4F_ERROR_headerVersion_wrong:
