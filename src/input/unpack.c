@@ -28,6 +28,19 @@ int gp_unpack_refill(gp_unpack *u)
 	return 1;
 }
 
+ssize_t gp_unpack_stream_read(gp_stream *s, char *dst, size_t cap)
+{
+	gp_unpack *u = s->impl;
+	ssize_t r = gp_unpack_read(u, (unsigned char *)dst, cap);
+	s->pos = u->in_total;
+	return r;
+}
+
+uint64_t gp_unpack_offset(const gp_unpack *u)
+{
+	return u->in_total - u->avail;
+}
+
 void gp_unpack_corrupt(gp_unpack *u, uint64_t at, const char *msg)
 {
 	snprintf(u->err, u->errcap, "corrupt %s data at byte %llu: %s", u->name,

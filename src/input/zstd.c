@@ -81,7 +81,7 @@ static uint32_t le32(const unsigned char *p)
 
 static uint64_t in_offset(const zf *d)
 {
-	return d->u.in_total - d->u.avail;
+	return gp_unpack_offset(&d->u);
 }
 
 static void consume(zf *d, size_t k)
@@ -244,6 +244,23 @@ static size_t call_input(const zf *d)
 	return want < d->u.avail ? want : d->u.avail;
 }
 
+/* After a call that asked for HINT bytes next, consumed USED and wrote GOT
+ * into ROOM: GP_UNP_END at the end of the frame, GP_UNP_OK, or -1 when a
+ * flush found nothing pending and the input is to be given now. */
+static int call_done(zf *d, size_t hint, size_t used, size_t got, size_t room, bool flush,
+		     size_t *produced, size_t cap)
+{
+	*produced += got;
+	consume(d, used);
+	d->hint = hint;
+	d->full = hint != 0 && got == room;
+	if (hint == 0)
+		return GP_UNP_END;
+	if (!flush || d->full || *produced == cap)
+		return GP_UNP_OK;
+	return -1;
+}
+
 static int zstd_error(zf *d, size_t r, uint64_t at)
 {
 	switch (ZSTD_getErrorCode(r)) {
@@ -280,17 +297,9 @@ static int run_zstd(zf *d, unsigned char *out, size_t cap, size_t *produced)
 		size_t r = ZSTD_decompressStream(d->zd, &o, &in);
 		if (ZSTD_isError(r))
 			return zstd_error(d, r, at);
-		*produced += o.pos;
-		consume(d, in.pos);
-		d->full = o.pos == o.size;
-		d->hint = r;
-		if (r == 0) {
-			d->full = false;
-			return GP_UNP_END;
-		}
-		if (!flush || d->full || *produced == cap)
-			return GP_UNP_OK;
-		/* Nothing was pending after all: now the input. */
+		int e = call_done(d, r, in.pos, o.pos, o.size, flush, produced, cap);
+		if (e >= 0)
+			return e;
 	}
 }
 
@@ -335,16 +344,9 @@ static int run_lz4(zf *d, unsigned char *out, size_t cap, size_t *produced)
 				gp_unpack_corrupt(&d->u, at, lz4f_msg(r));
 			return GP_UNP_ERR;
 		}
-		d->full = dst == cap - *produced;
-		*produced += dst;
-		consume(d, src);
-		d->hint = r;
-		if (r == 0) {
-			d->full = false;
-			return GP_UNP_END;
-		}
-		if (!flush || d->full || *produced == cap)
-			return GP_UNP_OK;
+		int e = call_done(d, r, src, dst, cap - *produced, flush, produced, cap);
+		if (e >= 0)
+			return e;
 	}
 }
 
@@ -432,20 +434,7 @@ static int op_run(gp_unpack *u, unsigned char *out, size_t cap, size_t *produced
 	}
 }
 
-static uint64_t op_offset(const gp_unpack *u)
-{
-	return in_offset((const zf *)u);
-}
-
-static const gp_unpack_ops zf_ops = { op_next, op_run, op_offset };
-
-static ssize_t zf_read(gp_stream *s, char *dst, size_t cap)
-{
-	zf *d = s->impl;
-	ssize_t r = gp_unpack_read(&d->u, (unsigned char *)dst, cap);
-	s->pos = d->u.in_total;
-	return r;
-}
+static const gp_unpack_ops zf_ops = { op_next, op_run, gp_unpack_offset };
 
 gp_stream *gp_zstd_open(gp_scope *scope, gp_stream *below, gp_format fmt, char *errbuf,
 			size_t errlen)
@@ -475,7 +464,7 @@ gp_stream *gp_zstd_open(gp_scope *scope, gp_stream *below, gp_format fmt, char *
 	d->u = (gp_unpack){ .ops = &zf_ops, .below = below, .name = name, .err = d->s.err,
 			    .errcap = sizeof d->s.err, .in = in, .in_size = ZF_IN_SIZE,
 			    .between_min = ZF_HEAD_MAX, .next = in, .state = GP_UNP_FIRST };
-	d->s.read = zf_read;
+	d->s.read = gp_unpack_stream_read;
 	d->s.impl = d;
 	d->s.below = below;
 	d->s.kind = name;
