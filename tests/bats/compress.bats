@@ -952,4 +952,17 @@ explain_line() {
 		head -c 20000 "v.$f" > "t.$f"
 		vg 2 count "t.$f"
 	done
+	# zstd and lz4 (zstd.c): skippable frames, zero bytes after, lz4 legacy.
+	printf '\x50\x2a\x4d\x18\x05\x00\x00\x00hello' > skip.bin
+	for f in zst lz4; do
+		have_fmt "$f" || continue
+		{ cat skip.bin "v.$f" skip.bin "v.$f"; head -c 100 /dev/zero; } > "z.$f"
+		vg 2 'grep ERROR' "z.$f"
+	done
+	if have_fmt lz4; then
+		lz4 -q -l -c "$F/vg.log" > l.lz4
+		vg 0 count l.lz4
+		head -c 20000 l.lz4 > lt.lz4
+		vg 2 count lt.lz4
+	fi
 }
