@@ -13,7 +13,7 @@ FISHCOMPDIR := $(PREFIX)/share/fish/vendor_completions.d
 
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS       := libpcre2-8 zlib libarchive liblzma
+PKGS       := libpcre2-8 zlib libarchive liblzma libzstd liblz4
 # ISA-L's igzip inflates gzip 2-3x faster than zlib; zlib is the fallback.
 ifeq ($(shell $(PKG_CONFIG) --exists libisal 2>/dev/null && echo yes),yes)
 PKGS       += libisal

@@ -5,7 +5,7 @@ set -u
 # build: compiler, pkg-config, the libraries; tests: bats, valgrind, python3
 # (seeded test data, the same whichever awk is installed), and the
 # tools that make compressed and archived fixtures.
-pkgs="gcc make pkg-config libpcre2-dev zlib1g-dev libarchive-dev libisal-dev liblzma-dev libbz2-dev
+pkgs="gcc make pkg-config libpcre2-dev zlib1g-dev libarchive-dev libisal-dev liblzma-dev libbz2-dev libzstd-dev liblz4-dev
 bats valgrind grep coreutils jq mawk sed python3 gzip bzip2 xz-utils zstd lz4 libarchive-tools binutils zip"
 missing=""
 for p in $pkgs; do

@@ -163,6 +163,13 @@ gp_format gp_detect(const unsigned char *p, size_t n)
 		return GP_FMT_GZIP;
 	if (has(p, n, 0, xz, 6))
 		return GP_FMT_XZ;
+	/* Skippable frames (the same in zstd and lz4) may come first: the frame
+	 * after them says which; zstd, whose tool reads both, when unseen. */
+	size_t at = 0;
+	while (n >= at + 8 && (le32(p + at) & 0xfffffff0u) == 0x184d2a50u)
+		at += 8 + (size_t)le32(p + at + 4);
+	if (at > 0)
+		return has(p, n, at, lz4, 4) || has(p, n, at, lz4_legacy, 4) ? GP_FMT_LZ4 : GP_FMT_ZSTD;
 	if (has(p, n, 0, zstd, 4))
 		return GP_FMT_ZSTD;
 	if (has(p, n, 0, lz4, 4) || has(p, n, 0, lz4_legacy, 4))

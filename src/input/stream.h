@@ -89,6 +89,9 @@ gp_stream *gp_xz_open(gp_scope *scope, gp_stream *below, gp_format fmt, char *er
 /* bzip2 (GP_FMT_BZIP2) with libbz2; gp_filter_open calls it. */
 gp_stream *gp_bzip2_open(gp_scope *scope, gp_stream *below, gp_format fmt, char *errbuf,
 			 size_t errlen);
+/* zstd (GP_FMT_ZSTD) with libzstd, lz4 (GP_FMT_LZ4) with liblz4; gp_filter_open calls it. */
+gp_stream *gp_zstd_open(gp_scope *scope, gp_stream *below, gp_format fmt, char *errbuf,
+			size_t errlen);
 
 /* Archives: a sequence of members, each a stream of its own. */
 typedef struct gp_archive gp_archive;

@@ -1,4 +1,4 @@
-/* The member-by-member decode loop of gzip.c and xzbz.c (see unpack.h). */
+/* The member-by-member decode loop of gzip.c, xzbz.c and zstd.c (see unpack.h). */
 #include "unpack.h"
 
 #include <stdio.h>
@@ -28,10 +28,35 @@ int gp_unpack_refill(gp_unpack *u)
 	return 1;
 }
 
+ssize_t gp_unpack_stream_read(gp_stream *s, char *dst, size_t cap)
+{
+	gp_unpack *u = s->impl;
+	ssize_t r = gp_unpack_read(u, (unsigned char *)dst, cap);
+	s->pos = u->in_total;
+	return r;
+}
+
+uint64_t gp_unpack_offset(const gp_unpack *u)
+{
+	return u->in_total - u->avail;
+}
+
 void gp_unpack_corrupt(gp_unpack *u, uint64_t at, const char *msg)
 {
 	snprintf(u->err, u->errcap, "corrupt %s data at byte %llu: %s", u->name,
 		 (unsigned long long)at, msg);
+}
+
+void gp_unpack_truncated(gp_unpack *u)
+{
+	snprintf(u->err, u->errcap, "truncated %s stream after %llu bytes", u->name,
+		 (unsigned long long)u->in_total);
+}
+
+void gp_unpack_checksum(gp_unpack *u, uint64_t at)
+{
+	snprintf(u->err, u->errcap, "%s checksum mismatch at byte %llu", u->name,
+		 (unsigned long long)at);
 }
 
 void gp_unpack_garbage(gp_unpack *u)
@@ -85,8 +110,7 @@ ssize_t gp_unpack_read(gp_unpack *u, unsigned char *out, size_t cap)
 		}
 		if (got == 0 && before == u->avail) {
 			if (u->avail == 0 && u->below_eof) {
-				snprintf(u->err, u->errcap, "truncated %s stream after %llu bytes", u->name,
-					 (unsigned long long)u->in_total);
+				gp_unpack_truncated(u);
 				goto fail;
 			}
 			if (u->avail != 0) {

@@ -1,5 +1,5 @@
-/* The member-by-member loop shared by the gzip/zlib, xz, lzma and bzip2
- * decoders (gzip.c, xzbz.c): input buffering, members one after another,
+/* The member-by-member loop shared by the gzip/zlib, xz, lzma, bzip2, zstd
+ * and lz4 decoders (gzip.c, xzbz.c, zstd.c): input buffering, members one after another,
  * what may follow a member, truncation, and errors that come out after the
  * good bytes. A codec supplies three callbacks: look past a member (another
  * member, padding and the end, or garbage), run its engine, and say where in
@@ -59,8 +59,19 @@ int gp_unpack_refill(gp_unpack *u);
  * when it has nothing yet, so a slow pipe is not held up. */
 ssize_t gp_unpack_read(gp_unpack *u, unsigned char *out, size_t cap);
 
+/* The read() of a stream whose impl is a codec struct that starts with its
+ * gp_unpack: gp_unpack_read, and pos kept as the bytes read from below. */
+ssize_t gp_unpack_stream_read(gp_stream *s, char *dst, size_t cap);
+/* in_total - avail: the offset of the next byte at hand, for a codec that
+ * holds no input of its own (an ops->offset). */
+uint64_t gp_unpack_offset(const gp_unpack *u);
+
 /* "corrupt NAME data at byte AT: MSG" into err. */
 void gp_unpack_corrupt(gp_unpack *u, uint64_t at, const char *msg);
+/* "truncated NAME stream after IN_TOTAL bytes" into err. */
+void gp_unpack_truncated(gp_unpack *u);
+/* "NAME checksum mismatch at byte AT" into err. */
+void gp_unpack_checksum(gp_unpack *u, uint64_t at);
 /* "trailing garbage after NAME data at byte TRAIL_AT" into err. */
 void gp_unpack_garbage(gp_unpack *u);
 

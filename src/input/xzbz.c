@@ -45,7 +45,7 @@ typedef struct xb {
 /* Offset in the compressed input of the next byte the codec will use. */
 static uint64_t in_offset(const xb *d)
 {
-	return d->u.in_total - d->u.avail;
+	return gp_unpack_offset(&d->u);
 }
 
 static void set_corrupt(xb *d, uint64_t at, const char *msg)
@@ -205,8 +205,7 @@ static int next_stream(xb *d)
 	bool bad_pad = d->fmt == GP_FMT_XZ && pad % 4 != 0;
 	if (d->u.avail == 0) {
 		if (first) {
-			snprintf(d->s.err, sizeof d->s.err, "truncated %s stream after %llu bytes",
-				 d->u.name, (unsigned long long)d->u.in_total);
+			gp_unpack_truncated(&d->u);
 			return -1;
 		}
 		if (bad_pad) {
@@ -249,20 +248,7 @@ static int op_run(gp_unpack *u, unsigned char *out, size_t cap, size_t *produced
 	return engine_run((xb *)u, out, cap, produced);
 }
 
-static uint64_t op_offset(const gp_unpack *u)
-{
-	return in_offset((const xb *)u);
-}
-
-static const gp_unpack_ops xb_ops = { op_next, op_run, op_offset };
-
-static ssize_t xb_read(gp_stream *s, char *dst, size_t cap)
-{
-	xb *d = s->impl;
-	ssize_t r = gp_unpack_read(&d->u, (unsigned char *)dst, cap);
-	s->pos = d->u.in_total;
-	return r;
-}
+static const gp_unpack_ops xb_ops = { op_next, op_run, gp_unpack_offset };
 
 static gp_stream *xb_open(gp_scope *scope, gp_stream *below, gp_format fmt, char *errbuf,
 			  size_t errlen)
@@ -278,7 +264,7 @@ static gp_stream *xb_open(gp_scope *scope, gp_stream *below, gp_format fmt, char
 	d->u = (gp_unpack){ .ops = &xb_ops, .below = below, .name = name, .err = d->s.err,
 			    .errcap = sizeof d->s.err, .in = in, .in_size = XB_IN_SIZE,
 			    .between_min = XB_MAGIC_MAX, .next = in, .state = GP_UNP_FIRST };
-	d->s.read = xb_read;
+	d->s.read = gp_unpack_stream_read;
 	d->s.impl = d;
 	d->s.below = below;
 	d->s.kind = name;

@@ -466,6 +466,234 @@ concatenated() {
 	concatenated 1
 }
 
+# --- zstd and lz4, frame by frame (libzstd and liblz4, not libarchive's filters) ---
+
+# small_frames FMT: f1.FMT .. f4.FMT, each one frame of three lines
+# ("fN a", "fN b", "fN c"), and skip.bin, a skippable frame holding "hello".
+small_frames() {
+	local i
+	for i in 1 2 3 4; do printf 'f%s a\nf%s b\nf%s c\n' $i $i $i | compress "$1" > "f$i.$1"; done
+	printf '\x50\x2a\x4d\x18\x05\x00\x00\x00hello' > skip.bin
+}
+
+# frames_cut FMT: three 3-line frames and the first 10 bytes of a fourth:
+# the 9 lines (libarchive gave none), "truncated", exit 2; as FMT's tool.
+frames_cut() {
+	need_fmt "$1"
+	small_frames "$1"
+	{ cat "f1.$1" "f2.$1" "f3.$1"; head -c 10 "f4.$1"; } > cut.$1
+	local n
+	n=$(stat -c %s "cut.$1")
+	decompress "$1" < "cut.$1" > ref 2> /dev/null && return 1 # the tool fails too
+	[ "$(grep -c '^f[123] [abc]$' ref)" -eq 9 ]
+	run --separate-stderr "$GPIPE" -n 'grep ""' "cut.$1"
+	[ "$status" -eq 2 ] || { echo "status $status: $stderr"; return 1; }
+	[ "$output" = "$(cat "f1.$1" "f2.$1" "f3.$1" | decompress "$1" | grep -n '')" ]
+	[ "$stderr" = "gpipe: cut.$1: truncated $(fmt_word "$1") stream after $n bytes" ]
+}
+
+@test "zstd: three whole frames and 10 bytes of a fourth give their 9 lines, then 'truncated', exit 2" {
+	frames_cut zst
+}
+@test "lz4: three whole frames and 10 bytes of a fourth give their 9 lines, then 'truncated', exit 2" {
+	frames_cut lz4
+}
+
+# frames_trailing FMT: one frame, then zero bytes or text: its lines, then
+# "trailing garbage after X data at byte N" (N = the frame's size), exit 2,
+# as FMT's tool fails on them too (zstd -dc: "unsupported format").
+frames_trailing() {
+	need_fmt "$1"
+	small_frames "$1"
+	local n w
+	n=$(stat -c %s "f1.$1")
+	w=$(fmt_word "$1")
+	{ cat "f1.$1"; head -c 512 /dev/zero; } > zeros.$1
+	{ cat "f1.$1"; printf 'garbage\n'; } > garbage.$1
+	{ cat "f1.$1"; printf '\0\0\0'; } > three.$1
+	local t
+	for t in zeros garbage three; do
+		if decompress "$1" < "$t.$1" > /dev/null 2>&1; then echo "$1 tool accepts $t"; return 1; fi
+		run --separate-stderr "$GPIPE" 'grep ""' "$t.$1"
+		[ "$status" -eq 2 ] || { echo "$t: status $status: $stderr"; return 1; }
+		[ "$output" = "f1 a
+f1 b
+f1 c" ] || { echo "$t: $output"; return 1; }
+		[ "$stderr" = "gpipe: $t.$1: trailing garbage after $w data at byte $n" ] ||
+			{ echo "$t: $stderr"; return 1; }
+	done
+}
+
+@test "zstd: a frame then zero bytes or text: every line, then 'trailing garbage at byte N', exit 2, as zstd -dc" {
+	frames_trailing zst
+}
+@test "lz4: a frame then zero bytes or text: every line, then 'trailing garbage at byte N', exit 2, as lz4 -dc" {
+	frames_trailing lz4
+}
+
+# frames_skippable FMT: skippable frames first, between and last, and empty
+# frames, are skipped: the lines of the others, exit 0, as FMT's tool.
+frames_skippable() {
+	need_fmt "$1"
+	small_frames "$1"
+	compress "$1" < /dev/null > "empty.$1"
+	cat skip.bin "f1.$1" skip.bin skip.bin "empty.$1" "f2.$1" "empty.$1" skip.bin > "sk.$1"
+	[ "$(decompress "$1" < "sk.$1")" = "$(cat "f1.$1" "f2.$1" | decompress "$1")" ]
+	run --separate-stderr "$GPIPE" -n 'grep ""' "sk.$1"
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "" ]
+	[ "$output" = "1:f1 a
+2:f1 b
+3:f1 c
+4:f2 a
+5:f2 b
+6:f2 c" ]
+	run --separate-stderr "$GPIPE" --explain 'grep x' "sk.$1"
+	[[ $output == *"sk.$1: read → $(fmt_word "$1") → lines"* ]] || { echo "$output"; return 1; }
+	# Only empty and skippable frames: nothing, exit 1, no message.
+	cat skip.bin "empty.$1" skip.bin > "none.$1"
+	run --separate-stderr "$GPIPE" 'grep ""' "none.$1"
+	[ "$status" -eq 1 ] && [ "$output" = "" ] && [ "$stderr" = "" ]
+	# A skippable frame cut short is a truncated stream.
+	{ cat "f1.$1"; head -c 10 skip.bin; } > skcut.$1
+	run --separate-stderr "$GPIPE" count "skcut.$1"
+	[ "$status" -eq 2 ]
+	[ "$output" = 3 ]
+	[ "$stderr" = "gpipe: skcut.$1: truncated $(fmt_word "$1") stream after $(stat -c %s "skcut.$1") bytes" ]
+}
+
+@test "zstd: skippable and empty frames, first, between and last, are skipped, as zstd -dc" {
+	frames_skippable zst
+}
+@test "lz4: skippable and empty frames, first, between and last, are skipped, as lz4 -dc" {
+	frames_skippable lz4
+}
+
+# frames_big FMT: 200,000 lines in one stream, then 100 zero bytes: all
+# 200,000 lines (libarchive gave 199,449 for zstd), then the garbage, exit 2.
+# Then three frames of 50,000 lines and 20 bytes of a fourth: as many whole
+# lines as FMT's tool prints from them.
+frames_big() {
+	need_fmt "$1"
+	python3 -c 'import sys; sys.stdout.write("".join("line %d of the big log\n" % i for i in range(1, 200001)))' > big.log
+	compress "$1" < big.log > "big.$1"
+	{ cat "big.$1"; head -c 100 /dev/zero; } > "bigz.$1"
+	run --separate-stderr "$GPIPE" count "bigz.$1"
+	[ "$status" -eq 2 ]
+	[ "$output" = 200000 ]
+	[ "$stderr" = "gpipe: bigz.$1: trailing garbage after $(fmt_word "$1") data at byte $(stat -c %s "big.$1")" ]
+	"$GPIPE" 'grep ""' "bigz.$1" 2> /dev/null | cmp - big.log
+	local i
+	for i in 1 2 3; do sed -n "$((i * 50000 - 49999)),$((i * 50000))p" big.log | compress "$1"; done > "m.$1"
+	sed -n '150001,150100p' big.log | compress "$1" | head -c 20 >> "m.$1"
+	local ref
+	ref=$(decompress "$1" < "m.$1" 2> /dev/null | grep -c 'log$')
+	[ "$ref" -ge 150000 ]
+	run --separate-stderr "$GPIPE" count "m.$1"
+	[ "$status" -eq 2 ]
+	[ "$output" = "$ref" ]
+	[[ $stderr == "gpipe: m.$1: truncated $(fmt_word "$1") stream after "*" bytes" ]]
+}
+
+@test "zstd: 200,000 lines then 100 zero bytes: all 200,000 lines, exit 2; a cut fourth frame: as zstd -dc" {
+	frames_big zst
+}
+@test "lz4: 200,000 lines then 100 zero bytes: all 200,000 lines, exit 2; a cut fourth frame: as lz4 -dc" {
+	frames_big lz4
+}
+
+@test "zstd: a damaged block header in a second frame: every line before it, then the fault at its byte" {
+	need_fmt zst
+	small_frames zst
+	# A frame of a raw block "hello\n" then a block of the reserved type.
+	{ cat f1.zst; printf '\x28\xb5\x2f\xfd\x00\x50\x30\x00\x00hello\n\x07\x00\x00'; } > bad.zst
+	if zstd -q -dc bad.zst > /dev/null 2>&1; then return 1; fi
+	run --separate-stderr "$GPIPE" 'grep ""' bad.zst
+	[ "$status" -eq 2 ]
+	[ "$output" = "f1 a
+f1 b
+f1 c
+hello" ]
+	[ "$stderr" = "gpipe: bad.zst: corrupt zstd data at byte $(($(stat -c %s f1.zst) + 15)): compressed data is corrupt" ]
+}
+
+@test "lz4: a damaged block header: the lines of the blocks before it, then the fault at its byte" {
+	need_fmt lz4
+	python3 -c 'import sys; sys.stdout.write("".join("line %d\n" % i for i in range(100000)))' > big.log
+	lz4 -q -B4 -c big.log > good.lz4
+	# The second block's size, after a 7-byte frame header and the first block.
+	local at
+	at=$(python3 -c '
+b = bytearray(open("good.lz4", "rb").read())
+at = 11 + (int.from_bytes(b[7:11], "little") & 0x7fffffff)
+b[at:at + 4] = (0x7fffffff).to_bytes(4, "little")
+open("bad.lz4", "wb").write(b)
+print(at)')
+	if lz4 -q -dc bad.lz4 > /dev/null 2>&1; then return 1; fi
+	run --separate-stderr "$GPIPE" count bad.lz4
+	[ "$status" -eq 2 ]
+	[ "$output" = "$(head -c 65536 big.log | wc -l)" ]
+	[ "$stderr" = "gpipe: bad.lz4: corrupt lz4 data at byte $at: invalid block size" ]
+}
+
+@test "zstd: a frame whose window is over 128 MiB is refused with a message, as zstd -dc refuses it" {
+	need_fmt zst
+	# One raw block "hello\n", window 2^20 (fine) and 2^30 (too large).
+	printf '\x28\xb5\x2f\xfd\x00\x50\x31\x00\x00hello\n' > w20.zst
+	printf '\x28\xb5\x2f\xfd\x00\xa0\x31\x00\x00hello\n' > w30.zst
+	[ "$(zstd -q -dc w20.zst)" = hello ]
+	if zstd -q -dc w30.zst > /dev/null 2>&1; then return 1; fi
+	run --separate-stderr "$GPIPE" 'grep ""' w20.zst
+	[ "$status" -eq 0 ] && [ "$output" = hello ]
+	cat w20.zst w30.zst > both.zst
+	run --separate-stderr "$GPIPE" 'grep ""' both.zst
+	[ "$status" -eq 2 ]
+	[ "$output" = hello ]
+	[ "$stderr" = "gpipe: both.zst: zstd data at byte 15 needs 1024 MiB of memory to decode, more than the 128 MiB limit" ]
+}
+
+@test "lz4: the legacy format (lz4 -l), alone, cut, and between frames, as lz4 -dc" {
+	need_fmt lz4
+	python3 -c 'import sys; sys.stdout.write("".join("line %d\n" % i for i in range(200000)))' > big.log
+	lz4 -q -l -c big.log > leg.lz4
+	lz4 -q -c big.log > frame.lz4
+	"$GPIPE" 'grep ""' leg.lz4 | cmp - big.log
+	cat leg.lz4 frame.lz4 leg.lz4 > mix.lz4
+	[ "$(lz4 -q -dc mix.lz4 | wc -l)" -eq 600000 ]
+	run --separate-stderr "$GPIPE" count mix.lz4
+	[ "$status" -eq 0 ] && [ "$output" = 600000 ] && [ "$stderr" = "" ]
+	head -c $(($(stat -c %s leg.lz4) - 5)) leg.lz4 > legcut.lz4
+	run --separate-stderr "$GPIPE" count legcut.lz4
+	[ "$status" -eq 2 ]
+	[ "$output" = "$(lz4 -q -dc legcut.lz4 2> /dev/null | wc -l)" ]
+	[ "$stderr" = "gpipe: legcut.lz4: truncated lz4 stream after $(stat -c %s legcut.lz4) bytes" ]
+}
+
+@test "zstd and lz4 inside a tar, and a tar inside zstd and lz4" {
+	need tar
+	local f
+	for f in zst lz4; do
+		have_fmt "$f" || continue
+		printf 'a1\na2 ERROR\n' > a.log
+		printf 'b1 ERROR\n' | compress "$f" > "b.log.$f"
+		tar -cf "in.tar" a.log "b.log.$f"
+		run --separate-stderr "$GPIPE" -H 'grep ERROR' in.tar
+		[ "$status" -eq 0 ] && [ "$stderr" = "" ] || { echo "$f: $status $stderr"; return 1; }
+		[ "$output" = "in.tar:a.log:a2 ERROR
+in.tar:b.log.$f:b1 ERROR" ] || { echo "$f: $output"; return 1; }
+		tar -cf - a.log | compress "$f" > "t.tar.$f"
+		run --separate-stderr "$GPIPE" -H 'grep ERROR' "t.tar.$f"
+		[ "$status" -eq 0 ] && [ "$output" = "t.tar.$f:a.log:a2 ERROR" ] || { echo "$f: $output $stderr"; return 1; }
+		run --separate-stderr "$GPIPE" --explain 'grep x' "t.tar.$f"
+		[[ $output == *"read → $(fmt_word "$f") → tar"* ]] || { echo "$f: $output"; return 1; }
+		# Cut inside the tar's frame: the member's lines before the cut, both faults named.
+		head -c 30 "t.tar.$f" > "tcut.tar.$f"
+		run --separate-stderr "$GPIPE" 'grep ""' "tcut.tar.$f"
+		[ "$status" -eq 2 ] || { echo "$f: status $status"; return 1; }
+		[[ $stderr == *"$(fmt_word "$f")"* ]] || { echo "$f: $stderr"; return 1; }
+	done
+}
+
 # --- damaged data -----------------------------------------------------------------
 
 # ok_after BAD FMT: a good input named after BAD is still read in full.
@@ -482,7 +710,7 @@ ok.log:OKMARK two" ] || { echo "output: $output"; return 1; }
 # truncated FMT: good.FMT cut at 60% of its size. Every line printed is a
 # line of the original, in order, with no partial last line; at least the
 # whole lines the format's cat tool decodes from the cut file (half of them
-# for the block formats, whose libraries may hold a block back); one line
+# for bzip2, xz and lzma, whose tools may hold a block back); one line
 # on stderr naming the input, the format and a byte count; exit 2.
 truncated() {
 	local f=$1 size cut ref min
@@ -492,7 +720,7 @@ truncated() {
 	head -c "$cut" "$F/good.$f" > "bad.$f"
 	ref=$(decompress "$f" < "bad.$f" 2> /dev/null | wc -l)
 	[ "$ref" -gt 10000 ] # sanity: the cut is far enough in
-	case $f in gz | zz) min=$ref ;; *) min=$((ref / 2)) ;; esac
+	case $f in gz | zz | zst | lz4) min=$ref ;; *) min=$((ref / 2)) ;; esac
 	local st=0
 	"$GPIPE" 'grep ""' "bad.$f" > out 2> err || st=$?
 	[ "$st" -eq 2 ] || { echo "status $st"; cat err; return 1; }
@@ -543,7 +771,7 @@ truncated() {
 
 # corrupt FMT: good.FMT with the byte in its middle inverted. The lines the
 # cat tool decodes from the bytes before the fault come first (half of them
-# for the block formats); what follows may be garbage the checksum catches
+# for bzip2, xz and lzma); what follows may be garbage the checksum catches
 # only later, so it is not checked. One line on stderr, exit 2.
 corrupt() {
 	local f=$1 size off ref min
@@ -555,7 +783,7 @@ corrupt() {
 	if cmp -s "bad.$f" "$F/good.$f"; then return 1; fi
 	ref=$(head -c "$off" "$F/good.$f" | decompress "$f" 2> /dev/null | wc -l)
 	[ "$ref" -gt 8000 ]
-	case $f in gz | zz) min=$ref ;; *) min=$((ref / 2)) ;; esac
+	case $f in gz | zz | zst | lz4) min=$ref ;; *) min=$((ref / 2)) ;; esac
 	local st=0
 	"$GPIPE" 'grep ""' "bad.$f" > out 2> err || st=$?
 	[ "$st" -eq 2 ] || { echo "status $st"; cat err; return 1; }
@@ -724,4 +952,17 @@ explain_line() {
 		head -c 20000 "v.$f" > "t.$f"
 		vg 2 count "t.$f"
 	done
+	# zstd and lz4 (zstd.c): skippable frames, zero bytes after, lz4 legacy.
+	printf '\x50\x2a\x4d\x18\x05\x00\x00\x00hello' > skip.bin
+	for f in zst lz4; do
+		have_fmt "$f" || continue
+		{ cat skip.bin "v.$f" skip.bin "v.$f"; head -c 100 /dev/zero; } > "z.$f"
+		vg 2 'grep ERROR' "z.$f"
+	done
+	if have_fmt lz4; then
+		lz4 -q -l -c "$F/vg.log" > l.lz4
+		vg 0 count l.lz4
+		head -c 20000 l.lz4 > lt.lz4
+		vg 2 count lt.lz4
+	fi
 }
