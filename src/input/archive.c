@@ -39,6 +39,8 @@
 #define ARC_IN_SIZE (128u * 1024u)
 #define ARC_NAME_MAX 4096 /* escaped member names are cut here */
 #define ARC_MAX_RETRY 64  /* unusable headers in a row without progress */
+#define MSG_NAME_MAX 96   /* a member name in a message: err buffers are 256
+			   * bytes, and the reason after the name must fit */
 
 enum { MS_DATA, MS_DONE, MS_FAILED };
 
@@ -81,6 +83,7 @@ struct gp_archive {
 	cpio_guard cg;
 
 	char name[ARC_NAME_MAX + 8];
+	char said[MSG_NAME_MAX + 4]; /* name as messages give it: cut in the middle */
 	bool have_member; /* name holds the last member handed out */
 
 	/* The member stream, reused for every member. */
@@ -378,6 +381,13 @@ static void set_name(gp_archive *x, struct archive_entry *e)
 		memcpy(x->name + o, "...", 4);
 	else
 		x->name[o] = '\0';
+	/* -H prints the whole name; a message keeps its two ends. */
+	size_t len = strlen(x->name), half = MSG_NAME_MAX / 2 - 2;
+	if (len <= MSG_NAME_MAX)
+		memcpy(x->said, x->name, len + 1);
+	else
+		snprintf(x->said, sizeof x->said, "%.*s...%s", (int)half, x->name,
+			 x->name + len - half);
 }
 
 static const char *la_msg(gp_archive *x)
@@ -400,16 +410,16 @@ static bool looks_truncated(gp_archive *x)
 static void member_fault(gp_archive *x)
 {
 	if (x->below_failed) {
-		msgf(x->m.err, sizeof x->m.err, "%s, in member '%s'", x->below_err, x->name);
+		msgf(x->m.err, sizeof x->m.err, "%s, in member '%s'", x->below_err, x->said);
 		return;
 	}
 	const char *msg = la_msg(x);
 	if (looks_truncated(x))
 		msgf(x->m.err, sizeof x->m.err, "truncated %s archive in member '%s'", x->fname,
-			 x->name);
+			 x->said);
 	else
 		msgf(x->m.err, sizeof x->m.err, "damaged %s archive in member '%s': %s", x->fname,
-			 x->name, msg);
+			 x->said, msg);
 }
 
 /* A fault between members, into errbuf. */
@@ -417,7 +427,7 @@ static void header_fault(gp_archive *x, char *errbuf, size_t errlen)
 {
 	char after[ARC_NAME_MAX + 32] = "";
 	if (x->have_member)
-		msgf(after, sizeof after, " after member '%s'", x->name);
+		msgf(after, sizeof after, " after member '%s'", x->said);
 	if (x->below_failed) {
 		msgf(errbuf, errlen, "%s%s%s", x->below_err, *after ? "," : "", after);
 		return;
@@ -705,7 +715,7 @@ int gp_archive_next(gp_archive *x, const char **name, gp_stream **member, char *
 		x->have_member = true;
 		*name = x->name;
 		if (archive_entry_is_data_encrypted(e) || archive_entry_is_metadata_encrypted(e)) {
-			msgf(errbuf, errlen, "member '%s': encrypted, skipped", x->name);
+			msgf(errbuf, errlen, "member '%s': encrypted, skipped", x->said);
 			return GP_ARC_SKIPPED;
 		}
 		x->m_size = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
@@ -720,7 +730,7 @@ int gp_archive_next(gp_archive *x, const char **name, gp_stream **member, char *
 			x->m_state = MS_DONE;
 		} else if (b < 0) {
 			if (!x->dead) {
-				msgf(errbuf, errlen, "member '%s': %s, skipped", x->name, la_msg(x));
+				msgf(errbuf, errlen, "member '%s': %s, skipped", x->said, la_msg(x));
 				return GP_ARC_SKIPPED;
 			}
 			x->m_state = MS_FAILED; /* its read reports it */

@@ -67,9 +67,12 @@ typedef struct source {
 	uint64_t line; /* line number of the record starting at buf[pos] */
 	bool eof;
 
-	/* Skipping a record longer than --max-record. */
+	/* Skipping a record longer than --max-record; those of the input being
+	 * read are counted and summarised once, when it ends. */
 	bool skipping;
 	uint64_t skip_bytes, skip_line;
+	uint64_t over_n, over_line, over_bytes; /* count, and the first one's */
+	gp_ctx *ctx;
 
 	gp_recvec lazy;
 } source;
@@ -252,9 +255,24 @@ static void report_level(gp_stage *st, const level *l, const char *msg)
 		gp_report(st->ctx, "%s: read error", l->display);
 }
 
+/* The summary of the records of the level being read that were longer
+ * than --max-record. */
+static void report_over(source *s, const level *l)
+{
+	if (s->over_n == 0)
+		return;
+	gp_report(s->ctx, "%s: %llu %s longer than --max-record %zu bytes skipped (%s line %llu, %llu bytes)",
+		  l->display, (unsigned long long)s->over_n, s->over_n == 1 ? "record" : "records",
+		  s->ctx->max_record, s->over_n == 1 ? "at" : "first at", (unsigned long long)s->over_line,
+		  (unsigned long long)s->over_bytes);
+	s->over_n = 0;
+}
+
 static void pop_level(source *s)
 {
 	level *l = &s->lv[--s->nlv];
+	if (s->reading)
+		report_over(s, l);
 	gp_scope_unwind(l->scope);
 	free(l->display);
 	l->display = NULL;
@@ -530,10 +548,10 @@ static int next_input(gp_stage *st)
 static void finish_skip(gp_stage *st)
 {
 	source *s = st->state;
-	level *l = &s->lv[s->nlv - 1];
-	gp_report(st->ctx, "%s:%llu: record of %llu bytes exceeds --max-record (%zu bytes), skipped",
-		  l->display, (unsigned long long)s->skip_line, (unsigned long long)s->skip_bytes,
-		  st->ctx->max_record);
+	if (s->over_n++ == 0) {
+		s->over_line = s->skip_line;
+		s->over_bytes = s->skip_bytes;
+	}
 	s->skipping = false;
 	s->line = s->skip_line + 1;
 }
@@ -675,6 +693,7 @@ gp_status gp_source_open(gp_stage *st, const char *const *paths, size_t npaths)
 	s->paths = paths;
 	s->npaths = npaths;
 	s->raw = st->ctx->raw;
+	s->ctx = st->ctx;
 	/* The buffer starts at one block and grows for long records; a full
 	 * buffer without a delimiter is exactly a record over --max-record, so
 	 * a small limit also means a small buffer. */
@@ -810,8 +829,8 @@ const gp_stage_def gp_stage_lines = {
 	.help = "Splits each input into records on \\n (on NUL with -z); the delimiter is not "
 		"part of the record and a last line without one is a record too. Bytes are "
 		"bytes: NUL, CR and invalid UTF-8 pass through unchanged. A record longer than "
-		"the buffer grows it, up to --max-record (default 64 MiB); a longer record is "
-		"reported with its input, line number and size, skipped, and the exit status "
-		"is 2.",
+		"the buffer grows it, up to --max-record (default 64 MiB); longer records are "
+		"skipped and summarised once per input (how many, the first one's line number "
+		"and size), and the exit status is 2.",
 	.open = NULL,
 };
