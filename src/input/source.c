@@ -188,9 +188,11 @@ int gp_stream_file_fd(const gp_stream *s)
 
 typedef struct peek {
 	gp_stream s;
-	unsigned char buf[GP_DETECT_BYTES];
+	unsigned char first[GP_DETECT_BYTES];
+	unsigned char *buf; /* first, or GP_DETECT_MORE bytes when those call for it */
 	size_t n, off;
 	int pending; /* 0, or -1: the error below came after the peeked bytes */
+	bool eof;    /* below has ended within the peeked bytes */
 } peek;
 
 static ssize_t peek_read(gp_stream *gs, char *dst, size_t cap)
@@ -208,6 +210,8 @@ static ssize_t peek_read(gp_stream *gs, char *dst, size_t cap)
 		memcpy(gs->err, gs->below->err, sizeof gs->err);
 		return -1;
 	}
+	if (p->eof)
+		return 0;
 	ssize_t r = gs->below->read(gs->below, dst, cap);
 	gs->pos = gs->below->pos;
 	if (r < 0)
@@ -215,8 +219,34 @@ static ssize_t peek_read(gp_stream *gs, char *dst, size_t cap)
 	return r;
 }
 
+/* Reads below into p->buf up to `want` bytes, or to its end or error.
+ * With `patient` false, on a pipe it stops at what is ready. */
+static void peek_fill(peek *p, size_t want, const fdstream *bottom, bool patient)
+{
+	gp_stream *below = p->s.below;
+	while (p->n < want && !p->pending && !p->eof) {
+		ssize_t r = below->read(below, (char *)p->buf + p->n, want - p->n);
+		if (r < 0)
+			p->pending = -1;
+		if (r == 0)
+			p->eof = true;
+		if (r <= 0)
+			break;
+		p->n += (size_t)r;
+		/* On a pipe, any layer's next read may wait for the writer: detect
+		 * from what has come so far rather than hold records back. */
+		if (!patient && bottom && !bottom->regular) {
+			struct pollfd pf = { .fd = bottom->fd, .events = POLLIN };
+			if (poll(&pf, 1, 0) == 0)
+				break;
+		}
+	}
+}
+
 /* Reads the first bytes of `below` and returns a stream that gives them back
- * first. On a pipe it stops at what is ready, so `tail -f` is not held up. */
+ * first. On a pipe it stops at what is ready, so `tail -f` is not held up;
+ * only a start that may be an ISO 9660 image (binary: zeros or a boot
+ * sector) is read on to its magic, 32 KiB in, wherever it is. */
 static peek *peek_open(gp_scope *scope, gp_stream *below, const fdstream *bottom)
 {
 	peek *p = gp_scope_alloc(scope, sizeof *p);
@@ -226,20 +256,16 @@ static peek *peek_open(gp_scope *scope, gp_stream *below, const fdstream *bottom
 	p->s.impl = p;
 	p->s.below = below;
 	p->s.kind = below->kind;
-	while (p->n < sizeof p->buf) {
-		ssize_t r = below->read(below, (char *)p->buf + p->n, sizeof p->buf - p->n);
-		if (r < 0)
-			p->pending = -1;
-		if (r <= 0)
-			break;
-		p->n += (size_t)r;
-		/* On a pipe, any layer's next read may wait for the writer: detect
-		 * from what has come so far rather than hold records back. */
-		if (bottom && !bottom->regular) {
-			struct pollfd pf = { .fd = bottom->fd, .events = POLLIN };
-			if (poll(&pf, 1, 0) == 0)
-				break;
-		}
+	p->buf = p->first;
+	peek_fill(p, sizeof p->first, bottom, false);
+	size_t want = gp_detect_wants(p->buf, p->n);
+	if (want > p->n && !p->pending && !p->eof) {
+		unsigned char *more = gp_scope_alloc(scope, want);
+		if (!more)
+			return NULL;
+		memcpy(more, p->first, p->n);
+		p->buf = more;
+		peek_fill(p, want, bottom, true);
 	}
 	p->s.pos = below->pos;
 	return p;
@@ -315,17 +341,6 @@ static level *push_level(gp_stage *st, const char *name, const char *member)
 	return l;
 }
 
-/* ISO 9660's magic sits at byte 32769, past what detection peeks at: look
- * for it in a regular file with pread, which leaves the file offset alone. */
-static bool iso_at(int fd)
-{
-	unsigned char magic[5];
-	if (pread(fd, magic, sizeof magic, GP_ISO_MAGIC_OFFSET) != (ssize_t)sizeof magic ||
-	    memcmp(magic, "CD001", 5) != 0)
-		return false;
-	return true;
-}
-
 /* The decoder layer for a compression format. */
 static gp_stream *open_decoder(gp_scope *scope, gp_stream *in, gp_format f, char *err,
 			       size_t errlen)
@@ -335,49 +350,87 @@ static gp_stream *open_decoder(gp_scope *scope, gp_stream *in, gp_format f, char
 	return gp_filter_open(scope, in, f, err, errlen);
 }
 
+#define MAX_LAYERS 4 /* compression layers in one level */
+
+/* What the first bytes of a stream call for: its decoders, stacked, and
+ * what is under them. */
+typedef struct layering {
+	gp_stream *top;		   /* the records, or the archive's bytes */
+	gp_format dec[MAX_LAYERS]; /* decoders, outermost first */
+	int ndec;
+	gp_format what;	/* GP_FMT_PLAIN or an archive format */
+	bool too_many;	/* one more compression layer: not decoded */
+} layering;
+
+/* The one place that decides an input's layers: the run and --explain both
+ * call it. Returns 1, 0 when a decoder cannot be set up (message in err),
+ * -1 when out of memory. */
+static int stack_layers(gp_scope *scope, gp_stream *in, const fdstream *bottom, layering *ly,
+			char *err, size_t errlen)
+{
+	memset(ly, 0, sizeof *ly);
+	for (;;) {
+		peek *p = peek_open(scope, in, bottom);
+		if (!p)
+			return -1;
+		ly->top = &p->s;
+		gp_format f = gp_detect(p->buf, p->n);
+		if (f == GP_FMT_PLAIN || gp_format_is_archive(f)) {
+			ly->what = f;
+			return 1;
+		}
+		if (ly->ndec == MAX_LAYERS) {
+			ly->too_many = true;
+			return 1;
+		}
+		gp_stream *d = open_decoder(scope, &p->s, f, err, errlen);
+		if (!d)
+			return 0;
+		ly->dec[ly->ndec++] = f;
+		in = d;
+	}
+}
+
 /* Detects the encodings and format of the level's stream and stacks the
  * decoders. Returns 1 when the level has records to read, 2 when it is an
- * archive, 0 when it failed (reported), -1 when out of memory. */
+ * archive, 0 when it failed or is skipped (reported), -1 when out of memory. */
 static int open_layers(gp_stage *st, level *l, gp_stream *in)
 {
 	source *s = st->state;
-	char err[256];
-	for (int round = 0;; round++) {
-		if (s->raw) {
-			l->top = in;
-			return 1;
-		}
-		peek *p = peek_open(l->scope, in, s->bottom);
-		if (!p)
-			return -1;
-		gp_format f = gp_detect(p->buf, p->n);
-		in = &p->s;
-		if (f == GP_FMT_PLAIN && round == 0 && p->n == sizeof p->buf && s->bottom &&
-		    s->bottom->regular && p->s.below == &s->bottom->s && iso_at(s->bottom->fd))
-			f = GP_FMT_ISO9660;
-		if (f == GP_FMT_PLAIN || round >= 4) {
-			l->top = in;
-			return 1;
-		}
-		if (gp_format_is_archive(f)) {
-			if (s->nlv >= MAX_DEPTH) {
-				l->top = in; /* too deep: read it as bytes */
-				return 1;
-			}
-			l->arc = gp_archive_open(l->scope, in, f, err, sizeof err);
-			if (!l->arc) {
-				report_level(st, l, err);
-				return 0;
-			}
-			return 2;
-		}
-		gp_stream *d = open_decoder(l->scope, in, f, err, sizeof err);
-		if (!d) {
-			report_level(st, l, err);
-			return 0;
-		}
-		in = d;
+	if (s->raw) {
+		l->top = in;
+		return 1;
 	}
+	char err[256];
+	layering ly;
+	int r = stack_layers(l->scope, in, s->bottom, &ly, err, sizeof err);
+	if (r <= 0) {
+		if (r == 0)
+			report_level(st, l, err);
+		return r;
+	}
+	if (ly.too_many) {
+		/* Decoded bytes would be read as text: a zip bomb's way in, and
+		 * never a log. */
+		gp_report(st->ctx, "%s: more than %d compression layers, skipped", l->display,
+			  MAX_LAYERS);
+		return 0;
+	}
+	if (ly.what == GP_FMT_PLAIN) {
+		l->top = ly.top;
+		return 1;
+	}
+	if (s->nlv >= MAX_DEPTH) {
+		gp_report(st->ctx, "%s: archives nested more than %d deep, skipped", l->display,
+			  MAX_DEPTH - 1);
+		return 0;
+	}
+	l->arc = gp_archive_open(l->scope, ly.top, ly.what, err, sizeof err);
+	if (!l->arc) {
+		report_level(st, l, err);
+		return 0;
+	}
+	return 2;
 }
 
 /* Opens a path as a new bottom level. Returns 1 when it has records, 2 when
@@ -477,8 +530,6 @@ static int next_input(gp_stage *st)
 				pop_level(s);
 				continue;
 			}
-			if (s->nlv >= MAX_DEPTH)
-				continue;
 			/* The member's origin: the file, and the member path inside. */
 			const char *outer = l->origin.member;
 			size_t ol = outer ? strlen(outer) : 0, nl = strlen(name);
@@ -736,30 +787,23 @@ int gp_source_describe(const char *path, bool raw, char *out, size_t cap)
 	f.s.impl = &f;
 	static gp_ctx quiet;
 	f.ctx = &quiet;
-	gp_stream *in = &f.s;
 	char err[256];
-	for (int round = 0; round < 5; round++) {
-		peek *p = peek_open(&scope, in, NULL);
-		if (!p)
-			break;
-		gp_format fm = gp_detect(p->buf, p->n);
-		if (fm == GP_FMT_PLAIN && round == 0 && iso_at(fd))
-			fm = GP_FMT_ISO9660;
-		if (fm == GP_FMT_PLAIN)
-			break;
-		k += (size_t)snprintf(out + k, cap > k ? cap - k : 0, " → %s", gp_format_name(fm));
-		if (k >= cap)
-			break;
-		if (gp_format_is_archive(fm)) {
-			k += (size_t)snprintf(out + k, cap - k, " → (each member detected in turn)");
-			break;
-		}
-		gp_stream *d = open_decoder(&scope, &p->s, fm, err, sizeof err);
-		if (!d)
-			break;
-		in = d;
-	}
-	if (k < cap)
+	layering ly;
+	int r = stack_layers(&scope, &f.s, NULL, &ly, err, sizeof err);
+	for (int i = 0; i < ly.ndec && k < cap; i++)
+		k += (size_t)snprintf(out + k, cap - k, " → %s", gp_format_name(ly.dec[i]));
+	if (k >= cap)
+		k = cap - 1; /* cut: the last snprintf wrote what fits */
+	if (r < 0)
+		snprintf(out + k, cap - k, " → (out of memory)");
+	else if (r == 0)
+		snprintf(out + k, cap - k, " → (%s)", err);
+	else if (ly.too_many)
+		snprintf(out + k, cap - k, " → (more than %d compression layers, skipped)", MAX_LAYERS);
+	else if (gp_format_is_archive(ly.what))
+		snprintf(out + k, cap - k, " → %s → (each member detected in turn) → lines",
+			 gp_format_name(ly.what));
+	else
 		snprintf(out + k, cap - k, " → lines");
 	gp_scope_unwind(&scope);
 	return 0;
@@ -795,7 +839,8 @@ const gp_stage_def gp_stage_decompress = {
 		"concatenated members are one stream, as zcat reads them) and bzip2, xz, lzma, "
 		"zstd and lz4 (libarchive's filters, each enabled by itself, never one that runs "
 		"an external program). Standard input is detected the same way. Layers stack: "
-		"a gzip of a tar is decoded, then read as a tar.\n\n"
+		"a gzip of a tar is decoded, then read as a tar; an input with more than 4 "
+		"layers is reported and skipped (exit status 2), not read as bytes.\n\n"
 		"Corrupt or truncated data: every complete record decoded before the fault is "
 		"delivered, a message names the input (and member) and the compressed byte "
 		"offset, the other inputs go on, and the exit status is 2. --raw turns "
@@ -813,7 +858,9 @@ const gp_stage_def gp_stage_archive = {
 		"order, with the origin archive:member (-H prints `logs.tar.gz:app/a.log:`, -n "
 		"the member's own line numbers). Directories, links and devices inside are "
 		"skipped. A member that is itself compressed or an archive is opened in turn, "
-		"up to 5 levels deep (origin `outer.tar:inner.zip:a.log`). Member names with "
+		"up to 5 archives deep (origin `outer.tar:inner.zip:a.log`); a deeper one is "
+		"reported and skipped. ISO 9660 is detected on standard input, inside "
+		"compression and as a member too (its magic is 32 KiB in). Member names with "
 		"control characters are printed escaped. An encrypted or unsupported member is "
 		"reported and skipped; a damaged archive is reported after the members before "
 		"the damage are delivered in full.",

@@ -69,6 +69,12 @@ typedef enum gp_format {
 
 #define GP_DETECT_BYTES 512 /* enough for every magic but ISO 9660's */
 #define GP_ISO_MAGIC_OFFSET 32769
+#define GP_DETECT_MORE (GP_ISO_MAGIC_OFFSET + 6) /* to ISO 9660's version byte */
+
+/* How many bytes detection wants, given the first n (up to
+ * GP_DETECT_BYTES): GP_DETECT_MORE when they may start an ISO 9660 image
+ * (a zero system area, or a hybrid image's boot sector), else n. */
+size_t gp_detect_wants(const unsigned char *p, size_t n);
 
 /* Detects the format from the first n bytes of a stream (n may be short at
  * the end of a small input). ISO 9660 is recognised only when the bytes at

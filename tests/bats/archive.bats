@@ -708,3 +708,60 @@ peakrss_tool() {
 		[ "$status" -eq 0 ] && [ "$output" = 50002 ]
 	done
 }
+
+@test "archives nested more than 5 deep: reported and skipped, exit 2" {
+	mkdir d0
+	printf 'line\n' > d0/x.log
+	name=x.log
+	for i in 1 2 3 4 5 6 7; do
+		mkdir "d$i"
+		cp "d$((i - 1))/$name" "d$i/"
+		bsdtar -cf "d$i/t$i.tar" -C "d$i" "$name"
+		name=t$i.tar
+	done
+	run --separate-stderr "$GPIPE" -H 'grep ""' d5/t5.tar
+	[ "$status" -eq 0 ]
+	[ "$output" = "d5/t5.tar:t4.tar:t3.tar:t2.tar:t1.tar:x.log:line" ]
+	[ "$stderr" = "" ]
+	run --separate-stderr "$GPIPE" -H 'grep ""' d6/t6.tar d5/t5.tar
+	[ "$status" -eq 2 ]
+	[ "$output" = "d5/t5.tar:t4.tar:t3.tar:t2.tar:t1.tar:x.log:line" ]
+	[ "$stderr" = "gpipe: d6/t6.tar:t5.tar:t4.tar:t3.tar:t2.tar:t1.tar: archives nested more than 5 deep, skipped" ]
+	run --separate-stderr "$GPIPE" -H 'grep ""' d7/t7.tar
+	[ "$status" -eq 2 ]
+	[ "$output" = "" ]
+	[ "$stderr" = "gpipe: d7/t7.tar:t6.tar:t5.tar:t4.tar:t3.tar:t2.tar: archives nested more than 5 deep, skipped" ]
+}
+
+@test "ISO 9660 is detected on stdin, inside gzip and as a member, as a file is" {
+	mkdir -p isod/sub
+	printf 'iso ERROR one\nok\n' > isod/a.log
+	printf 'deep ERROR two\n' > isod/sub/b.log
+	bsdtar -cf x.iso --format iso9660 -C isod .
+	want='a.log:iso ERROR one
+sub/b.log:deep ERROR two'
+	run --separate-stderr "$GPIPE" -H 'grep ERROR' x.iso
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(sed 's/^/x.iso:/' <<< "$want")" ]
+	run --separate-stderr bash -c 'cat x.iso | "$0" -H "grep ERROR"' "$GPIPE"
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "" ]
+	[ "$output" = "$(sed 's/^/(standard input):/' <<< "$want")" ]
+	gzip -c x.iso > x.iso.gz
+	run --separate-stderr bash -c 'gzip -c x.iso | "$0" -H "grep ERROR"' "$GPIPE"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(sed 's/^/(standard input):/' <<< "$want")" ]
+	run --separate-stderr "$GPIPE" --explain count x.iso.gz
+	[ "${lines[1]}" = "input    x.iso.gz: read → gzip → iso9660 → (each member detected in turn) → lines" ]
+	mkdir t && mv x.iso.gz t/ && cp x.iso t/
+	bsdtar -cf iso.tar -C t x.iso x.iso.gz
+	run --separate-stderr "$GPIPE" -H 'grep ERROR' iso.tar
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(sed 's/^/iso.tar:x.iso:/' <<< "$want")
+$(sed 's/^/iso.tar:x.iso.gz:/' <<< "$want")" ]
+	# Zeros where an image's system area would be are still text.
+	{ head -c 40000 /dev/zero; printf '\nafter zeros\n'; } > zeros.log
+	run --separate-stderr bash -c 'cat zeros.log | "$0" "grep after"' "$GPIPE"
+	[ "$status" -eq 0 ]
+	[ "$output" = "after zeros" ]
+}
