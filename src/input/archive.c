@@ -74,8 +74,9 @@ struct gp_archive {
 
 	unsigned char *in;
 	uint64_t in_total;
-	bool below_eof, below_failed;
-	char below_err[256];
+	bool below_eof, below_failed; /* below_failed: the stream below broke */
+	bool below_told;	      /* its fault was handed out (gp_archive_below_fault) */
+	char below_err[256];	      /* its message, or the cpio guard's */
 	int spool_fd; /* 7z, zip: the archive file itself when it is a regular
 		       * file read as it is, else a temporary copy; -1 for the others */
 	off_t spool_off; /* libarchive's position in it (pread: the file's own
@@ -215,7 +216,7 @@ static la_ssize_t arc_read_cb(struct archive *la, void *arg, const void **buf)
 	gp_archive *x = arg;
 	*buf = x->in;
 	if (x->cg.bad) {
-		x->below_eof = x->below_failed = true;
+		x->below_eof = true;
 		msgf(x->below_err, sizeof x->below_err, "damaged cpio archive: %s", x->cg.why);
 		archive_set_error(la, EINVAL, "%s", x->below_err);
 		return -1;
@@ -409,8 +410,15 @@ static bool looks_truncated(gp_archive *x)
 /* A fault while reading a member's data, into m.err. */
 static void member_fault(gp_archive *x)
 {
-	if (x->below_failed) {
+	if (x->cg.bad) {
 		msgf(x->m.err, sizeof x->m.err, "%s, in member '%s'", x->below_err, x->said);
+		return;
+	}
+	if (x->below_failed) {
+		/* The fault below is reported on its own (gp_archive_below_fault):
+		 * this is what the archive lost by it. */
+		msgf(x->m.err, sizeof x->m.err, "truncated %s archive in member '%s'", x->fname,
+		     x->said);
 		return;
 	}
 	const char *msg = la_msg(x);
@@ -428,8 +436,12 @@ static void header_fault(gp_archive *x, char *errbuf, size_t errlen)
 	char after[ARC_NAME_MAX + 32] = "";
 	if (x->have_member)
 		msgf(after, sizeof after, " after member '%s'", x->said);
-	if (x->below_failed) {
+	if (x->cg.bad) {
 		msgf(errbuf, errlen, "%s%s%s", x->below_err, *after ? "," : "", after);
+		return;
+	}
+	if (x->below_failed) {
+		msgf(errbuf, errlen, "truncated %s archive%s", x->fname, after);
 		return;
 	}
 	const char *msg = la_msg(x);
@@ -647,6 +659,38 @@ static int arc_start(gp_archive *x, char *errbuf, size_t errlen)
 	return 0;
 }
 
+/* An archive's end is not its stream's: the layer below is read on to its
+ * own end, so a fault there (a gzip checksum or length, trailing garbage)
+ * is reported, as zcat would. A spooled copy was read to the end already,
+ * and a file read as it is has nothing to check. */
+static void drain(gp_archive *x)
+{
+	if (x->spool_fd >= 0 || x->below_eof || gp_stream_file_fd(x->below) >= 0)
+		return;
+	for (;;) {
+		ssize_t r = x->below->read(x->below, (char *)x->in, ARC_IN_SIZE);
+		if (r > 0) {
+			x->in_total += (uint64_t)r;
+			continue;
+		}
+		if (r < 0) {
+			x->below_failed = true;
+			memcpy(x->below_err, x->below->err, sizeof x->below_err);
+			x->below_err[sizeof x->below_err - 1] = '\0';
+		}
+		break;
+	}
+	x->below_eof = true;
+}
+
+const char *gp_archive_below_fault(gp_archive *x)
+{
+	if (!x->below_failed || x->below_told)
+		return NULL;
+	x->below_told = true;
+	return x->below_err;
+}
+
 int gp_archive_next(gp_archive *x, const char **name, gp_stream **member, char *errbuf,
 		    size_t errlen)
 {
@@ -678,6 +722,7 @@ int gp_archive_next(gp_archive *x, const char **name, gp_stream **member, char *
 		int r = archive_read_next_header(x->a, &e);
 		if (r == ARCHIVE_EOF) {
 			x->ended = true;
+			drain(x);
 			return GP_ARC_END;
 		}
 		if (r == ARCHIVE_RETRY || r == ARCHIVE_FAILED) {

@@ -281,6 +281,18 @@ static void report_level(gp_stage *st, const level *l, const char *msg)
 		gp_report(st->ctx, "%s: read error", l->display);
 }
 
+/* Faults of the streams under archives (a gzip checksum under a tar), each
+ * once, outermost first, under the archive's own name. */
+static void report_below(gp_stage *st)
+{
+	source *s = st->state;
+	for (int i = 0; i < s->nlv; i++) {
+		const char *m = s->lv[i].arc ? gp_archive_below_fault(s->lv[i].arc) : NULL;
+		if (m)
+			report_level(st, &s->lv[i], m);
+	}
+}
+
 /* The summary of the records of the level being read that were longer
  * than --max-record. */
 static void report_over(source *s, const level *l)
@@ -519,6 +531,7 @@ static int next_input(gp_stage *st)
 			const char *name;
 			gp_stream *member;
 			int r = gp_archive_next(l->arc, &name, &member, err, sizeof err);
+			report_below(st);
 			if (r == GP_ARC_SKIPPED) {
 				report_level(st, l, err);
 				continue;
@@ -680,6 +693,7 @@ static gp_status source_next(gp_stage *st, gp_batch *out)
 			/* Bad data: what came before is delivered, the incomplete
 			 * record at the fault is not, and the next input goes on. */
 			level *l = &s->lv[s->nlv - 1];
+			report_below(st);
 			report_level(st, l, in->err);
 			s->eof = true;
 			if (s->skipping)

@@ -119,4 +119,11 @@ enum {
 int gp_archive_next(gp_archive *a, const char **name, gp_stream **member, char *errbuf,
 		    size_t errlen);
 
+/* The fault of the stream under the archive (a gzip CRC error or truncation
+ * under a tar), once, or NULL: the caller reports it under the archive's own
+ * name, and the archive's messages say what it lost by it ("truncated tar
+ * archive in member 'a.log'"). After the last member the stream below is
+ * read to its end, so a fault past the archive's end is found too. */
+const char *gp_archive_below_fault(gp_archive *a);
+
 #endif
