@@ -15,9 +15,12 @@
 
 #define STDIN_NAME "(standard input)"
 
-/* One directory being walked: its sorted entries and the next one to visit. */
+/* One directory being walked: its descriptor (entries are opened relative
+ * to it, so a tree deeper than PATH_MAX is walked as grep -r walks it), the
+ * length of its path in source.path, its sorted entries and the next one. */
 typedef struct dirframe {
-	char *path;
+	int fd;
+	size_t plen;
 	struct dirent **ents;
 	int n, next;
 } dirframe;
@@ -54,6 +57,8 @@ typedef struct source {
 
 	dirframe *dirs;
 	size_t ndirs, dirs_cap;
+	char *path; /* the entry being opened, shown whole in messages and -H */
+	size_t path_cap;
 
 	level lv[MAX_DEPTH];
 	int nlv;
@@ -77,19 +82,43 @@ typedef struct source {
 	gp_recvec lazy;
 } source;
 
+static void pop_dir(source *s)
+{
+	dirframe *d = &s->dirs[--s->ndirs];
+	for (int k = 0; k < d->n; k++)
+		free(d->ents[k]);
+	free(d->ents);
+	close(d->fd);
+}
+
 static void free_dirs(void *arg)
 {
 	source *s = arg;
-	for (size_t i = 0; i < s->ndirs; i++) {
-		dirframe *d = &s->dirs[i];
-		for (int k = 0; k < d->n; k++)
-			free(d->ents[k]);
-		free(d->ents);
-		free(d->path);
-	}
+	while (s->ndirs > 0)
+		pop_dir(s);
 	free(s->dirs);
 	s->dirs = NULL;
-	s->ndirs = 0;
+	free(s->path);
+	s->path = NULL;
+}
+
+/* s->path becomes its first `keep` bytes, a '/' unless keep is 0 or they end
+ * in one, and name. */
+static int path_at(source *s, size_t keep, const char *name)
+{
+	size_t nl = strlen(name);
+	if (keep + nl + 2 > s->path_cap) {
+		size_t cap = (keep + nl + 2) * 2;
+		char *p = realloc(s->path, cap);
+		if (!p)
+			return -1;
+		s->path = p;
+		s->path_cap = cap;
+	}
+	if (keep > 0 && s->path[keep - 1] != '/')
+		s->path[keep++] = '/';
+	memcpy(s->path + keep, name, nl + 1);
+	return 0;
 }
 
 static void free_ptr(void *arg)
@@ -104,7 +133,9 @@ static int skip_dots(const struct dirent *e)
 					 (e->d_name[1] == '.' && e->d_name[2] == '\0')));
 }
 
-static int push_dir(gp_stage *st, const char *path)
+/* Pushes the directory open as fd (borrowed: a duplicate is kept), whose
+ * path is `path`. 0 when pushed or reported, -1 when out of memory. */
+static int push_dir(gp_stage *st, int fd, const char *path)
 {
 	source *s = st->state;
 	if (s->ndirs == s->dirs_cap) {
@@ -115,34 +146,27 @@ static int push_dir(gp_stage *st, const char *path)
 		s->dirs = d;
 		s->dirs_cap = cap;
 	}
+	if (path != s->path && path_at(s, 0, path) != 0)
+		return -1;
+	/* One descriptor per level of the tree: past RLIMIT_NOFILE (a tree
+	 * thousands deep) the subtree is reported, not walked. */
 	struct dirent **ents;
-	int n = scandir(path, &ents, skip_dots, alphasort);
+	int n = -1, dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dfd >= 0)
+		n = scandirat(dfd, ".", &ents, skip_dots, alphasort);
 	if (n < 0) {
-		gp_report(st->ctx, "cannot read directory '%s': %s", path, strerror(errno));
+		gp_report(st->ctx, "cannot read directory '%s': %s", s->path, strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
 		return 0;
 	}
-	dirframe *d = &s->dirs[s->ndirs];
-	d->path = strdup(path);
-	if (!d->path) {
-		for (int k = 0; k < n; k++)
-			free(ents[k]);
-		free(ents);
-		return -1;
-	}
+	dirframe *d = &s->dirs[s->ndirs++];
+	d->fd = dfd;
+	d->plen = strlen(s->path);
 	d->ents = ents;
 	d->n = n;
 	d->next = 0;
-	s->ndirs++;
 	return 0;
-}
-
-static void pop_dir(source *s)
-{
-	dirframe *d = &s->dirs[--s->ndirs];
-	for (int k = 0; k < d->n; k++)
-		free(d->ents[k]);
-	free(d->ents);
-	free(d->path);
 }
 
 /* ---- the fd layer ---- */
@@ -445,10 +469,11 @@ static int open_layers(gp_stage *st, level *l, gp_stream *in)
 	return 2;
 }
 
-/* Opens a path as a new bottom level. Returns 1 when it has records, 2 when
- * it is an archive, 0 when skipped (reported, or a directory pushed), -1 when
- * out of memory. */
-static int open_path(gp_stage *st, const char *path, bool top)
+/* Opens `name` in directory `at` (AT_FDCWD for an operand), shown as path,
+ * as a new bottom level. Returns 1 when it has records, 2 when it is an
+ * archive, 0 when skipped (reported, or a directory pushed), -1 when out of
+ * memory. */
+static int open_path(gp_stage *st, int at, const char *name, const char *path, bool top)
 {
 	source *s = st->state;
 	bool is_stdin = top && strcmp(path, "-") == 0;
@@ -464,7 +489,9 @@ static int open_path(gp_stage *st, const char *path, bool top)
 		return -1;
 	int fd = STDIN_FILENO;
 	if (!is_stdin) {
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		/* Inside a tree a link is never followed, even one that
+		 * replaced the entry since it was listed. */
+		fd = openat(at, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | (top ? 0 : O_NOFOLLOW));
 		if (fd < 0) {
 			if (!gp_signal)
 				gp_report(st->ctx, "cannot open '%s': %s", path, strerror(errno));
@@ -482,7 +509,7 @@ static int open_path(gp_stage *st, const char *path, bool top)
 	}
 	if (S_ISDIR(sb.st_mode)) {
 		/* push_dir copies path: do it before the level's scope frees it. */
-		int r = is_stdin ? 0 : push_dir(st, path);
+		int r = is_stdin ? 0 : push_dir(st, fd, path);
 		if (is_stdin)
 			gp_report(st->ctx, "%s: Is a directory", STDIN_NAME);
 		pop_level(s);
@@ -582,25 +609,17 @@ static int next_input(gp_stage *st)
 			struct dirent *e = d->ents[d->next++];
 			if (e->d_type != DT_REG && e->d_type != DT_DIR && e->d_type != DT_UNKNOWN)
 				continue;
-			size_t pl = strlen(d->path), nl = strlen(e->d_name);
-			char *full = malloc(pl + nl + 2);
-			if (!full)
-				return -1;
-			memcpy(full, d->path, pl);
-			size_t k = pl;
-			if (pl == 0 || full[pl - 1] != '/')
-				full[k++] = '/';
-			memcpy(full + k, e->d_name, nl + 1);
 			struct stat lsb;
 			if (e->d_type == DT_UNKNOWN &&
-			    (lstat(full, &lsb) != 0 || !(S_ISREG(lsb.st_mode) || S_ISDIR(lsb.st_mode)))) {
-				free(full);
+			    (fstatat(d->fd, e->d_name, &lsb, AT_SYMLINK_NOFOLLOW) != 0 ||
+			     !(S_ISREG(lsb.st_mode) || S_ISDIR(lsb.st_mode))))
 				continue;
-			}
-			r = open_path(st, full, false);
-			free(full);
+			if (path_at(s, d->plen, e->d_name) != 0)
+				return -1;
+			r = open_path(st, d->fd, e->d_name, s->path, false);
 		} else if (s->next_path < s->npaths) {
-			r = open_path(st, s->paths[s->next_path++], true);
+			const char *p = s->paths[s->next_path++];
+			r = open_path(st, AT_FDCWD, p, p, true);
 		} else {
 			return 0;
 		}
@@ -836,8 +855,9 @@ const gp_stage_def gp_stage_read = {
 		"(no per-line I/O). `-` or no input at all means standard input; pipes, FIFOs "
 		"and terminals work, and records already through the chain are written as soon "
 		"as the input pauses (`tail -f app.log | gpipe 'grep ERROR'`). A directory is "
-		"searched recursively, its entries in byte order of their names; symbolic links "
-		"and special files inside it are skipped. An input that cannot be opened or "
+		"searched recursively, its entries in byte order of their names, at any depth "
+		"(entries are opened relative to their directory, as grep -r does; one "
+		"descriptor per level); symbolic links and special files inside it are skipped. An input that cannot be opened or "
 		"read is reported, the others are still processed, and the exit status is 2.",
 	.open = NULL,
 };

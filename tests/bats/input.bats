@@ -463,3 +463,40 @@ gpipe: both.tar:one.log: 1 record longer than --max-record 10 bytes skipped (at 
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "gpipe: cannot open '$long/app.log': No such file or directory" ]
 }
+
+@test "a tree deeper than PATH_MAX is walked (openat), names shown whole; out of descriptors is reported" {
+	python3 -c '
+import os
+name = "n" * 200
+fd = os.open(".", os.O_RDONLY)
+os.mkdir("deep", dir_fd=fd)
+for part in ["deep"] + [name] * 40:
+    if part != "deep":
+        os.mkdir(part, dir_fd=fd)
+    nfd = os.open(part, os.O_RDONLY, dir_fd=fd)
+    os.close(fd)
+    fd = nfd
+    if part != "deep":
+        f = os.open("mid.log", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(f, b"mid\n")
+        os.close(f)
+f = os.open("bottom.log", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+os.write(f, b"deep ERROR here\nok\n")
+os.close(f)
+'
+	long=deep
+	for i in $(seq 40); do long=$long/$(printf 'n%.0s' {1..200}); done
+	[ "${#long}" -gt 4096 ]
+	run --separate-stderr "$GPIPE" -H -n 'grep ERROR' deep
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "" ]
+	[ "$output" = "$long/bottom.log:1:deep ERROR here" ]
+	run --separate-stderr "$GPIPE" count deep
+	[ "$output" = "42" ]
+	# One descriptor per level: with too few, the subtree is reported.
+	run --separate-stderr bash -c 'ulimit -n 24 && exec "$0" -H "grep ERROR" deep' "$GPIPE"
+	[ "$status" -eq 2 ]
+	[ "$output" = "" ]
+	[[ $stderr == "gpipe: cannot "*"$(printf 'n%.0s' {1..200})"*"': Too many open files" ]]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+}
