@@ -13,16 +13,30 @@
 
 volatile sig_atomic_t gp_signal;
 
+void gp_vsay(gp_ctx *ctx, const char *fmt, va_list ap)
+{
+	/* Any length: on the stack when it fits, else on the heap, so a long
+	 * path never cuts off the reason that follows it. */
+	char small[1024];
+	va_list again;
+	va_copy(again, ap);
+	int n = vsnprintf(small, sizeof small, fmt, ap);
+	char *big = NULL;
+	if (n >= (int)sizeof small && (big = malloc((size_t)n + 1)) != NULL)
+		vsnprintf(big, (size_t)n + 1, fmt, again);
+	va_end(again);
+	if (ctx->report)
+		ctx->report(ctx, big ? big : small);
+	free(big);
+}
+
 void gp_report(gp_ctx *ctx, const char *fmt, ...)
 {
-	char buf[GP_DIAG_MSG + 256];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
 	ctx->had_error = true;
-	if (ctx->report)
-		ctx->report(ctx, buf);
+	gp_vsay(ctx, fmt, ap);
+	va_end(ap);
 }
 
 gp_status gp_fail(gp_ctx *ctx, const gp_span *span, const char *fmt, ...)

@@ -1206,13 +1206,10 @@ void gp_kept_free(gp_kept *k)
 
 void gp_warn(gp_ctx *ctx, const char *fmt, ...)
 {
-	char buf[GP_DIAG_MSG + 256];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	gp_vsay(ctx, fmt, ap);
 	va_end(ap);
-	if (ctx->report)
-		ctx->report(ctx, buf);
 }
 
 void gp_dropped_flush(gp_ctx *ctx, gp_dropped *d)

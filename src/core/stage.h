@@ -25,6 +25,7 @@
 #define GP_STAGE_H
 
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -160,6 +161,9 @@ extern volatile sig_atomic_t gp_signal;
 /* Non-fatal: print through ctx->report and mark the run as failed. */
 void gp_report(gp_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Prints through ctx->report without marking the run as failed. Messages
+ * have no length limit (a deep path keeps its reason). */
+void gp_vsay(gp_ctx *ctx, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* Fatal: fill ctx->diag (with a span when given) and return GP_ERR. */
 gp_status gp_fail(gp_ctx *ctx, const gp_span *span, const char *fmt, ...)

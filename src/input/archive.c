@@ -39,6 +39,8 @@
 #define ARC_IN_SIZE (128u * 1024u)
 #define ARC_NAME_MAX 4096 /* escaped member names are cut here */
 #define ARC_MAX_RETRY 64  /* unusable headers in a row without progress */
+#define MSG_NAME_MAX 96   /* a member name in a message: err buffers are 256
+			   * bytes, and the reason after the name must fit */
 
 enum { MS_DATA, MS_DONE, MS_FAILED };
 
@@ -72,8 +74,9 @@ struct gp_archive {
 
 	unsigned char *in;
 	uint64_t in_total;
-	bool below_eof, below_failed;
-	char below_err[256];
+	bool below_eof, below_failed; /* below_failed: the stream below broke */
+	bool below_told;	      /* its fault was handed out (gp_archive_below_fault) */
+	char below_err[256];	      /* its message, or the cpio guard's */
 	int spool_fd; /* 7z, zip: the archive file itself when it is a regular
 		       * file read as it is, else a temporary copy; -1 for the others */
 	off_t spool_off; /* libarchive's position in it (pread: the file's own
@@ -81,6 +84,7 @@ struct gp_archive {
 	cpio_guard cg;
 
 	char name[ARC_NAME_MAX + 8];
+	char said[MSG_NAME_MAX + 4]; /* name as messages give it: cut in the middle */
 	bool have_member; /* name holds the last member handed out */
 
 	/* The member stream, reused for every member. */
@@ -212,7 +216,7 @@ static la_ssize_t arc_read_cb(struct archive *la, void *arg, const void **buf)
 	gp_archive *x = arg;
 	*buf = x->in;
 	if (x->cg.bad) {
-		x->below_eof = x->below_failed = true;
+		x->below_eof = true;
 		msgf(x->below_err, sizeof x->below_err, "damaged cpio archive: %s", x->cg.why);
 		archive_set_error(la, EINVAL, "%s", x->below_err);
 		return -1;
@@ -378,6 +382,13 @@ static void set_name(gp_archive *x, struct archive_entry *e)
 		memcpy(x->name + o, "...", 4);
 	else
 		x->name[o] = '\0';
+	/* -H prints the whole name; a message keeps its two ends. */
+	size_t len = strlen(x->name), half = MSG_NAME_MAX / 2 - 2;
+	if (len <= MSG_NAME_MAX)
+		memcpy(x->said, x->name, len + 1);
+	else
+		snprintf(x->said, sizeof x->said, "%.*s...%s", (int)half, x->name,
+			 x->name + len - half);
 }
 
 static const char *la_msg(gp_archive *x)
@@ -399,17 +410,24 @@ static bool looks_truncated(gp_archive *x)
 /* A fault while reading a member's data, into m.err. */
 static void member_fault(gp_archive *x)
 {
+	if (x->cg.bad) {
+		msgf(x->m.err, sizeof x->m.err, "%s, in member '%s'", x->below_err, x->said);
+		return;
+	}
 	if (x->below_failed) {
-		msgf(x->m.err, sizeof x->m.err, "%s, in member '%s'", x->below_err, x->name);
+		/* The fault below is reported on its own (gp_archive_below_fault):
+		 * this is what the archive lost by it. */
+		msgf(x->m.err, sizeof x->m.err, "truncated %s archive in member '%s'", x->fname,
+		     x->said);
 		return;
 	}
 	const char *msg = la_msg(x);
 	if (looks_truncated(x))
 		msgf(x->m.err, sizeof x->m.err, "truncated %s archive in member '%s'", x->fname,
-			 x->name);
+			 x->said);
 	else
 		msgf(x->m.err, sizeof x->m.err, "damaged %s archive in member '%s': %s", x->fname,
-			 x->name, msg);
+			 x->said, msg);
 }
 
 /* A fault between members, into errbuf. */
@@ -417,9 +435,13 @@ static void header_fault(gp_archive *x, char *errbuf, size_t errlen)
 {
 	char after[ARC_NAME_MAX + 32] = "";
 	if (x->have_member)
-		msgf(after, sizeof after, " after member '%s'", x->name);
-	if (x->below_failed) {
+		msgf(after, sizeof after, " after member '%s'", x->said);
+	if (x->cg.bad) {
 		msgf(errbuf, errlen, "%s%s%s", x->below_err, *after ? "," : "", after);
+		return;
+	}
+	if (x->below_failed) {
+		msgf(errbuf, errlen, "truncated %s archive%s", x->fname, after);
 		return;
 	}
 	const char *msg = la_msg(x);
@@ -637,6 +659,38 @@ static int arc_start(gp_archive *x, char *errbuf, size_t errlen)
 	return 0;
 }
 
+/* An archive's end is not its stream's: the layer below is read on to its
+ * own end, so a fault there (a gzip checksum or length, trailing garbage)
+ * is reported, as zcat would. A spooled copy was read to the end already,
+ * and a file read as it is has nothing to check. */
+static void drain(gp_archive *x)
+{
+	if (x->spool_fd >= 0 || x->below_eof || gp_stream_file_fd(x->below) >= 0)
+		return;
+	for (;;) {
+		ssize_t r = x->below->read(x->below, (char *)x->in, ARC_IN_SIZE);
+		if (r > 0) {
+			x->in_total += (uint64_t)r;
+			continue;
+		}
+		if (r < 0) {
+			x->below_failed = true;
+			memcpy(x->below_err, x->below->err, sizeof x->below_err);
+			x->below_err[sizeof x->below_err - 1] = '\0';
+		}
+		break;
+	}
+	x->below_eof = true;
+}
+
+const char *gp_archive_below_fault(gp_archive *x)
+{
+	if (!x->below_failed || x->below_told)
+		return NULL;
+	x->below_told = true;
+	return x->below_err;
+}
+
 int gp_archive_next(gp_archive *x, const char **name, gp_stream **member, char *errbuf,
 		    size_t errlen)
 {
@@ -668,6 +722,7 @@ int gp_archive_next(gp_archive *x, const char **name, gp_stream **member, char *
 		int r = archive_read_next_header(x->a, &e);
 		if (r == ARCHIVE_EOF) {
 			x->ended = true;
+			drain(x);
 			return GP_ARC_END;
 		}
 		if (r == ARCHIVE_RETRY || r == ARCHIVE_FAILED) {
@@ -705,7 +760,7 @@ int gp_archive_next(gp_archive *x, const char **name, gp_stream **member, char *
 		x->have_member = true;
 		*name = x->name;
 		if (archive_entry_is_data_encrypted(e) || archive_entry_is_metadata_encrypted(e)) {
-			msgf(errbuf, errlen, "member '%s': encrypted, skipped", x->name);
+			msgf(errbuf, errlen, "member '%s': encrypted, skipped", x->said);
 			return GP_ARC_SKIPPED;
 		}
 		x->m_size = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
@@ -720,7 +775,7 @@ int gp_archive_next(gp_archive *x, const char **name, gp_stream **member, char *
 			x->m_state = MS_DONE;
 		} else if (b < 0) {
 			if (!x->dead) {
-				msgf(errbuf, errlen, "member '%s': %s, skipped", x->name, la_msg(x));
+				msgf(errbuf, errlen, "member '%s': %s, skipped", x->said, la_msg(x));
 				return GP_ARC_SKIPPED;
 			}
 			x->m_state = MS_FAILED; /* its read reports it */

@@ -149,6 +149,17 @@ static bool is_cpio_bin(const unsigned char *p, size_t n)
 	return true;
 }
 
+/* ISO 9660: the first volume descriptor, in sector 16: a type (boot
+ * record, primary, supplementary, partition, terminator), "CD001" and
+ * version 1. Text there is never taken for an image. */
+static bool is_iso9660(const unsigned char *p, size_t n)
+{
+	const size_t vd = GP_ISO_MAGIC_OFFSET - 1;
+	if (n < GP_DETECT_MORE || !has(p, n, GP_ISO_MAGIC_OFFSET, "CD001", 5) || p[vd + 6] != 1)
+		return false;
+	return p[vd] <= 3 || p[vd] == 255;
+}
+
 gp_format gp_detect(const unsigned char *p, size_t n)
 {
 	static const unsigned char xz[6] = { 0xfd, '7', 'z', 'X', 'Z', 0x00 };
@@ -193,9 +204,20 @@ gp_format gp_detect(const unsigned char *p, size_t n)
 		return GP_FMT_TAR;
 	/* An all-zero first block is not taken for tar: an empty tar (1024 zero
 	 * bytes) cannot be told from a zero-filled file by its first bytes. */
-	if (has(p, n, GP_ISO_MAGIC_OFFSET, "CD001", 5))
+	if (is_iso9660(p, n))
 		return GP_FMT_ISO9660;
 	return GP_FMT_PLAIN;
+}
+
+size_t gp_detect_wants(const unsigned char *p, size_t n)
+{
+	if (n < GP_DETECT_BYTES)
+		return n;
+	bool zero = true;
+	for (size_t i = 0; i < GP_DETECT_BYTES && zero; i++)
+		zero = p[i] == 0;
+	bool boot = p[510] == 0x55 && p[511] == 0xaa;
+	return zero || boot ? GP_DETECT_MORE : n;
 }
 
 const char *gp_format_name(gp_format f)

@@ -15,9 +15,12 @@
 
 #define STDIN_NAME "(standard input)"
 
-/* One directory being walked: its sorted entries and the next one to visit. */
+/* One directory being walked: its descriptor (entries are opened relative
+ * to it, so a tree deeper than PATH_MAX is walked as grep -r walks it), the
+ * length of its path in source.path, its sorted entries and the next one. */
 typedef struct dirframe {
-	char *path;
+	int fd;
+	size_t plen;
 	struct dirent **ents;
 	int n, next;
 } dirframe;
@@ -54,6 +57,8 @@ typedef struct source {
 
 	dirframe *dirs;
 	size_t ndirs, dirs_cap;
+	char *path; /* the entry being opened, shown whole in messages and -H */
+	size_t path_cap;
 
 	level lv[MAX_DEPTH];
 	int nlv;
@@ -67,26 +72,53 @@ typedef struct source {
 	uint64_t line; /* line number of the record starting at buf[pos] */
 	bool eof;
 
-	/* Skipping a record longer than --max-record. */
+	/* Skipping a record longer than --max-record; those of the input being
+	 * read are counted and summarised once, when it ends. */
 	bool skipping;
 	uint64_t skip_bytes, skip_line;
+	uint64_t over_n, over_line, over_bytes; /* count, and the first one's */
+	gp_ctx *ctx;
 
 	gp_recvec lazy;
 } source;
 
+static void pop_dir(source *s)
+{
+	dirframe *d = &s->dirs[--s->ndirs];
+	for (int k = 0; k < d->n; k++)
+		free(d->ents[k]);
+	free(d->ents);
+	close(d->fd);
+}
+
 static void free_dirs(void *arg)
 {
 	source *s = arg;
-	for (size_t i = 0; i < s->ndirs; i++) {
-		dirframe *d = &s->dirs[i];
-		for (int k = 0; k < d->n; k++)
-			free(d->ents[k]);
-		free(d->ents);
-		free(d->path);
-	}
+	while (s->ndirs > 0)
+		pop_dir(s);
 	free(s->dirs);
 	s->dirs = NULL;
-	s->ndirs = 0;
+	free(s->path);
+	s->path = NULL;
+}
+
+/* s->path becomes its first `keep` bytes, a '/' unless keep is 0 or they end
+ * in one, and name. */
+static int path_at(source *s, size_t keep, const char *name)
+{
+	size_t nl = strlen(name);
+	if (keep + nl + 2 > s->path_cap) {
+		size_t cap = (keep + nl + 2) * 2;
+		char *p = realloc(s->path, cap);
+		if (!p)
+			return -1;
+		s->path = p;
+		s->path_cap = cap;
+	}
+	if (keep > 0 && s->path[keep - 1] != '/')
+		s->path[keep++] = '/';
+	memcpy(s->path + keep, name, nl + 1);
+	return 0;
 }
 
 static void free_ptr(void *arg)
@@ -101,7 +133,9 @@ static int skip_dots(const struct dirent *e)
 					 (e->d_name[1] == '.' && e->d_name[2] == '\0')));
 }
 
-static int push_dir(gp_stage *st, const char *path)
+/* Pushes the directory open as fd (borrowed: a duplicate is kept), whose
+ * path is `path`. 0 when pushed or reported, -1 when out of memory. */
+static int push_dir(gp_stage *st, int fd, const char *path)
 {
 	source *s = st->state;
 	if (s->ndirs == s->dirs_cap) {
@@ -112,34 +146,27 @@ static int push_dir(gp_stage *st, const char *path)
 		s->dirs = d;
 		s->dirs_cap = cap;
 	}
+	if (path != s->path && path_at(s, 0, path) != 0)
+		return -1;
+	/* One descriptor per level of the tree: past RLIMIT_NOFILE (a tree
+	 * thousands deep) the subtree is reported, not walked. */
 	struct dirent **ents;
-	int n = scandir(path, &ents, skip_dots, alphasort);
+	int n = -1, dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dfd >= 0)
+		n = scandirat(dfd, ".", &ents, skip_dots, alphasort);
 	if (n < 0) {
-		gp_report(st->ctx, "cannot read directory '%s': %s", path, strerror(errno));
+		gp_report(st->ctx, "cannot read directory '%s': %s", s->path, strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
 		return 0;
 	}
-	dirframe *d = &s->dirs[s->ndirs];
-	d->path = strdup(path);
-	if (!d->path) {
-		for (int k = 0; k < n; k++)
-			free(ents[k]);
-		free(ents);
-		return -1;
-	}
+	dirframe *d = &s->dirs[s->ndirs++];
+	d->fd = dfd;
+	d->plen = strlen(s->path);
 	d->ents = ents;
 	d->n = n;
 	d->next = 0;
-	s->ndirs++;
 	return 0;
-}
-
-static void pop_dir(source *s)
-{
-	dirframe *d = &s->dirs[--s->ndirs];
-	for (int k = 0; k < d->n; k++)
-		free(d->ents[k]);
-	free(d->ents);
-	free(d->path);
 }
 
 /* ---- the fd layer ---- */
@@ -185,9 +212,11 @@ int gp_stream_file_fd(const gp_stream *s)
 
 typedef struct peek {
 	gp_stream s;
-	unsigned char buf[GP_DETECT_BYTES];
+	unsigned char first[GP_DETECT_BYTES];
+	unsigned char *buf; /* first, or GP_DETECT_MORE bytes when those call for it */
 	size_t n, off;
 	int pending; /* 0, or -1: the error below came after the peeked bytes */
+	bool eof;    /* below has ended within the peeked bytes */
 } peek;
 
 static ssize_t peek_read(gp_stream *gs, char *dst, size_t cap)
@@ -205,6 +234,8 @@ static ssize_t peek_read(gp_stream *gs, char *dst, size_t cap)
 		memcpy(gs->err, gs->below->err, sizeof gs->err);
 		return -1;
 	}
+	if (p->eof)
+		return 0;
 	ssize_t r = gs->below->read(gs->below, dst, cap);
 	gs->pos = gs->below->pos;
 	if (r < 0)
@@ -212,8 +243,34 @@ static ssize_t peek_read(gp_stream *gs, char *dst, size_t cap)
 	return r;
 }
 
+/* Reads below into p->buf up to `want` bytes, or to its end or error.
+ * With `patient` false, on a pipe it stops at what is ready. */
+static void peek_fill(peek *p, size_t want, const fdstream *bottom, bool patient)
+{
+	gp_stream *below = p->s.below;
+	while (p->n < want && !p->pending && !p->eof) {
+		ssize_t r = below->read(below, (char *)p->buf + p->n, want - p->n);
+		if (r < 0)
+			p->pending = -1;
+		if (r == 0)
+			p->eof = true;
+		if (r <= 0)
+			break;
+		p->n += (size_t)r;
+		/* On a pipe, any layer's next read may wait for the writer: detect
+		 * from what has come so far rather than hold records back. */
+		if (!patient && bottom && !bottom->regular) {
+			struct pollfd pf = { .fd = bottom->fd, .events = POLLIN };
+			if (poll(&pf, 1, 0) == 0)
+				break;
+		}
+	}
+}
+
 /* Reads the first bytes of `below` and returns a stream that gives them back
- * first. On a pipe it stops at what is ready, so `tail -f` is not held up. */
+ * first. On a pipe it stops at what is ready, so `tail -f` is not held up;
+ * only a start that may be an ISO 9660 image (binary: zeros or a boot
+ * sector) is read on to its magic, 32 KiB in, wherever it is. */
 static peek *peek_open(gp_scope *scope, gp_stream *below, const fdstream *bottom)
 {
 	peek *p = gp_scope_alloc(scope, sizeof *p);
@@ -223,20 +280,16 @@ static peek *peek_open(gp_scope *scope, gp_stream *below, const fdstream *bottom
 	p->s.impl = p;
 	p->s.below = below;
 	p->s.kind = below->kind;
-	while (p->n < sizeof p->buf) {
-		ssize_t r = below->read(below, (char *)p->buf + p->n, sizeof p->buf - p->n);
-		if (r < 0)
-			p->pending = -1;
-		if (r <= 0)
-			break;
-		p->n += (size_t)r;
-		/* On a pipe, any layer's next read may wait for the writer: detect
-		 * from what has come so far rather than hold records back. */
-		if (bottom && !bottom->regular) {
-			struct pollfd pf = { .fd = bottom->fd, .events = POLLIN };
-			if (poll(&pf, 1, 0) == 0)
-				break;
-		}
+	p->buf = p->first;
+	peek_fill(p, sizeof p->first, bottom, false);
+	size_t want = gp_detect_wants(p->buf, p->n);
+	if (want > p->n && !p->pending && !p->eof) {
+		unsigned char *more = gp_scope_alloc(scope, want);
+		if (!more)
+			return NULL;
+		memcpy(more, p->first, p->n);
+		p->buf = more;
+		peek_fill(p, want, bottom, true);
 	}
 	p->s.pos = below->pos;
 	return p;
@@ -252,9 +305,36 @@ static void report_level(gp_stage *st, const level *l, const char *msg)
 		gp_report(st->ctx, "%s: read error", l->display);
 }
 
+/* Faults of the streams under archives (a gzip checksum under a tar), each
+ * once, outermost first, under the archive's own name. */
+static void report_below(gp_stage *st)
+{
+	source *s = st->state;
+	for (int i = 0; i < s->nlv; i++) {
+		const char *m = s->lv[i].arc ? gp_archive_below_fault(s->lv[i].arc) : NULL;
+		if (m)
+			report_level(st, &s->lv[i], m);
+	}
+}
+
+/* The summary of the records of the level being read that were longer
+ * than --max-record. */
+static void report_over(source *s, const level *l)
+{
+	if (s->over_n == 0)
+		return;
+	gp_report(s->ctx, "%s: %llu %s longer than --max-record %zu bytes skipped (%s line %llu, %llu bytes)",
+		  l->display, (unsigned long long)s->over_n, s->over_n == 1 ? "record" : "records",
+		  s->ctx->max_record, s->over_n == 1 ? "at" : "first at", (unsigned long long)s->over_line,
+		  (unsigned long long)s->over_bytes);
+	s->over_n = 0;
+}
+
 static void pop_level(source *s)
 {
 	level *l = &s->lv[--s->nlv];
+	if (s->reading)
+		report_over(s, l);
 	gp_scope_unwind(l->scope);
 	free(l->display);
 	l->display = NULL;
@@ -297,17 +377,6 @@ static level *push_level(gp_stage *st, const char *name, const char *member)
 	return l;
 }
 
-/* ISO 9660's magic sits at byte 32769, past what detection peeks at: look
- * for it in a regular file with pread, which leaves the file offset alone. */
-static bool iso_at(int fd)
-{
-	unsigned char magic[5];
-	if (pread(fd, magic, sizeof magic, GP_ISO_MAGIC_OFFSET) != (ssize_t)sizeof magic ||
-	    memcmp(magic, "CD001", 5) != 0)
-		return false;
-	return true;
-}
-
 /* The decoder layer for a compression format. */
 static gp_stream *open_decoder(gp_scope *scope, gp_stream *in, gp_format f, char *err,
 			       size_t errlen)
@@ -317,55 +386,94 @@ static gp_stream *open_decoder(gp_scope *scope, gp_stream *in, gp_format f, char
 	return gp_filter_open(scope, in, f, err, errlen);
 }
 
-/* Detects the encodings and format of the level's stream and stacks the
- * decoders. Returns 1 when the level has records to read, 2 when it is an
- * archive, 0 when it failed (reported), -1 when out of memory. */
-static int open_layers(gp_stage *st, level *l, gp_stream *in)
+#define MAX_LAYERS 4 /* compression layers in one level */
+
+/* What the first bytes of a stream call for: its decoders, stacked, and
+ * what is under them. */
+typedef struct layering {
+	gp_stream *top;		   /* the records, or the archive's bytes */
+	gp_format dec[MAX_LAYERS]; /* decoders, outermost first */
+	int ndec;
+	gp_format what;	/* GP_FMT_PLAIN or an archive format */
+	bool too_many;	/* one more compression layer: not decoded */
+} layering;
+
+/* The one place that decides an input's layers: the run and --explain both
+ * call it. Returns 1, 0 when a decoder cannot be set up (message in err),
+ * -1 when out of memory. */
+static int stack_layers(gp_scope *scope, gp_stream *in, const fdstream *bottom, layering *ly,
+			char *err, size_t errlen)
 {
-	source *s = st->state;
-	char err[256];
-	for (int round = 0;; round++) {
-		if (s->raw) {
-			l->top = in;
-			return 1;
-		}
-		peek *p = peek_open(l->scope, in, s->bottom);
+	memset(ly, 0, sizeof *ly);
+	for (;;) {
+		peek *p = peek_open(scope, in, bottom);
 		if (!p)
 			return -1;
+		ly->top = &p->s;
 		gp_format f = gp_detect(p->buf, p->n);
-		in = &p->s;
-		if (f == GP_FMT_PLAIN && round == 0 && p->n == sizeof p->buf && s->bottom &&
-		    s->bottom->regular && p->s.below == &s->bottom->s && iso_at(s->bottom->fd))
-			f = GP_FMT_ISO9660;
-		if (f == GP_FMT_PLAIN || round >= 4) {
-			l->top = in;
+		if (f == GP_FMT_PLAIN || gp_format_is_archive(f)) {
+			ly->what = f;
 			return 1;
 		}
-		if (gp_format_is_archive(f)) {
-			if (s->nlv >= MAX_DEPTH) {
-				l->top = in; /* too deep: read it as bytes */
-				return 1;
-			}
-			l->arc = gp_archive_open(l->scope, in, f, err, sizeof err);
-			if (!l->arc) {
-				report_level(st, l, err);
-				return 0;
-			}
-			return 2;
+		if (ly->ndec == MAX_LAYERS) {
+			ly->too_many = true;
+			return 1;
 		}
-		gp_stream *d = open_decoder(l->scope, in, f, err, sizeof err);
-		if (!d) {
-			report_level(st, l, err);
+		gp_stream *d = open_decoder(scope, &p->s, f, err, errlen);
+		if (!d)
 			return 0;
-		}
+		ly->dec[ly->ndec++] = f;
 		in = d;
 	}
 }
 
-/* Opens a path as a new bottom level. Returns 1 when it has records, 2 when
- * it is an archive, 0 when skipped (reported, or a directory pushed), -1 when
- * out of memory. */
-static int open_path(gp_stage *st, const char *path, bool top)
+/* Detects the encodings and format of the level's stream and stacks the
+ * decoders. Returns 1 when the level has records to read, 2 when it is an
+ * archive, 0 when it failed or is skipped (reported), -1 when out of memory. */
+static int open_layers(gp_stage *st, level *l, gp_stream *in)
+{
+	source *s = st->state;
+	if (s->raw) {
+		l->top = in;
+		return 1;
+	}
+	char err[256];
+	layering ly;
+	int r = stack_layers(l->scope, in, s->bottom, &ly, err, sizeof err);
+	if (r <= 0) {
+		if (r == 0)
+			report_level(st, l, err);
+		return r;
+	}
+	if (ly.too_many) {
+		/* Decoded bytes would be read as text: a zip bomb's way in, and
+		 * never a log. */
+		gp_report(st->ctx, "%s: more than %d compression layers, skipped", l->display,
+			  MAX_LAYERS);
+		return 0;
+	}
+	if (ly.what == GP_FMT_PLAIN) {
+		l->top = ly.top;
+		return 1;
+	}
+	if (s->nlv >= MAX_DEPTH) {
+		gp_report(st->ctx, "%s: archives nested more than %d deep, skipped", l->display,
+			  MAX_DEPTH - 1);
+		return 0;
+	}
+	l->arc = gp_archive_open(l->scope, ly.top, ly.what, err, sizeof err);
+	if (!l->arc) {
+		report_level(st, l, err);
+		return 0;
+	}
+	return 2;
+}
+
+/* Opens `name` in directory `at` (AT_FDCWD for an operand), shown as path,
+ * as a new bottom level. Returns 1 when it has records, 2 when it is an
+ * archive, 0 when skipped (reported, or a directory pushed), -1 when out of
+ * memory. */
+static int open_path(gp_stage *st, int at, const char *name, const char *path, bool top)
 {
 	source *s = st->state;
 	bool is_stdin = top && strcmp(path, "-") == 0;
@@ -381,7 +489,9 @@ static int open_path(gp_stage *st, const char *path, bool top)
 		return -1;
 	int fd = STDIN_FILENO;
 	if (!is_stdin) {
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		/* Inside a tree a link is never followed, even one that
+		 * replaced the entry since it was listed. */
+		fd = openat(at, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | (top ? 0 : O_NOFOLLOW));
 		if (fd < 0) {
 			if (!gp_signal)
 				gp_report(st->ctx, "cannot open '%s': %s", path, strerror(errno));
@@ -399,7 +509,7 @@ static int open_path(gp_stage *st, const char *path, bool top)
 	}
 	if (S_ISDIR(sb.st_mode)) {
 		/* push_dir copies path: do it before the level's scope frees it. */
-		int r = is_stdin ? 0 : push_dir(st, path);
+		int r = is_stdin ? 0 : push_dir(st, fd, path);
 		if (is_stdin)
 			gp_report(st->ctx, "%s: Is a directory", STDIN_NAME);
 		pop_level(s);
@@ -448,6 +558,7 @@ static int next_input(gp_stage *st)
 			const char *name;
 			gp_stream *member;
 			int r = gp_archive_next(l->arc, &name, &member, err, sizeof err);
+			report_below(st);
 			if (r == GP_ARC_SKIPPED) {
 				report_level(st, l, err);
 				continue;
@@ -459,8 +570,6 @@ static int next_input(gp_stage *st)
 				pop_level(s);
 				continue;
 			}
-			if (s->nlv >= MAX_DEPTH)
-				continue;
 			/* The member's origin: the file, and the member path inside. */
 			const char *outer = l->origin.member;
 			size_t ol = outer ? strlen(outer) : 0, nl = strlen(name);
@@ -500,25 +609,17 @@ static int next_input(gp_stage *st)
 			struct dirent *e = d->ents[d->next++];
 			if (e->d_type != DT_REG && e->d_type != DT_DIR && e->d_type != DT_UNKNOWN)
 				continue;
-			size_t pl = strlen(d->path), nl = strlen(e->d_name);
-			char *full = malloc(pl + nl + 2);
-			if (!full)
-				return -1;
-			memcpy(full, d->path, pl);
-			size_t k = pl;
-			if (pl == 0 || full[pl - 1] != '/')
-				full[k++] = '/';
-			memcpy(full + k, e->d_name, nl + 1);
 			struct stat lsb;
 			if (e->d_type == DT_UNKNOWN &&
-			    (lstat(full, &lsb) != 0 || !(S_ISREG(lsb.st_mode) || S_ISDIR(lsb.st_mode)))) {
-				free(full);
+			    (fstatat(d->fd, e->d_name, &lsb, AT_SYMLINK_NOFOLLOW) != 0 ||
+			     !(S_ISREG(lsb.st_mode) || S_ISDIR(lsb.st_mode))))
 				continue;
-			}
-			r = open_path(st, full, false);
-			free(full);
+			if (path_at(s, d->plen, e->d_name) != 0)
+				return -1;
+			r = open_path(st, d->fd, e->d_name, s->path, false);
 		} else if (s->next_path < s->npaths) {
-			r = open_path(st, s->paths[s->next_path++], true);
+			const char *p = s->paths[s->next_path++];
+			r = open_path(st, AT_FDCWD, p, p, true);
 		} else {
 			return 0;
 		}
@@ -530,10 +631,10 @@ static int next_input(gp_stage *st)
 static void finish_skip(gp_stage *st)
 {
 	source *s = st->state;
-	level *l = &s->lv[s->nlv - 1];
-	gp_report(st->ctx, "%s:%llu: record of %llu bytes exceeds --max-record (%zu bytes), skipped",
-		  l->display, (unsigned long long)s->skip_line, (unsigned long long)s->skip_bytes,
-		  st->ctx->max_record);
+	if (s->over_n++ == 0) {
+		s->over_line = s->skip_line;
+		s->over_bytes = s->skip_bytes;
+	}
 	s->skipping = false;
 	s->line = s->skip_line + 1;
 }
@@ -611,6 +712,7 @@ static gp_status source_next(gp_stage *st, gp_batch *out)
 			/* Bad data: what came before is delivered, the incomplete
 			 * record at the fault is not, and the next input goes on. */
 			level *l = &s->lv[s->nlv - 1];
+			report_below(st);
 			report_level(st, l, in->err);
 			s->eof = true;
 			if (s->skipping)
@@ -675,6 +777,7 @@ gp_status gp_source_open(gp_stage *st, const char *const *paths, size_t npaths)
 	s->paths = paths;
 	s->npaths = npaths;
 	s->raw = st->ctx->raw;
+	s->ctx = st->ctx;
 	/* The buffer starts at one block and grows for long records; a full
 	 * buffer without a delimiter is exactly a record over --max-record, so
 	 * a small limit also means a small buffer. */
@@ -717,30 +820,23 @@ int gp_source_describe(const char *path, bool raw, char *out, size_t cap)
 	f.s.impl = &f;
 	static gp_ctx quiet;
 	f.ctx = &quiet;
-	gp_stream *in = &f.s;
 	char err[256];
-	for (int round = 0; round < 5; round++) {
-		peek *p = peek_open(&scope, in, NULL);
-		if (!p)
-			break;
-		gp_format fm = gp_detect(p->buf, p->n);
-		if (fm == GP_FMT_PLAIN && round == 0 && iso_at(fd))
-			fm = GP_FMT_ISO9660;
-		if (fm == GP_FMT_PLAIN)
-			break;
-		k += (size_t)snprintf(out + k, cap > k ? cap - k : 0, " → %s", gp_format_name(fm));
-		if (k >= cap)
-			break;
-		if (gp_format_is_archive(fm)) {
-			k += (size_t)snprintf(out + k, cap - k, " → (each member detected in turn)");
-			break;
-		}
-		gp_stream *d = open_decoder(&scope, &p->s, fm, err, sizeof err);
-		if (!d)
-			break;
-		in = d;
-	}
-	if (k < cap)
+	layering ly;
+	int r = stack_layers(&scope, &f.s, NULL, &ly, err, sizeof err);
+	for (int i = 0; i < ly.ndec && k < cap; i++)
+		k += (size_t)snprintf(out + k, cap - k, " → %s", gp_format_name(ly.dec[i]));
+	if (k >= cap)
+		k = cap - 1; /* cut: the last snprintf wrote what fits */
+	if (r < 0)
+		snprintf(out + k, cap - k, " → (out of memory)");
+	else if (r == 0)
+		snprintf(out + k, cap - k, " → (%s)", err);
+	else if (ly.too_many)
+		snprintf(out + k, cap - k, " → (more than %d compression layers, skipped)", MAX_LAYERS);
+	else if (gp_format_is_archive(ly.what))
+		snprintf(out + k, cap - k, " → %s → (each member detected in turn) → lines",
+			 gp_format_name(ly.what));
+	else
 		snprintf(out + k, cap - k, " → lines");
 	gp_scope_unwind(&scope);
 	return 0;
@@ -759,8 +855,9 @@ const gp_stage_def gp_stage_read = {
 		"(no per-line I/O). `-` or no input at all means standard input; pipes, FIFOs "
 		"and terminals work, and records already through the chain are written as soon "
 		"as the input pauses (`tail -f app.log | gpipe 'grep ERROR'`). A directory is "
-		"searched recursively, its entries in byte order of their names; symbolic links "
-		"and special files inside it are skipped. An input that cannot be opened or "
+		"searched recursively, its entries in byte order of their names, at any depth "
+		"(entries are opened relative to their directory, as grep -r does; one "
+		"descriptor per level); symbolic links and special files inside it are skipped. An input that cannot be opened or "
 		"read is reported, the others are still processed, and the exit status is 2.",
 	.open = NULL,
 };
@@ -778,7 +875,8 @@ const gp_stage_def gp_stage_decompress = {
 		"frames one after another are one stream, skippable frames are skipped, and "
 		"zero bytes after zstd or lz4 data are trailing garbage, as zstd -dc and "
 		"lz4 -dc say). Standard input is detected the same way. Layers stack: "
-		"a gzip of a tar is decoded, then read as a tar.\n\n"
+		"a gzip of a tar is decoded, then read as a tar; an input with more than 4 "
+		"layers is reported and skipped (exit status 2), not read as bytes.\n\n"
 		"Corrupt or truncated data: every complete record decoded before the fault is "
 		"delivered, a message names the input (and member) and the compressed byte "
 		"offset, the other inputs go on, and the exit status is 2. --raw turns "
@@ -796,7 +894,9 @@ const gp_stage_def gp_stage_archive = {
 		"order, with the origin archive:member (-H prints `logs.tar.gz:app/a.log:`, -n "
 		"the member's own line numbers). Directories, links and devices inside are "
 		"skipped. A member that is itself compressed or an archive is opened in turn, "
-		"up to 5 levels deep (origin `outer.tar:inner.zip:a.log`). Member names with "
+		"up to 5 archives deep (origin `outer.tar:inner.zip:a.log`); a deeper one is "
+		"reported and skipped. ISO 9660 is detected on standard input, inside "
+		"compression and as a member too (its magic is 32 KiB in). Member names with "
 		"control characters are printed escaped. An encrypted or unsupported member is "
 		"reported and skipped; a damaged archive is reported after the members before "
 		"the damage are delivered in full.",
@@ -812,8 +912,8 @@ const gp_stage_def gp_stage_lines = {
 	.help = "Splits each input into records on \\n (on NUL with -z); the delimiter is not "
 		"part of the record and a last line without one is a record too. Bytes are "
 		"bytes: NUL, CR and invalid UTF-8 pass through unchanged. A record longer than "
-		"the buffer grows it, up to --max-record (default 64 MiB); a longer record is "
-		"reported with its input, line number and size, skipped, and the exit status "
-		"is 2.",
+		"the buffer grows it, up to --max-record (default 64 MiB); longer records are "
+		"skipped and summarised once per input (how many, the first one's line number "
+		"and size), and the exit status is 2.",
 	.open = NULL,
 };

@@ -69,6 +69,12 @@ typedef enum gp_format {
 
 #define GP_DETECT_BYTES 512 /* enough for every magic but ISO 9660's */
 #define GP_ISO_MAGIC_OFFSET 32769
+#define GP_DETECT_MORE (GP_ISO_MAGIC_OFFSET + 6) /* to ISO 9660's version byte */
+
+/* How many bytes detection wants, given the first n (up to
+ * GP_DETECT_BYTES): GP_DETECT_MORE when they may start an ISO 9660 image
+ * (a zero system area, or a hybrid image's boot sector), else n. */
+size_t gp_detect_wants(const unsigned char *p, size_t n);
 
 /* Detects the format from the first n bytes of a stream (n may be short at
  * the end of a small input). ISO 9660 is recognised only when the bytes at
@@ -115,5 +121,12 @@ enum {
  * gp_archive_next, which returns GP_ARC_ERROR if the archive cannot go on. */
 int gp_archive_next(gp_archive *a, const char **name, gp_stream **member, char *errbuf,
 		    size_t errlen);
+
+/* The fault of the stream under the archive (a gzip CRC error or truncation
+ * under a tar), once, or NULL: the caller reports it under the archive's own
+ * name, and the archive's messages say what it lost by it ("truncated tar
+ * archive in member 'a.log'"). After the last member the stream below is
+ * read to its end, so a fault past the archive's end is found too. */
+const char *gp_archive_below_fault(gp_archive *a);
 
 #endif

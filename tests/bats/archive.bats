@@ -502,7 +502,7 @@ C_DATA=$((C_HDR + 512))
 	ok_after bad.tar
 }
 
-@test "a truncated tar.gz: earlier members in full, one message naming the archive and member, exit 2" {
+@test "a truncated tar.gz: earlier members in full, the gzip fault and the tar's naming the member, exit 2" {
 	[ -f "$F/big.tar.gz" ] || skip "no tar.gz"
 	local size
 	size=$(stat -c %s "$F/big.tar.gz")
@@ -518,7 +518,8 @@ C_DATA=$((C_HDR + 512))
 	head -c "$(stat -c %s ab)" out | cmp - ab
 	tail -c +$(($(stat -c %s ab) + 1)) out > rest
 	head -n "$(wc -l < rest)" "$F/m/c.log" | cmp - rest
-	one_line err '^gpipe: bad\.tar\.gz:.*c\.log'
+	[ "$(cat err)" = "gpipe: bad.tar.gz: truncated gzip stream after $((size * 3 / 4)) bytes
+gpipe: bad.tar.gz:c.log: truncated tar archive in member 'c.log'" ] || { cat err; return 1; }
 	ok_after bad.tar.gz
 }
 
@@ -707,4 +708,104 @@ peakrss_tool() {
 		run --separate-stderr bash -c 'cat "$1" | "$2" count' _ "sp.$k" "$GPIPE"
 		[ "$status" -eq 0 ] && [ "$output" = 50002 ]
 	done
+}
+
+@test "archives nested more than 5 deep: reported and skipped, exit 2" {
+	mkdir d0
+	printf 'line\n' > d0/x.log
+	name=x.log
+	for i in 1 2 3 4 5 6 7; do
+		mkdir "d$i"
+		cp "d$((i - 1))/$name" "d$i/"
+		bsdtar -cf "d$i/t$i.tar" -C "d$i" "$name"
+		name=t$i.tar
+	done
+	run --separate-stderr "$GPIPE" -H 'grep ""' d5/t5.tar
+	[ "$status" -eq 0 ]
+	[ "$output" = "d5/t5.tar:t4.tar:t3.tar:t2.tar:t1.tar:x.log:line" ]
+	[ "$stderr" = "" ]
+	run --separate-stderr "$GPIPE" -H 'grep ""' d6/t6.tar d5/t5.tar
+	[ "$status" -eq 2 ]
+	[ "$output" = "d5/t5.tar:t4.tar:t3.tar:t2.tar:t1.tar:x.log:line" ]
+	[ "$stderr" = "gpipe: d6/t6.tar:t5.tar:t4.tar:t3.tar:t2.tar:t1.tar: archives nested more than 5 deep, skipped" ]
+	run --separate-stderr "$GPIPE" -H 'grep ""' d7/t7.tar
+	[ "$status" -eq 2 ]
+	[ "$output" = "" ]
+	[ "$stderr" = "gpipe: d7/t7.tar:t6.tar:t5.tar:t4.tar:t3.tar:t2.tar: archives nested more than 5 deep, skipped" ]
+}
+
+@test "ISO 9660 is detected on stdin, inside gzip and as a member, as a file is" {
+	mkdir -p isod/sub
+	printf 'iso ERROR one\nok\n' > isod/a.log
+	printf 'deep ERROR two\n' > isod/sub/b.log
+	bsdtar -cf x.iso --format iso9660 -C isod .
+	want='a.log:iso ERROR one
+sub/b.log:deep ERROR two'
+	run --separate-stderr "$GPIPE" -H 'grep ERROR' x.iso
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(sed 's/^/x.iso:/' <<< "$want")" ]
+	run --separate-stderr bash -c 'cat x.iso | "$0" -H "grep ERROR"' "$GPIPE"
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "" ]
+	[ "$output" = "$(sed 's/^/(standard input):/' <<< "$want")" ]
+	gzip -c x.iso > x.iso.gz
+	run --separate-stderr bash -c 'gzip -c x.iso | "$0" -H "grep ERROR"' "$GPIPE"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(sed 's/^/(standard input):/' <<< "$want")" ]
+	run --separate-stderr "$GPIPE" --explain count x.iso.gz
+	[ "${lines[1]}" = "input    x.iso.gz: read → gzip → iso9660 → (each member detected in turn) → lines" ]
+	mkdir t && mv x.iso.gz t/ && cp x.iso t/
+	bsdtar -cf iso.tar -C t x.iso x.iso.gz
+	run --separate-stderr "$GPIPE" -H 'grep ERROR' iso.tar
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(sed 's/^/iso.tar:x.iso:/' <<< "$want")
+$(sed 's/^/iso.tar:x.iso.gz:/' <<< "$want")" ]
+	# Zeros where an image's system area would be are still text.
+	{ head -c 40000 /dev/zero; printf '\nafter zeros\n'; } > zeros.log
+	run --separate-stderr bash -c 'cat zeros.log | "$0" "grep after"' "$GPIPE"
+	[ "$status" -eq 0 ]
+	[ "$output" = "after zeros" ]
+}
+
+@test "gzip damage under a tar: the gzip fault (with its offset) and the tar's are both reported" {
+	python3 -c '
+import random
+random.seed(9)
+for name in ("a.log", "b.log"):
+    with open(name, "w") as f:
+        for i in range(4000):
+            f.write("%s %d %s\n" % (name, i, "".join(random.choice("abcdef") for _ in range(40))))
+'
+	bsdtar -czf t.tgz a.log b.log
+	size=$(stat -c %s t.tgz)
+	# The trailer's CRC: every record is delivered, then the gzip fault.
+	python3 -c '
+import sys
+b = bytearray(open("t.tgz", "rb").read())
+b[-8] ^= 0xff
+open("crc.tgz", "wb").write(b)
+b = bytearray(open("t.tgz", "rb").read())
+b[-2] ^= 0x01
+open("len.tgz", "wb").write(b)
+'
+	run --separate-stderr "$GPIPE" count crc.tgz
+	[ "$status" -eq 2 ]
+	[ "$output" = "8000" ]
+	[ "$stderr" = "gpipe: crc.tgz: gzip checksum mismatch at byte $size" ]
+	run --separate-stderr bash -c 'cat len.tgz | "$0" count' "$GPIPE"
+	[ "$status" -eq 2 ]
+	[ "$output" = "8000" ]
+	[[ $stderr == "gpipe: (standard input): gzip "*" at byte $size" ]]
+	# Cut in the middle of the second member: both faults, records before it.
+	half=$((size * 3 / 4))
+	head -c "$half" t.tgz > cut.tgz
+	run --separate-stderr "$GPIPE" -H 'grep ""' cut.tgz
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "gpipe: cut.tgz: truncated gzip stream after $half bytes
+gpipe: cut.tgz:b.log: truncated tar archive in member 'b.log'" ]
+	[ "${lines[0]}" = "cut.tgz:a.log:$(head -n 1 a.log)" ]
+	[ "${lines[4000]}" = "cut.tgz:b.log:$(head -n 1 b.log)" ]
+	n=$(( ${#lines[@]} - 4000 ))
+	[ "$n" -gt 0 ] && [ "$n" -lt 4000 ]
+	printf '%s\n' "${lines[@]:4000}" | cut -d: -f3- | cmp - <(head -n "$n" b.log)
 }

@@ -966,3 +966,26 @@ explain_line() {
 		vg 2 count lt.lz4
 	fi
 }
+
+@test "more than 4 compression layers: reported and skipped, exit 2; --explain says the same" {
+	printf 'hello\n' > a
+	for i in 1 2 3 4; do gzip -c a > a.gz && mv a.gz a; done
+	cp a four
+	gzip -c a > five
+	run --separate-stderr "$GPIPE" 'grep ""' four
+	[ "$status" -eq 0 ]
+	[ "$output" = "hello" ]
+	run --separate-stderr "$GPIPE" --explain 'grep ""' four
+	[ "${lines[1]}" = "input    four: read → gzip → gzip → gzip → gzip → lines" ]
+	run --separate-stderr "$GPIPE" 'grep ""' five four
+	[ "$status" -eq 2 ]
+	[ "$output" = "hello" ]
+	[ "$stderr" = "gpipe: five: more than 4 compression layers, skipped" ]
+	run --separate-stderr bash -c '"$0" "grep \"\"" < five' "$GPIPE"
+	[ "$status" -eq 2 ]
+	[ "$output" = "" ]
+	[ "$stderr" = "gpipe: (standard input): more than 4 compression layers, skipped" ]
+	run --separate-stderr "$GPIPE" --explain 'grep ""' five
+	[ "$status" -eq 0 ]
+	[ "${lines[1]}" = "input    five: read → gzip → gzip → gzip → gzip → (more than 4 compression layers, skipped)" ]
+}

@@ -291,8 +291,7 @@ z" ]
 3:ok2
 4:$(head -c 1024 /dev/zero | tr '\0' b)
 6:ok3" ]
-	[ "$stderr" = "gpipe: rec.txt:2: record of 2000 bytes exceeds --max-record (1024 bytes), skipped
-gpipe: rec.txt:5: record of 1025 bytes exceeds --max-record (1024 bytes), skipped" ]
+	[ "$stderr" = "gpipe: rec.txt: 2 records longer than --max-record 1024 bytes skipped (first at line 2, 2000 bytes)" ]
 }
 
 @test "--max-record: a record of exactly max-record bytes is kept" {
@@ -310,7 +309,7 @@ gpipe: rec.txt:5: record of 1025 bytes exceeds --max-record (1024 bytes), skippe
 	[ "$status" -eq 2 ]
 	[ "$output" = "x
 y" ]
-	[ "$stderr" = "gpipe: exact2.txt:2: record of 300000 bytes exceeds --max-record (299999 bytes), skipped" ]
+	[ "$stderr" = "gpipe: exact2.txt: 1 record longer than --max-record 299999 bytes skipped (at line 2, 300000 bytes)" ]
 }
 
 @test "--max-record: records longer than the read block, a last one without newline, stdin" {
@@ -324,13 +323,12 @@ y" ]
 	[ "$status" -eq 2 ]
 	[ "$output" = "1:first
 3:mid" ]
-	[ "$stderr" = "gpipe: big.txt:2: record of 3145728 bytes exceeds --max-record (1024 bytes), skipped
-gpipe: big.txt:4: record of 400000 bytes exceeds --max-record (1024 bytes), skipped" ]
+	[ "$stderr" = "gpipe: big.txt: 2 records longer than --max-record 1024 bytes skipped (first at line 2, 3145728 bytes)" ]
 	# From a pipe, with a limit the unterminated 400000-byte last line fits.
 	run --separate-stderr bash -c 'cat big.txt | "$0" --max-record 1M count' "$GPIPE"
 	[ "$status" -eq 2 ]
 	[ "$output" = "3" ]
-	[ "$stderr" = "gpipe: (standard input):2: record of 3145728 bytes exceeds --max-record (1048576 bytes), skipped" ]
+	[ "$stderr" = "gpipe: (standard input): 1 record longer than --max-record 1048576 bytes skipped (at line 2, 3145728 bytes)" ]
 	run --separate-stderr "$GPIPE" --max-record 0 count big.txt
 	[ "$status" -eq 2 ]
 	[ "$output" = "" ]
@@ -342,7 +340,7 @@ gpipe: big.txt:4: record of 400000 bytes exceeds --max-record (1024 bytes), skip
 	"$GPIPE" -z --max-record 1K 'grep ""' z.bin >out 2>err && rc=0 || rc=$?
 	[ "$rc" -eq 2 ]
 	printf 'a\000b\000' | cmp - out
-	[ "$(cat err)" = "gpipe: z.bin:2: record of 300000 bytes exceeds --max-record (1024 bytes), skipped" ]
+	[ "$(cat err)" = "gpipe: z.bin: 1 record longer than --max-record 1024 bytes skipped (at line 2, 300000 bytes)" ]
 }
 
 @test "-z splits on NUL only; newlines are record bytes" {
@@ -434,4 +432,71 @@ second ERROR" ]
 	[ "$rc" -eq 0 ]
 	[ "$(cat out)" = "b ERROR" ]
 	[ ! -s err ]
+}
+
+@test "--max-record: over-long records are summarised once per input, member and head" {
+	python3 -c '
+for i in range(1, 10001):
+    print("y" * (i % 30))
+' >many.log
+	printf 'short\n%s\nshort2\n' "$(head -c 50 /dev/zero | tr '\0' z)" >one.log
+	run --separate-stderr "$GPIPE" --max-record 10 count many.log one.log
+	[ "$status" -eq 2 ]
+	[ "$output" = "3675" ]
+	[ "$stderr" = "gpipe: many.log: 6327 records longer than --max-record 10 bytes skipped (first at line 11, 11 bytes)
+gpipe: one.log: 1 record longer than --max-record 10 bytes skipped (at line 2, 50 bytes)" ]
+	# Members are inputs of their own; head closing the input still says it.
+	bsdtar -cf both.tar many.log one.log
+	run --separate-stderr "$GPIPE" --max-record 10 count both.tar
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "gpipe: both.tar:many.log: 6327 records longer than --max-record 10 bytes skipped (first at line 11, 11 bytes)
+gpipe: both.tar:one.log: 1 record longer than --max-record 10 bytes skipped (at line 2, 50 bytes)" ]
+	run --separate-stderr bash -c '"$0" --max-record 10 "head 11" many.log | wc -l' "$GPIPE"
+	[ "$output" = "11" ]
+	[ "$stderr" = "gpipe: many.log: 19 records longer than --max-record 10 bytes skipped (first at line 11, 11 bytes)" ]
+}
+
+@test "a diagnostic naming a long path keeps its reason (no length cap)" {
+	long=$T
+	for i in 1 2 3 4 5 6; do long=$long/$(printf 'd%.0s' {1..200}); done
+	run --separate-stderr "$GPIPE" count "$long/app.log"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "gpipe: cannot open '$long/app.log': No such file or directory" ]
+}
+
+@test "a tree deeper than PATH_MAX is walked (openat), names shown whole; out of descriptors is reported" {
+	python3 -c '
+import os
+name = "n" * 200
+fd = os.open(".", os.O_RDONLY)
+os.mkdir("deep", dir_fd=fd)
+for part in ["deep"] + [name] * 40:
+    if part != "deep":
+        os.mkdir(part, dir_fd=fd)
+    nfd = os.open(part, os.O_RDONLY, dir_fd=fd)
+    os.close(fd)
+    fd = nfd
+    if part != "deep":
+        f = os.open("mid.log", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(f, b"mid\n")
+        os.close(f)
+f = os.open("bottom.log", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+os.write(f, b"deep ERROR here\nok\n")
+os.close(f)
+'
+	long=deep
+	for i in $(seq 40); do long=$long/$(printf 'n%.0s' {1..200}); done
+	[ "${#long}" -gt 4096 ]
+	run --separate-stderr "$GPIPE" -H -n 'grep ERROR' deep
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "" ]
+	[ "$output" = "$long/bottom.log:1:deep ERROR here" ]
+	run --separate-stderr "$GPIPE" count deep
+	[ "$output" = "42" ]
+	# One descriptor per level: with too few, the subtree is reported.
+	run --separate-stderr bash -c 'ulimit -n 24 && exec "$0" -H "grep ERROR" deep' "$GPIPE"
+	[ "$status" -eq 2 ]
+	[ "$output" = "" ]
+	[[ $stderr == "gpipe: cannot "*"$(printf 'n%.0s' {1..200})"*"': Too many open files" ]]
+	[ "${#stderr_lines[@]}" -eq 1 ]
 }
