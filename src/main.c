@@ -106,6 +106,8 @@ static void report(gp_ctx *ctx, const char *msg)
 	fprintf(stderr, "gpipe: %s\n", msg);
 }
 
+#define DIAG_WIDTH 160 /* bytes of the expression line shown with a caret */
+
 /* Prints a diagnostic with the expression line and a caret underline. */
 static void print_diag(const gp_diag *d, const char *src, size_t len)
 {
@@ -131,7 +133,19 @@ static void print_diag(const gp_diag *d, const char *src, size_t len)
 	} else {
 		fprintf(stderr, "gpipe: %s\n", d->msg);
 	}
-	fprintf(stderr, "  %.*s\n  ", (int)(le - ls), src + ls);
+	/* A long line (a generated expression) is shown around the span only. */
+	const char *pre = "", *post = "";
+	if (le - ls > DIAG_WIDTH) {
+		size_t from = start > ls + DIAG_WIDTH / 2 ? start - DIAG_WIDTH / 2 : ls;
+		size_t to = (end > start ? end : start + 1) + DIAG_WIDTH / 2;
+		if (from > ls)
+			ls = from, pre = "...";
+		if (to < le)
+			le = to, post = "...";
+		if (end > le)
+			end = le;
+	}
+	fprintf(stderr, "  %s%.*s%s\n  %s", pre, (int)(le - ls), src + ls, post, *pre ? "   " : "");
 	for (size_t i = ls; i < start; i++)
 		fputc(src[i] == '\t' ? '\t' : ' ', stderr);
 	size_t n = end > start ? end - start : 1;
@@ -165,6 +179,8 @@ static void flush_hint(gp_ctx *ctx)
 	gp_out_flush(ctx->out);
 }
 
+#define EXPR_FILE_MAX (64u << 20) /* bytes of a -f FILE; parsing is linear */
+
 static char *read_expr_file(const char *path, size_t *len)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
@@ -172,39 +188,13 @@ static char *read_expr_file(const char *path, size_t *len)
 		fprintf(stderr, "gpipe: cannot open '%s': %s\n", path, strerror(errno));
 		return NULL;
 	}
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap);
-	while (buf) {
-		if (n == cap) {
-			if (cap >= (1u << 20)) {
-				fprintf(stderr, "gpipe: %s: expression file too large\n", path);
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			char *nb = realloc(buf, cap * 2);
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		size_t r = fread(buf + n, 1, cap - n, f);
-		n += r;
-		if (r == 0) {
-			if (ferror(f)) {
-				fprintf(stderr, "gpipe: cannot read '%s': %s\n", path, strerror(errno));
-				free(buf);
-				buf = NULL;
-			}
-			break;
-		}
-	}
+	char *buf = gp_read_whole(f, EXPR_FILE_MAX, len);
+	if (!buf && errno == EFBIG)
+		fprintf(stderr, "gpipe: %s: expression file larger than 64 MiB\n", path);
+	else if (!buf)
+		fprintf(stderr, "gpipe: cannot read '%s': %s\n", path, strerror(errno));
 	if (f != stdin)
 		fclose(f);
-	*len = n;
 	return buf;
 }
 

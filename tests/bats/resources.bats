@@ -272,3 +272,55 @@ peakrss_tool() {
 	diff=$((huge - small))
 	[ "${diff#-}" -lt 1024 ] || { echo "peak RSS small=$small KiB huge=$huge KiB"; return 1; }
 }
+
+# --- the expression parser is linear ------------------------------------------------
+
+# rss_below KIB ARGS...: gpipe ARGS (stdout to out, stderr to err) peaks below
+# KIB KiB of resident memory; its status is left in $st.
+rss_below() {
+	local max=$1
+	shift
+	st=0
+	"$PEAKRSS" rss "$GPIPE" "$@" > out 2> err || st=$?
+	echo "# $(cat rss) KiB: gpipe ${1:0:40}..." >&3
+	[ "$(cat rss)" -lt "$max" ] || { echo "peak RSS $(cat rss) KiB, want < $max: gpipe ${1:0:60}"; return 1; }
+}
+
+@test "parser: 16,000 -e, where not x 32,000, 1,000 stages and a 1 MiB expression in bounded memory" {
+	no_asan
+	peakrss_tool
+	printf 'a\nw0099999\nzzz\n' > in.log
+	# Each of these took gigabytes: every word had a copy of the rest of the
+	# expression (and its byte map).
+	python3 -c "print('grep ' + ' '.join(['-e a'] * 16000))" > e.gp
+	rss_below 65536 -f e.gp in.log
+	[ "$st" -eq 0 ] && [ "$(cat out)" = a ]
+	python3 -c "print('upper | ' * 999 + 'lower')" > e.gp
+	rss_below 65536 -f e.gp in.log
+	[ "$st" -eq 0 ] && [ "$(cat out)" = "$(printf 'a\nw0099999\nzzz')" ]
+	python3 -c "print('where ' + 'not ' * 32000 + 'x')" > e.gp
+	rss_below 65536 -f e.gp in.log
+	[ "$st" -eq 2 ] && [ "$(head -1 err)" = "gpipe: e.gp:1: where: expression nested too deeply (more than 256 levels)" ]
+	# 1.1 MB of expression: 100,000 patterns (once "expression file too large").
+	python3 -c "print('grep -F ' + ' '.join('-e w%07d' % i for i in range(100000)))" > e.gp
+	[ "$(stat -c %s e.gp)" -gt 1048576 ]
+	rss_below 524288 -f e.gp in.log
+	[ "$st" -eq 0 ] && [ "$(cat out)" = w0099999 ]
+}
+
+@test "parser: grep -f costs what its file holds (a 1 MiB pattern file, a one-line file)" {
+	no_asan
+	peakrss_tool
+	printf 'a\nw0099999\nzzz\n' > in.log
+	# A one-line file once cost 64 MiB (a zeroed buffer for the largest file).
+	printf 'zzz\n' > one.pat
+	rss_below 32768 "grep -f one.pat" in.log
+	[ "$st" -eq 0 ] && [ "$(cat out)" = zzz ]
+	python3 -c "print('\n'.join('w%07d' % i for i in range(0, 1200000, 10)))" > big.pat
+	[ "$(stat -c %s big.pat)" -gt 1048576 ]
+	rss_below 524288 "grep -f big.pat" in.log
+	[ "$st" -eq 1 ] && [ ! -s out ] && [ ! -s err ]
+	python3 -c "print('\n'.join('w%07d' % i for i in range(0, 1200000, 9)))" > big.pat
+	rss_below 524288 "grep -f big.pat" in.log
+	[ "$st" -eq 0 ] && [ "$(cat out)" = w0099999 ]
+}
