@@ -166,11 +166,18 @@ static void install_signals(void)
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	/* No SA_RESTART: a blocked read() or write() returns EINTR, and the pull
-	 * loop sees the flag and unwinds. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	/* A closed stdout shows up as EPIPE from write(), handled quietly. */
+	 * loop sees the flag and unwinds. A signal ignored when gpipe started
+	 * stays ignored, as in grep and zcat: `nohup gpipe ... &` survives the
+	 * hang-up and a background job of a non-interactive shell Ctrl-C. */
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		struct sigaction old;
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(sigs[i], &sa, NULL);
+	}
+	/* A closed stdout shows up as EPIPE from write(), handled quietly (and
+	 * so it is when SIGPIPE was ignored already). */
 	signal(SIGPIPE, SIG_IGN);
 }
 

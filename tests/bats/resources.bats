@@ -48,6 +48,11 @@ read_more_than() {
 	[ -n "$rchar" ] && [ "$rchar" -gt "$2" ]
 }
 
+# A background job of a script starts with SIGINT ignored, and gpipe keeps an
+# inherited ignore (as grep does): `$DFL "$GPIPE" ...` restores the default
+# for the tests that interrupt it.
+DFL='env --default-signal=INT'
+
 # bash -c "$CLEAN" _ CMD...: runs CMD with every descriptor above 2 closed.
 # (No redirection on the loop: bash would park a copy of fd 2 above 2.)
 CLEAN='for f in /proc/$$/fd/*; do n=${f##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done; exec "$@"'
@@ -65,7 +70,7 @@ fds() {
 # blocked reading the FIFO, the two files done.
 start_on_fifo() {
 	mkfifo fifo
-	TMPDIR="$BATS_TEST_TMPDIR/private" bash -c "$CLEAN" _ "$GPIPE" 'grep ERROR | upper' \
+	TMPDIR="$BATS_TEST_TMPDIR/private" bash -c "$CLEAN" _ $DFL "$GPIPE" 'grep ERROR | upper' \
 		a.log b.log fifo < /dev/null > out 2> err &
 	PID=$!
 	BG_PIDS=$PID
@@ -117,7 +122,7 @@ killed_by() {
 @test "SIGINT while busy on endless input: exits 130, prints nothing" {
 	# count never writes before its input ends: an interrupted count prints
 	# no partial number.
-	yes 'x ERROR' 3>&- | TMPDIR="$BATS_TEST_TMPDIR/private" bash -c "$CLEAN" _ "$GPIPE" 'grep ERROR | count' \
+	yes 'x ERROR' 3>&- | TMPDIR="$BATS_TEST_TMPDIR/private" bash -c "$CLEAN" _ $DFL "$GPIPE" 'grep ERROR | count' \
 		> out 2> err &
 	PID=$!
 	BG_PIDS=$PID
@@ -323,4 +328,71 @@ rss_below() {
 	python3 -c "print('\n'.join('w%07d' % i for i in range(0, 1200000, 9)))" > big.pat
 	rss_below 524288 "grep -f big.pat" in.log
 	[ "$st" -eq 0 ] && [ "$(cat out)" = w0099999 ]
+}
+
+# --- signals: a blocked write, an inherited ignore ----------------------------------
+
+# blocked_writing_pipe PID: the process sleeps inside write() to a pipe.
+blocked_writing_pipe() {
+	local wchan
+	wchan=$(cat "/proc/$1/wchan" 2> /dev/null) || return 1
+	[[ $wchan == *pipe_write* ]]
+}
+
+@test "SIGTERM and SIGINT while a write is blocked on a reader that stopped reading: exits by the signal" {
+	# 20 MB of lines, gzipped: far more than a pipe holds.
+	python3 -c "
+import random
+r = random.Random(5)
+for i in range(250000): print('line %d %s' % (i, 'x' * r.randrange(150)))" | gzip > big.gz
+	mkfifo stall
+	local sig want
+	for sig in TERM INT; do
+		# The reader holds the FIFO open and never reads.
+		sleep 1000 < stall &
+		BG_PIDS="$BG_PIDS $!"
+		TMPDIR="$BATS_TEST_TMPDIR/private" $DFL "$GPIPE" upper big.gz > stall 2> err &
+		PID=$!
+		BG_PIDS="$BG_PIDS $PID"
+		# The pipe is full (64 KiB) and gpipe is blocked in write() after a
+		# partial write of its 256 KiB block.
+		wait_until blocked_writing_pipe "$PID"
+		want=$((128 + $(kill -l "$sig")))
+		killed_by "$sig" "$want"
+		[ ! -s err ]
+		[ -z "$(ls -A private)" ]
+	done
+}
+
+@test "an inherited SIG_IGN for SIGHUP and SIGINT is kept (nohup, background jobs): the run completes" {
+	local sig
+	for sig in HUP INT; do
+		rm -f fifo out err
+		mkfifo fifo
+		env --ignore-signal="$sig" "$GPIPE" 'grep ERROR | upper' fifo > out 2> err &
+		PID=$!
+		BG_PIDS="$BG_PIDS $PID"
+		exec 4> fifo
+		printf 'x ERROR 1\ny\n' >&4
+		# Blocked reading the FIFO (its first record was flushed then).
+		wait_until grep -qx 'X ERROR 1' out
+		kill -s "$sig" "$PID"
+		sleep 0.2
+		! gone "$PID" || { echo "gpipe died of SIG$sig although it was ignored"; cat err; return 1; }
+		printf 'z ERROR 2\n' >&4
+		exec 4>&-
+		wait_until gone "$PID"
+		local st=0
+		wait "$PID" || st=$?
+		[ "$st" -eq 0 ] || { echo "status $st"; cat err; return 1; }
+		[ "$(cat out)" = "$(printf 'X ERROR 1\nZ ERROR 2')" ]
+		[ ! -s err ]
+	done
+	# SIGPIPE ignored by the parent: a closed pipe still ends the run quietly.
+	run --separate-stderr timeout -k 5 60 bash -c 'set -o pipefail
+		yes "x ERROR" | env --ignore-signal=PIPE "$1" "grep ERROR | upper" 2> err | head -1
+		echo "status ${PIPESTATUS[1]} ${PIPESTATUS[2]}"' _ "$GPIPE"
+	[ "${lines[0]}" = 'X ERROR' ]
+	[ "${lines[1]}" = 'status 0 0' ]
+	[ ! -s err ]
 }
