@@ -425,9 +425,28 @@ out:
 	return status;
 }
 
+/* A closed standard descriptor would be taken by the first file gpipe opens
+ * (a zip spool, an input), and its results or messages written there. As
+ * coreutils do, /dev/null takes its place, opened for the other direction, so
+ * using it fails with EBADF: output to a closed stdout is a write error (exit
+ * 2), a closed stdin reads as an error, a closed stderr stays mute. */
+static void open_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		int nul = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+		if (nul >= 0 && nul != fd) {
+			dup2(nul, fd);
+			close(nul);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	options o = { .color = -1, .max_record = DEFAULT_MAX_RECORD };
+	open_std_fds();
 	install_signals();
 
 	if (argc >= 2 && strcmp(argv[1], "help") == 0) {

@@ -396,3 +396,54 @@ for i in range(250000): print('line %d %s' % (i, 'x' * r.randrange(150)))" | gzi
 	[ "${lines[1]}" = 'status 0 0' ]
 	[ ! -s err ]
 }
+
+# --- closed standard descriptors ------------------------------------------------------
+
+@test "closed stdout (>&-): a write error, exit 2, even with a zip spooled from stdin and --line-buffered" {
+	command -v bsdtar > /dev/null || skip "bsdtar is not installed"
+	printf 'one x\ntwo\nthree x\n' > m.log
+	bsdtar --format zip -cf a.zip m.log
+	local lb
+	for lb in --line-buffered --no-filename; do
+		# The spool (a temporary copy of the zip) once took fd 1 and the
+		# matches went into it: exit 0, the output gone.
+		run --separate-stderr bash -c 'cat a.zip | TMPDIR="$3" "$1" "$2" "grep x" >&-' _ "$GPIPE" "$lb" \
+			"$BATS_TEST_TMPDIR/private"
+		[ "$status" -eq 2 ] && [ "$stderr" = 'gpipe: write error: Bad file descriptor' ] ||
+			{ echo "$lb: status $status, stderr: $stderr"; return 1; }
+		[ -z "$(ls -A private)" ]
+	done
+	# Nothing to write: no error, as grep (exit 1).
+	run --separate-stderr bash -c 'cat a.zip | "$1" "grep nomatch" >&-' _ "$GPIPE"
+	[ "$status" -eq 1 ] && [ -z "$stderr" ]
+	run --separate-stderr bash -c '"$1" --help >&-' _ "$GPIPE"
+	[ "$status" -eq 2 ] && [ "$stderr" = 'gpipe: write error: Bad file descriptor' ]
+}
+
+@test "closed stderr (2>&-) or stdin (<&-): no file takes their place; the status still says 2" {
+	command -v bsdtar > /dev/null || skip "bsdtar is not installed"
+	printf 'one x\ntwo\nthree x\n' > m.log
+	bsdtar --format zip -cf a.zip m.log
+	run --separate-stderr bash -c 'cat a.zip | TMPDIR="$2" "$1" "grep x" - missing.log 2>&-' _ "$GPIPE" \
+		"$BATS_TEST_TMPDIR/private"
+	[ "$status" -eq 2 ] && [ "$output" = "$(printf 'one x\nthree x')" ]
+	[ -z "$(ls -A private)" ]
+	# The first file opened (here a FIFO) once became fd 2, the messages'
+	# destination.
+	mkfifo fifo
+	bash -c "$CLEAN" _ "$GPIPE" 'grep x' fifo < /dev/null > out 2>&- &
+	PID=$!
+	BG_PIDS=$PID
+	exec 4> fifo
+	printf 'a x\n' >&4
+	wait_until grep -qx 'a x' out
+	run fds "$PID"
+	[ "$output" = "$(printf '%s\n' "0 -> /dev/null" "1 -> $(pwd -P)/out" "2 -> /dev/null" "3 -> $(pwd -P)/fifo")" ] ||
+		{ echo "open descriptors:"; echo "$output"; return 1; }
+	exec 4>&-
+	wait_until gone "$PID"
+	wait "$PID"
+	# A closed stdin reads as an error, as grep's does.
+	run --separate-stderr bash -c '"$1" "grep x" <&-' _ "$GPIPE"
+	[ "$status" -eq 2 ] && [ "$stderr" = 'gpipe: (standard input): read error: Bad file descriptor' ]
+}
