@@ -106,6 +106,8 @@ static void report(gp_ctx *ctx, const char *msg)
 	fprintf(stderr, "gpipe: %s\n", msg);
 }
 
+#define DIAG_WIDTH 160 /* bytes of the expression line shown with a caret */
+
 /* Prints a diagnostic with the expression line and a caret underline. */
 static void print_diag(const gp_diag *d, const char *src, size_t len)
 {
@@ -131,7 +133,19 @@ static void print_diag(const gp_diag *d, const char *src, size_t len)
 	} else {
 		fprintf(stderr, "gpipe: %s\n", d->msg);
 	}
-	fprintf(stderr, "  %.*s\n  ", (int)(le - ls), src + ls);
+	/* A long line (a generated expression) is shown around the span only. */
+	const char *pre = "", *post = "";
+	if (le - ls > DIAG_WIDTH) {
+		size_t from = start > ls + DIAG_WIDTH / 2 ? start - DIAG_WIDTH / 2 : ls;
+		size_t to = (end > start ? end : start + 1) + DIAG_WIDTH / 2;
+		if (from > ls)
+			ls = from, pre = "...";
+		if (to < le)
+			le = to, post = "...";
+		if (end > le)
+			end = le;
+	}
+	fprintf(stderr, "  %s%.*s%s\n  %s", pre, (int)(le - ls), src + ls, post, *pre ? "   " : "");
 	for (size_t i = ls; i < start; i++)
 		fputc(src[i] == '\t' ? '\t' : ' ', stderr);
 	size_t n = end > start ? end - start : 1;
@@ -152,11 +166,18 @@ static void install_signals(void)
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	/* No SA_RESTART: a blocked read() or write() returns EINTR, and the pull
-	 * loop sees the flag and unwinds. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	/* A closed stdout shows up as EPIPE from write(), handled quietly. */
+	 * loop sees the flag and unwinds. A signal ignored when gpipe started
+	 * stays ignored, as in grep and zcat: `nohup gpipe ... &` survives the
+	 * hang-up and a background job of a non-interactive shell Ctrl-C. */
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		struct sigaction old;
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(sigs[i], &sa, NULL);
+	}
+	/* A closed stdout shows up as EPIPE from write(), handled quietly (and
+	 * so it is when SIGPIPE was ignored already). */
 	signal(SIGPIPE, SIG_IGN);
 }
 
@@ -165,6 +186,8 @@ static void flush_hint(gp_ctx *ctx)
 	gp_out_flush(ctx->out);
 }
 
+#define EXPR_FILE_MAX (64u << 20) /* bytes of a -f FILE; parsing is linear */
+
 static char *read_expr_file(const char *path, size_t *len)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
@@ -172,39 +195,13 @@ static char *read_expr_file(const char *path, size_t *len)
 		fprintf(stderr, "gpipe: cannot open '%s': %s\n", path, strerror(errno));
 		return NULL;
 	}
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap);
-	while (buf) {
-		if (n == cap) {
-			if (cap >= (1u << 20)) {
-				fprintf(stderr, "gpipe: %s: expression file too large\n", path);
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			char *nb = realloc(buf, cap * 2);
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		size_t r = fread(buf + n, 1, cap - n, f);
-		n += r;
-		if (r == 0) {
-			if (ferror(f)) {
-				fprintf(stderr, "gpipe: cannot read '%s': %s\n", path, strerror(errno));
-				free(buf);
-				buf = NULL;
-			}
-			break;
-		}
-	}
+	char *buf = gp_read_whole(f, EXPR_FILE_MAX, len);
+	if (!buf && errno == EFBIG)
+		fprintf(stderr, "gpipe: %s: expression file larger than 64 MiB\n", path);
+	else if (!buf)
+		fprintf(stderr, "gpipe: cannot read '%s': %s\n", path, strerror(errno));
 	if (f != stdin)
 		fclose(f);
-	*len = n;
 	return buf;
 }
 
@@ -428,9 +425,28 @@ out:
 	return status;
 }
 
+/* A closed standard descriptor would be taken by the first file gpipe opens
+ * (a zip spool, an input), and its results or messages written there. As
+ * coreutils do, /dev/null takes its place, opened for the other direction, so
+ * using it fails with EBADF: output to a closed stdout is a write error (exit
+ * 2), a closed stdin reads as an error, a closed stderr stays mute. */
+static void open_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		int nul = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+		if (nul >= 0 && nul != fd) {
+			dup2(nul, fd);
+			close(nul);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	options o = { .color = -1, .max_record = DEFAULT_MAX_RECORD };
+	open_std_fds();
 	install_signals();
 
 	if (argc >= 2 && strcmp(argv[1], "help") == 0) {

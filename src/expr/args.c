@@ -9,12 +9,17 @@
 gp_span gp_arg_subspan(const gp_arg *a, size_t from, size_t to)
 {
 	gp_span s = a->span;
-	if (!a->map)
+	if (!a->map && !a->direct)
 		return s;
 	if (from > a->len)
 		from = a->len;
 	if (to > a->len)
 		to = a->len;
+	if (a->direct) {
+		s.start = a->span.start + (uint32_t)from;
+		s.end = to > from ? a->span.start + (uint32_t)to : s.start + 1;
+		return s;
+	}
 	s.start = from < a->len || a->len == 0 ? a->map[from] : a->map[a->len - 1] + 1;
 	s.end = to > from ? a->map[to - 1] + 1 : s.start + 1;
 	if (s.end <= s.start)

@@ -17,6 +17,7 @@ typedef struct gp_arg {
 	size_t len;
 	gp_span span;    /* the whole word in the source */
 	const uint32_t *map; /* map[i] = source offset of s[i]; map[len] = span.end */
+	bool direct;     /* no map: s is the source text at span.start (unquoted) */
 	bool quoted;     /* any part was quoted: never an option */
 } gp_arg;
 

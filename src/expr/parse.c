@@ -1,5 +1,6 @@
 #include "parse.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct lexer {
@@ -7,6 +8,8 @@ typedef struct lexer {
 	const char *src;
 	size_t len, pos;
 	bool comments;
+	char *buf;     /* scratch for the word being decoded, len + 1 bytes */
+	uint32_t *map; /* its source offsets, len + 1 entries */
 } lexer;
 
 enum tok { T_END, T_WORD, T_SEP, T_ERR };
@@ -37,17 +40,15 @@ static bool skip_blanks(lexer *lx)
 	return nl;
 }
 
+/* Decodes the word at lx->pos into the lexer's scratch (as long as the
+ * source: a decoded word is never longer), then keeps only its own bytes in
+ * the arena, so parsing stays linear in the expression's size. An unquoted
+ * word is its source bytes and keeps no map (gp_arg.direct). */
 static int lex_word(lexer *lx, gp_arg *w)
 {
 	size_t start = lx->pos;
-	/* The decoded word is never longer than its source. */
-	size_t cap = lx->len - start;
-	char *buf = gp_arena_alloc(lx->ctx->arena, cap + 1);
-	uint32_t *map = gp_arena_alloc(lx->ctx->arena, (cap + 1) * sizeof *map);
-	if (!buf || !map) {
-		gp_fail(lx->ctx, NULL, "out of memory");
-		return -1;
-	}
+	char *buf = lx->buf;
+	uint32_t *map = lx->map;
 	size_t n = 0;
 	bool quoted = false;
 	const char *s = lx->src;
@@ -104,55 +105,67 @@ static int lex_word(lexer *lx, gp_arg *w)
 		buf[n++] = c;
 		lx->pos++;
 	}
-	buf[n] = '\0';
 	map[n] = (uint32_t)lx->pos;
-	w->s = buf;
+	w->s = gp_arena_strndup(lx->ctx->arena, buf, n);
+	w->map = NULL;
+	if (w->s && quoted) {
+		uint32_t *m = gp_arena_alloc(lx->ctx->arena, (n + 1) * sizeof *m);
+		if (m)
+			memcpy(m, map, (n + 1) * sizeof *m);
+		w->map = m;
+	}
+	if (!w->s || (quoted && !w->map)) {
+		gp_fail(lx->ctx, NULL, "out of memory");
+		return -1;
+	}
 	w->len = n;
-	w->map = map;
+	w->direct = !quoted;
 	w->quoted = quoted;
 	w->span.start = (uint32_t)start;
 	w->span.end = (uint32_t)lx->pos;
 	return 0;
 }
 
-int gp_parse_pipeline(gp_ctx *ctx, const char *src, size_t len, bool comments,
-		      gp_pipeline_expr *out)
-{
-	lexer lx = { ctx, src, len, 0, comments };
-	/* Upper bounds: every byte could be a word or a separator. */
-	size_t max_words = len / 2 + 2;
-	gp_arg *words = gp_arena_alloc(ctx->arena, max_words * sizeof *words);
-	gp_stage_expr *stages = gp_arena_alloc(ctx->arena, max_words * sizeof *stages);
-	if (!words || !stages)
-		return gp_fail(ctx, NULL, "out of memory"), -1;
+/* A stage while parsing: indexes into the words, which may still move. */
+typedef struct stage_at {
+	size_t first, n; /* its name is words[first], then n - 1 arguments */
+} stage_at;
 
-	size_t nstages = 0, nwords = 0;
+static int parse(lexer *lx, gp_pipeline_expr *out)
+{
+	gp_ctx *ctx = lx->ctx;
+	const char *src = lx->src;
+	gp_arg *words = NULL;
+	stage_at *at = NULL;
+	size_t nwords = 0, wcap = 0, nstages = 0, scap = 0;
 	size_t stage_first = 0;
 	bool pending_pipe = false; /* a '|' seen since the last stage */
 	gp_span pipe_span = { 0, 0 };
 
-	skip_blanks(&lx);
+	skip_blanks(lx);
 	for (;;) {
-		bool nl = skip_blanks(&lx);
-		bool at_end = lx.pos >= lx.len;
-		bool at_pipe = !at_end && src[lx.pos] == '|';
+		bool nl = skip_blanks(lx);
+		bool at_end = lx->pos >= lx->len;
+		bool at_pipe = !at_end && src[lx->pos] == '|';
 		bool boundary = at_end || at_pipe || nl;
 		if (boundary && nwords > stage_first) {
-			gp_stage_expr *st = &stages[nstages++];
-			st->name = words[stage_first];
-			st->args.v = &words[stage_first + 1];
-			st->args.n = nwords - stage_first - 1;
-			st->span.start = st->name.span.start;
-			st->span.end = words[nwords - 1].span.end;
+			if (nstages == GP_MAX_STAGES) {
+				gp_fail(ctx, &words[stage_first].span,
+					"more than %d stages in the expression", GP_MAX_STAGES);
+				return -1;
+			}
+			if (!(at = gp_arena_grow(ctx->arena, at, nstages, &scap, sizeof *at)))
+				return gp_fail(ctx, NULL, "out of memory"), -1;
+			at[nstages++] = (stage_at){ stage_first, nwords - stage_first };
 			stage_first = nwords;
 			pending_pipe = false;
 		}
 		if (at_end)
 			break;
 		if (at_pipe) {
-			gp_span sp = { (uint32_t)lx.pos, (uint32_t)lx.pos + 1 };
+			gp_span sp = { (uint32_t)lx->pos, (uint32_t)lx->pos + 1 };
 			if (pending_pipe || nstages == 0) {
-				bool oror = lx.pos > 0 && src[lx.pos - 1] == '|';
+				bool oror = lx->pos > 0 && src[lx->pos - 1] == '|';
 				gp_fail(ctx, &sp, nstages == 0 ? "expression starts with '|'"
 						  : oror ? "empty stage between '|' ('||' is not an operator: "
 							   "where takes 'or')"
@@ -161,10 +174,12 @@ int gp_parse_pipeline(gp_ctx *ctx, const char *src, size_t len, bool comments,
 			}
 			pending_pipe = true;
 			pipe_span = sp;
-			lx.pos++;
+			lx->pos++;
 			continue;
 		}
-		if (lex_word(&lx, &words[nwords]) != 0)
+		if (!(words = gp_arena_grow(ctx->arena, words, nwords, &wcap, sizeof *words)))
+			return gp_fail(ctx, NULL, "out of memory"), -1;
+		if (lex_word(lx, &words[nwords]) != 0)
 			return -1;
 		nwords++;
 	}
@@ -176,7 +191,31 @@ int gp_parse_pipeline(gp_ctx *ctx, const char *src, size_t len, bool comments,
 		gp_fail(ctx, NULL, "empty expression");
 		return -1;
 	}
+	gp_stage_expr *stages = gp_arena_alloc(ctx->arena, nstages * sizeof *stages);
+	if (!stages)
+		return gp_fail(ctx, NULL, "out of memory"), -1;
+	for (size_t i = 0; i < nstages; i++) {
+		gp_stage_expr *st = &stages[i];
+		const gp_arg *w = &words[at[i].first];
+		st->name = w[0];
+		st->args.v = (gp_arg *)&w[1];
+		st->args.n = at[i].n - 1;
+		st->span.start = w[0].span.start;
+		st->span.end = w[at[i].n - 1].span.end;
+	}
 	out->v = stages;
 	out->n = nstages;
 	return 0;
+}
+
+int gp_parse_pipeline(gp_ctx *ctx, const char *src, size_t len, bool comments,
+		      gp_pipeline_expr *out)
+{
+	if (len >= UINT32_MAX) /* spans are 32-bit offsets */
+		return gp_fail(ctx, NULL, "expression too long"), -1;
+	lexer lx = { ctx, src, len, 0, comments, malloc(len + 1), malloc((len + 1) * sizeof *lx.map) };
+	int r = lx.buf && lx.map ? parse(&lx, out) : (gp_fail(ctx, NULL, "out of memory"), -1);
+	free(lx.buf);
+	free(lx.map);
+	return r;
 }

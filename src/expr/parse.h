@@ -27,6 +27,10 @@ typedef struct gp_pipeline_expr {
 	size_t n;
 } gp_pipeline_expr;
 
+/* More stages than any real pipeline has: each owns its batch buffers (a
+ * megabyte or more for grep, where, json), so the count is bounded. */
+#define GP_MAX_STAGES 1000
+
 /* Parse src[0..len) into *out (arena). Stage names are not resolved here.
  * -1 on error with ctx->diag filled. */
 int gp_parse_pipeline(gp_ctx *ctx, const char *src, size_t len, bool comments,

@@ -37,16 +37,22 @@ int gp_out_init(gp_out *o, gp_scope *scope, int fd)
 	return 0;
 }
 
+/* Writes everything, unless a signal came (SIGINT, SIGTERM, SIGHUP): a write
+ * blocked on a reader that stopped reading returns early (EINTR, or the part
+ * written so far: the handlers have no SA_RESTART), and then the run unwinds
+ * with what is left unwritten, as grep dies with its buffer. */
 static int write_all(gp_out *o, const char *p, size_t n)
 {
 	while (n > 0) {
+		if (gp_signal)
+			return -1;
 		ssize_t w = write(o->fd, p, n);
 		if (w < 0) {
-			if (errno == EINTR && !gp_signal)
+			if (errno == EINTR)
 				continue;
 			if (errno == EPIPE)
 				o->broken_pipe = true;
-			else if (!(errno == EINTR && gp_signal))
+			else
 				o->error = errno;
 			return -1;
 		}

@@ -5,6 +5,7 @@
  * when an upstream stage produced single records. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../match/matcher.h"
@@ -198,18 +199,20 @@ static gp_status read_patfile(gp_stage *st, const gp_arg *a, patlist *l)
 	if (!f)
 		return gp_fail(ctx, &a->span, "grep: cannot read patterns from '%s': %s", a->s,
 			       strcmp(a->s, "-") == 0 ? "standard input is the data" : strerror(errno));
-	char *buf = gp_arena_alloc(ctx->arena, PATFILE_MAX + 1);
-	size_t len = buf ? fread(buf, 1, PATFILE_MAX + 1, f) : 0;
-	bool err = buf && ferror(f);
+	size_t len = 0;
+	char *buf = gp_read_whole(f, PATFILE_MAX, &len);
 	int saved = errno;
 	fclose(f);
-	if (!buf)
+	if (!buf && saved == EFBIG)
+		return gp_fail(ctx, &a->span, "grep: pattern file '%s' is larger than 64 MiB", a->s);
+	if (!buf && saved == ENOMEM)
 		return gp_fail(ctx, NULL, "out of memory");
-	if (err)
+	if (!buf)
 		return gp_fail(ctx, &a->span, "grep: cannot read patterns from '%s': %s", a->s,
 			       strerror(saved));
-	if (len > PATFILE_MAX)
-		return gp_fail(ctx, &a->span, "grep: pattern file '%s' is larger than 64 MiB", a->s);
+	/* The patterns live as long as the parse arena did: the whole run. */
+	if (gp_scope_defer(ctx->root, free, buf) != 0)
+		return gp_fail(ctx, NULL, "out of memory");
 	size_t line = 0;
 	for (size_t i = 0; i < len;) {
 		const char *nl = memchr(buf + i, '\n', len - i);

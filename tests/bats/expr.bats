@@ -610,3 +610,43 @@ explained_pattern() {
 	run --separate-stderr "$GPIPE" -f u.gp grepx
 	ok_out 'GREP X'
 }
+
+@test "more than 1000 stages: refused at the 1001st, the caret line shown around it" {
+	python3 -c "print(' | '.join(['upper'] * 1001))" > many.gp
+	run --separate-stderr "$GPIPE" -f many.gp "$ABSENT"
+	local pad
+	pad=$(printf '%*s' 83 '')
+	fails_with 'gpipe: many.gp:1: more than 1000 stages in the expression' \
+		"  ...$(python3 -c "print(' | '.join(['upper'] * 11))")" \
+		"  $pad^^^^^"
+	python3 -c "print(' | '.join(['upper'] * 1000))" > many.gp
+	printf 'x\n' > x.log
+	run --separate-stderr "$GPIPE" -f many.gp x.log
+	ok_out X
+}
+
+@test "an error in a long expression line shows 160 bytes around the caret" {
+	local pre post
+	pre=$(python3 -c "print('upper | ' * 30, end='')")
+	post=$(python3 -c "print(' | lower' * 30, end='')")
+	diag "${pre}uper${post}" \
+		"gpipe: unknown stage 'uper' (did you mean 'upper'?)" \
+		"  ...${pre:160}uper${post:0:80}..." \
+		"     $(printf '%*s' 80 '')^^^^"
+	# At the start of the line: no leading dots.
+	diag "uper${post}" \
+		"gpipe: unknown stage 'uper' (did you mean 'upper'?)" \
+		"  uper${post:0:80}..." \
+		"  ^^^^"
+}
+
+@test "-f: an expression file of more than 1 MiB is parsed; more than 64 MiB is refused" {
+	python3 -c "print('grep -F ' + ' '.join('-e w%07d' % i for i in range(100000)))" > big.gp
+	[ "$(stat -c %s big.gp)" -gt 1048576 ]
+	printf 'w0012345\nx\n' > in.log
+	run --separate-stderr "$GPIPE" -f big.gp in.log
+	ok_out w0012345
+	truncate -s 65M huge.gp
+	run --separate-stderr "$GPIPE" -f huge.gp "$ABSENT"
+	fails_with 'gpipe: huge.gp: expression file larger than 64 MiB'
+}

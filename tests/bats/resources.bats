@@ -48,6 +48,11 @@ read_more_than() {
 	[ -n "$rchar" ] && [ "$rchar" -gt "$2" ]
 }
 
+# A background job of a script starts with SIGINT ignored, and gpipe keeps an
+# inherited ignore (as grep does): `$DFL "$GPIPE" ...` restores the default
+# for the tests that interrupt it.
+DFL='env --default-signal=INT'
+
 # bash -c "$CLEAN" _ CMD...: runs CMD with every descriptor above 2 closed.
 # (No redirection on the loop: bash would park a copy of fd 2 above 2.)
 CLEAN='for f in /proc/$$/fd/*; do n=${f##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done; exec "$@"'
@@ -65,7 +70,7 @@ fds() {
 # blocked reading the FIFO, the two files done.
 start_on_fifo() {
 	mkfifo fifo
-	TMPDIR="$BATS_TEST_TMPDIR/private" bash -c "$CLEAN" _ "$GPIPE" 'grep ERROR | upper' \
+	TMPDIR="$BATS_TEST_TMPDIR/private" bash -c "$CLEAN" _ $DFL "$GPIPE" 'grep ERROR | upper' \
 		a.log b.log fifo < /dev/null > out 2> err &
 	PID=$!
 	BG_PIDS=$PID
@@ -117,7 +122,7 @@ killed_by() {
 @test "SIGINT while busy on endless input: exits 130, prints nothing" {
 	# count never writes before its input ends: an interrupted count prints
 	# no partial number.
-	yes 'x ERROR' 3>&- | TMPDIR="$BATS_TEST_TMPDIR/private" bash -c "$CLEAN" _ "$GPIPE" 'grep ERROR | count' \
+	yes 'x ERROR' 3>&- | TMPDIR="$BATS_TEST_TMPDIR/private" bash -c "$CLEAN" _ $DFL "$GPIPE" 'grep ERROR | count' \
 		> out 2> err &
 	PID=$!
 	BG_PIDS=$PID
@@ -271,4 +276,174 @@ peakrss_tool() {
 	echo "# rss small=${small} KiB big=${huge} KiB" >&3
 	diff=$((huge - small))
 	[ "${diff#-}" -lt 1024 ] || { echo "peak RSS small=$small KiB huge=$huge KiB"; return 1; }
+}
+
+# --- the expression parser is linear ------------------------------------------------
+
+# rss_below KIB ARGS...: gpipe ARGS (stdout to out, stderr to err) peaks below
+# KIB KiB of resident memory; its status is left in $st.
+rss_below() {
+	local max=$1
+	shift
+	st=0
+	"$PEAKRSS" rss "$GPIPE" "$@" > out 2> err || st=$?
+	echo "# $(cat rss) KiB: gpipe ${1:0:40}..." >&3
+	[ "$(cat rss)" -lt "$max" ] || { echo "peak RSS $(cat rss) KiB, want < $max: gpipe ${1:0:60}"; return 1; }
+}
+
+@test "parser: 16,000 -e, where not x 32,000, 1,000 stages and a 1 MiB expression in bounded memory" {
+	no_asan
+	peakrss_tool
+	printf 'a\nw0099999\nzzz\n' > in.log
+	# Each of these took gigabytes: every word had a copy of the rest of the
+	# expression (and its byte map).
+	python3 -c "print('grep ' + ' '.join(['-e a'] * 16000))" > e.gp
+	rss_below 65536 -f e.gp in.log
+	[ "$st" -eq 0 ] && [ "$(cat out)" = a ]
+	python3 -c "print('upper | ' * 999 + 'lower')" > e.gp
+	rss_below 65536 -f e.gp in.log
+	[ "$st" -eq 0 ] && [ "$(cat out)" = "$(printf 'a\nw0099999\nzzz')" ]
+	python3 -c "print('where ' + 'not ' * 32000 + 'x')" > e.gp
+	rss_below 65536 -f e.gp in.log
+	[ "$st" -eq 2 ] && [ "$(head -1 err)" = "gpipe: e.gp:1: where: expression nested too deeply (more than 256 levels)" ]
+	# 1.1 MB of expression: 100,000 patterns (once "expression file too large").
+	python3 -c "print('grep -F ' + ' '.join('-e w%07d' % i for i in range(100000)))" > e.gp
+	[ "$(stat -c %s e.gp)" -gt 1048576 ]
+	rss_below 524288 -f e.gp in.log
+	[ "$st" -eq 0 ] && [ "$(cat out)" = w0099999 ]
+}
+
+@test "parser: grep -f costs what its file holds (a 1 MiB pattern file, a one-line file)" {
+	no_asan
+	peakrss_tool
+	printf 'a\nw0099999\nzzz\n' > in.log
+	# A one-line file once cost 64 MiB (a zeroed buffer for the largest file).
+	printf 'zzz\n' > one.pat
+	rss_below 32768 "grep -f one.pat" in.log
+	[ "$st" -eq 0 ] && [ "$(cat out)" = zzz ]
+	python3 -c "print('\n'.join('w%07d' % i for i in range(0, 1200000, 10)))" > big.pat
+	[ "$(stat -c %s big.pat)" -gt 1048576 ]
+	rss_below 524288 "grep -f big.pat" in.log
+	[ "$st" -eq 1 ] && [ ! -s out ] && [ ! -s err ]
+	python3 -c "print('\n'.join('w%07d' % i for i in range(0, 1200000, 9)))" > big.pat
+	rss_below 524288 "grep -f big.pat" in.log
+	[ "$st" -eq 0 ] && [ "$(cat out)" = w0099999 ]
+}
+
+# --- signals: a blocked write, an inherited ignore ----------------------------------
+
+# blocked_writing_pipe PID: the process sleeps inside write() to a pipe.
+blocked_writing_pipe() {
+	local wchan
+	wchan=$(cat "/proc/$1/wchan" 2> /dev/null) || return 1
+	[[ $wchan == *pipe_write* ]]
+}
+
+@test "SIGTERM and SIGINT while a write is blocked on a reader that stopped reading: exits by the signal" {
+	# 20 MB of lines, gzipped: far more than a pipe holds.
+	python3 -c "
+import random
+r = random.Random(5)
+for i in range(250000): print('line %d %s' % (i, 'x' * r.randrange(150)))" | gzip > big.gz
+	mkfifo stall
+	local sig want
+	for sig in TERM INT; do
+		# The reader holds the FIFO open and never reads.
+		sleep 1000 < stall &
+		BG_PIDS="$BG_PIDS $!"
+		TMPDIR="$BATS_TEST_TMPDIR/private" $DFL "$GPIPE" upper big.gz > stall 2> err &
+		PID=$!
+		BG_PIDS="$BG_PIDS $PID"
+		# The pipe is full (64 KiB) and gpipe is blocked in write() after a
+		# partial write of its 256 KiB block.
+		wait_until blocked_writing_pipe "$PID"
+		want=$((128 + $(kill -l "$sig")))
+		killed_by "$sig" "$want"
+		[ ! -s err ]
+		[ -z "$(ls -A private)" ]
+	done
+}
+
+@test "an inherited SIG_IGN for SIGHUP and SIGINT is kept (nohup, background jobs): the run completes" {
+	local sig
+	for sig in HUP INT; do
+		rm -f fifo out err
+		mkfifo fifo
+		env --ignore-signal="$sig" "$GPIPE" 'grep ERROR | upper' fifo > out 2> err &
+		PID=$!
+		BG_PIDS="$BG_PIDS $PID"
+		exec 4> fifo
+		printf 'x ERROR 1\ny\n' >&4
+		# Blocked reading the FIFO (its first record was flushed then).
+		wait_until grep -qx 'X ERROR 1' out
+		kill -s "$sig" "$PID"
+		sleep 0.2
+		! gone "$PID" || { echo "gpipe died of SIG$sig although it was ignored"; cat err; return 1; }
+		printf 'z ERROR 2\n' >&4
+		exec 4>&-
+		wait_until gone "$PID"
+		local st=0
+		wait "$PID" || st=$?
+		[ "$st" -eq 0 ] || { echo "status $st"; cat err; return 1; }
+		[ "$(cat out)" = "$(printf 'X ERROR 1\nZ ERROR 2')" ]
+		[ ! -s err ]
+	done
+	# SIGPIPE ignored by the parent: a closed pipe still ends the run quietly.
+	run --separate-stderr timeout -k 5 60 bash -c 'set -o pipefail
+		yes "x ERROR" | env --ignore-signal=PIPE "$1" "grep ERROR | upper" 2> err | head -1
+		echo "status ${PIPESTATUS[1]} ${PIPESTATUS[2]}"' _ "$GPIPE"
+	[ "${lines[0]}" = 'X ERROR' ]
+	[ "${lines[1]}" = 'status 0 0' ]
+	[ ! -s err ]
+}
+
+# --- closed standard descriptors ------------------------------------------------------
+
+@test "closed stdout (>&-): a write error, exit 2, even with a zip spooled from stdin and --line-buffered" {
+	command -v bsdtar > /dev/null || skip "bsdtar is not installed"
+	printf 'one x\ntwo\nthree x\n' > m.log
+	bsdtar --format zip -cf a.zip m.log
+	local lb
+	for lb in --line-buffered --no-filename; do
+		# The spool (a temporary copy of the zip) once took fd 1 and the
+		# matches went into it: exit 0, the output gone.
+		run --separate-stderr bash -c 'cat a.zip | TMPDIR="$3" "$1" "$2" "grep x" >&-' _ "$GPIPE" "$lb" \
+			"$BATS_TEST_TMPDIR/private"
+		[ "$status" -eq 2 ] && [ "$stderr" = 'gpipe: write error: Bad file descriptor' ] ||
+			{ echo "$lb: status $status, stderr: $stderr"; return 1; }
+		[ -z "$(ls -A private)" ]
+	done
+	# Nothing to write: no error, as grep (exit 1).
+	run --separate-stderr bash -c 'cat a.zip | "$1" "grep nomatch" >&-' _ "$GPIPE"
+	[ "$status" -eq 1 ] && [ -z "$stderr" ]
+	run --separate-stderr bash -c '"$1" --help >&-' _ "$GPIPE"
+	[ "$status" -eq 2 ] && [ "$stderr" = 'gpipe: write error: Bad file descriptor' ]
+}
+
+@test "closed stderr (2>&-) or stdin (<&-): no file takes their place; the status still says 2" {
+	command -v bsdtar > /dev/null || skip "bsdtar is not installed"
+	printf 'one x\ntwo\nthree x\n' > m.log
+	bsdtar --format zip -cf a.zip m.log
+	run --separate-stderr bash -c 'cat a.zip | TMPDIR="$2" "$1" "grep x" - missing.log 2>&-' _ "$GPIPE" \
+		"$BATS_TEST_TMPDIR/private"
+	[ "$status" -eq 2 ] && [ "$output" = "$(printf 'one x\nthree x')" ]
+	[ -z "$(ls -A private)" ]
+	# The first file opened (here a FIFO) once became fd 2, the messages'
+	# destination.
+	mkfifo fifo
+	bash -c "$CLEAN" _ "$GPIPE" 'grep x' fifo < /dev/null > out 2>&- &
+	PID=$!
+	BG_PIDS=$PID
+	exec 4> fifo
+	printf 'a x\n' >&4
+	wait_until grep -qx 'a x' out
+	run fds "$PID"
+	[ "$output" = "$(printf '%s\n' "0 -> /dev/null" "1 -> $(pwd -P)/out" "2 -> /dev/null" "3 -> $(pwd -P)/fifo")" ] ||
+		{ echo "open descriptors:"; echo "$output"; return 1; }
+	exec 4>&-
+	wait_until gone "$PID"
+	wait "$PID"
+	# A closed stdin reads as an error, as grep's does.
+	run --separate-stderr bash -c '"$1" "grep x" <&-' _ "$GPIPE"
+	[ "$status" -eq 2 ] && [ "$stderr" = 'gpipe: (standard input): read error: Bad file descriptor' ]
 }

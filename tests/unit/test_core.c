@@ -1,5 +1,6 @@
 /* Unit tests of the core: cleanup scopes, the arena, byte counting, span
  * splitting, the expression parser and the stage getopt. TAP output. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,7 +85,39 @@ static void test_arena(void)
 	for (int i = 0; i < 5000; i++)
 		gp_arena_alloc(&a, 7);
 	ok(strcmp(s, "hello") == 0, "earlier allocations survive growth");
+	size_t cap = 0, *v = NULL;
+	int grew = 1;
+	for (size_t i = 0; i < 1000; i++) {
+		v = gp_arena_grow(&a, v, i, &cap, sizeof *v);
+		grew &= v != NULL && cap > i;
+		if (v)
+			v[i] = i;
+	}
+	for (size_t i = 0; v && i < 1000; i++)
+		grew &= v[i] == i;
+	ok(grew && cap == 1024, "arena grow keeps the elements and doubles (cap %zu)", cap);
 	gp_arena_free(&a);
+
+	/* gp_read_whole: NUL-terminated, bounded. */
+	FILE *f = tmpfile();
+	size_t len = 0;
+	for (int i = 0; i < 10000; i++)
+		fputs("0123456789", f);
+	rewind(f);
+	char *all = gp_read_whole(f, 100000, &len);
+	ok(all && len == 100000 && all[len] == '\0' && memcmp(all + 99990, "0123456789", 10) == 0,
+	   "read_whole: 100000 bytes, exactly at the bound");
+	free(all);
+	rewind(f);
+	errno = 0;
+	all = gp_read_whole(f, 99999, &len);
+	ok(!all && errno == EFBIG, "read_whole: one byte past the bound is EFBIG");
+	fclose(f);
+	f = tmpfile();
+	all = gp_read_whole(f, 10, &len);
+	ok(all && len == 0 && all[0] == '\0', "read_whole: an empty file");
+	free(all);
+	fclose(f);
 }
 
 static void test_bytes(void)
@@ -205,6 +238,51 @@ static void test_parser(void)
 		   p.ctx.diag.span.end);
 		gp_arena_free(&p.arena);
 	}
+	/* Many words: the word array grows while stages point into it. */
+	size_t big = 30000;
+	char *src = malloc(big * 12 + 16);
+	size_t k = 0;
+	for (size_t i = 0; i < big; i++) {
+		if (i % 50)
+			k += (size_t)sprintf(src + k, " 'w%zu'", i);
+		else
+			k += (size_t)sprintf(src + k, "%sgrep%zu", i ? " | " : "", i);
+	}
+	parse(&p, src, false);
+	const gp_stage_expr *last = p.rc == 0 ? &p.pe.v[p.pe.n - 1] : NULL;
+	ok(last && p.pe.n == big / 50 && last->args.n == 49 &&
+		   strcmp(last->args.v[48].s, "w29999") == 0 && last->args.v[48].span.end == k &&
+		   strcmp(p.pe.v[0].args.v[0].s, "w1") == 0 && strcmp(last->name.s, "grep29950") == 0,
+	   "30000 words in 600 stages: names, arguments and spans");
+	gp_arena_free(&p.arena);
+	free(src);
+
+	parse(&p, "grep abc\\d 'x'", false);
+	const gp_arg *w = &p.pe.v[0].args.v[0];
+	gp_span sp = gp_arg_subspan(w, 1, 3);
+	gp_span end = gp_arg_subspan(w, w->len, w->len);
+	ok(p.rc == 0 && w->direct && !w->map && sp.start == 6 && sp.end == 8 && end.start == 10,
+	   "an unquoted word keeps no map; its sub-spans are source offsets (%u..%u)", sp.start,
+	   sp.end);
+	ok(p.rc == 0 && !p.pe.v[0].args.v[1].direct && p.pe.v[0].args.v[1].map[0] == 12,
+	   "a quoted word keeps its map");
+	gp_arena_free(&p.arena);
+
+	char *many = malloc(GP_MAX_STAGES * 4 + 8);
+	k = 0;
+	for (size_t i = 0; i <= GP_MAX_STAGES; i++)
+		k += (size_t)sprintf(many + k, "%su", i ? "|" : "");
+	parse(&p, many, false);
+	ok(p.rc == -1 && strcmp(p.ctx.diag.msg, "more than 1000 stages in the expression") == 0 &&
+		   p.ctx.diag.span.start == k - 1,
+	   "stage %d is refused, pointed at", GP_MAX_STAGES + 1);
+	gp_arena_free(&p.arena);
+	many[k - 2] = '\0';
+	parse(&p, many, false);
+	ok(p.rc == 0 && p.pe.n == GP_MAX_STAGES, "%d stages are fine", GP_MAX_STAGES);
+	gp_arena_free(&p.arena);
+	free(many);
+
 	parse(&p, "   \n  ", false);
 	ok(p.rc == -1 && strcmp(p.ctx.diag.msg, "empty expression") == 0, "blank expression");
 	gp_arena_free(&p.arena);
