@@ -1,4 +1,6 @@
-/* replace: substitute every match of a PCRE2 regex, like sed -E 's/P/R/g'.
+/* replace: substitute every match of a PCRE2 regex, as sed 's/P/R/g' does
+ * with its POSIX regexes (PCRE2 picks the first alternative that matches,
+ * POSIX the longest: the help says so).
  *
  * The replacement is compiled at open into literal runs and group
  * references, each checked against the pattern's groups. Matching follows
@@ -382,12 +384,17 @@ const gp_stage_def gp_stage_replace = {
 	.name = "replace",
 	.family = GP_FAM_TRANSFORM,
 	.synopsis = "replace [-iF] [-f FIELD] PATTERN REPLACEMENT",
-	.summary = "replace every match of a regex, like sed -E s/P/R/g",
+	.summary = "replace every match of a PCRE2 regex (s/P/R/g)",
 	.help = "Replaces every match of PATTERN, a PCRE2 regex matched on bytes, in every "
 		"record by REPLACEMENT, where $1 to $9 (or ${N}) stand for a group, ${NAME} for a "
 		"named group, $0 for the whole match and $$ for a dollar sign. A reference to a "
 		"group the pattern does not have is an error. Empty matches follow sed: none right "
 		"after the previous match, so replace \"x*\" \"-\" turns abc into -a-b-c-.\n\n"
+		"PATTERN has Perl semantics, not POSIX (sed -E): of the alternatives that match at a "
+		"position the first listed wins, not the longest, so replace \"cc|ccc\" X turns ccc "
+		"into Xc where sed -E gives X; list the longer alternative first (\"ccc|cc\"). "
+		"A record PCRE2 cannot decide (a backtracking or stack limit, even after a retry "
+		"with larger limits) is left unchanged and reported once per input; exit status 2.\n\n"
 		"A record that had fields (json, logfmt ...) and whose text changes becomes plain "
 		"text: its fields would no longer agree with it, and -o json must not print values "
 		"that were replaced away. "
