@@ -1224,7 +1224,7 @@ void gp_dropped_flush(gp_ctx *ctx, gp_dropped *d)
 	const char *open = where[0] || d->first_detail[0] ? " (" : "";
 	const char *close = where[0] || d->first_detail[0] ? ")" : "";
 	const char *fmt = "%s: %llu %s of %s %s%s%s%s%s%s";
-	if (ctx->strict)
+	if (ctx->strict || d->error)
 		gp_report(ctx, fmt, d->stage, (unsigned long long)d->count,
 			  d->count == 1 ? "record" : "records", d->name,
 			  d->count == 1 ? d->what1 : d->what, open, where, sep, d->first_detail, close);

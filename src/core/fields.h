@@ -223,6 +223,7 @@ typedef struct gp_dropped {
 	const char *stage;  /* "json" */
 	const char *what;   /* "are not JSON" (plural form; "is not JSON" when 1 is derived) */
 	const char *what1;  /* singular */
+	bool error;         /* always an error (exit 2), --strict or not */
 	uint64_t origin_id; /* input being counted */
 	uint64_t count, first_line;
 	char first_detail[160]; /* why the first one failed: "unexpected end at byte 12" */

@@ -1428,6 +1428,12 @@ static void ev_node(gp_eval *ev, const gp_enode *n, const gp_rec *r, val *out)
 		if (!text(ev, &a, &p, &len))
 			return set_bool(out, false);
 		int rc = gp_rx_match(&n->rx, p, len, 0, 0);
+		if (rc < PCRE2_ERROR_NOMATCH) {
+			ev->undecided++;
+			gp_rx_why(rc, NULL, ev->undecided_why, sizeof ev->undecided_why);
+			out->t = V_MISSING;
+			return;
+		}
 		return set_bool(out, (rc >= 0) == (n->op == N_MATCH));
 	}
 	case N_CONTAINS: case N_STARTS: case N_ENDS:

@@ -42,6 +42,12 @@ typedef struct gp_eval {
 	 * The stages summarise them per input, as parsers do bad records. */
 	uint64_t fails;
 	char why[96];
+	/* =~ and !~ that PCRE2 could not decide (a resource limit even after
+	 * a retry with larger ones): the comparison is missing, counted here
+	 * with the reason; where drops the record, set skips the assignment,
+	 * and both report it as an error. */
+	uint64_t undecided;
+	char undecided_why[96];
 } gp_eval;
 
 /* The truth of e for record r (missing, null, false, 0 and "" are false). */

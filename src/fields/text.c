@@ -538,11 +538,28 @@ typedef struct rx {
 	uint32_t *grp; /* group number of each, in group order */
 	const char **gname;
 	uint32_t *glen;
+	/* records PCRE2 could not decide (a resource limit even after a retry
+	 * with larger ones): not parsed, and reported as an error */
+	gp_dropped undecided;
+	char why[96];
+	gp_ctx *ctx;
 } rx;
 
+static void rx_flush(void *arg)
+{
+	rx *r = arg;
+	gp_dropped_flush(r->ctx, &r->undecided);
+}
+
+/* The fields of the named groups: their number, -1 no match, -2 out of
+ * memory, -3 undecided (r->why). */
 static int rx_match(rx *r, pbase *b, const char *p, size_t len)
 {
 	int rc = gp_rx_match(&r->re, p, len, 0, 0);
+	if (rc < PCRE2_ERROR_NOMATCH) {
+		gp_rx_why(rc, NULL, r->why, sizeof r->why);
+		return -3;
+	}
 	if (rc < 0)
 		return -1;
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(r->re.md);
@@ -572,6 +589,12 @@ static gp_status rx_compile(gp_stage *st, const gp_arg *a, rx *r)
 		gp_span sp = gp_arg_subspan(a, eo, eo + 1);
 		return gp_fail(ctx, &sp, "parse -r: invalid regex: %s", msg);
 	}
+	r->ctx = ctx;
+	r->undecided = (gp_dropped){ .stage = "parse", .error = true,
+				     .what = "could not be matched by the regex",
+				     .what1 = "could not be matched by the regex" };
+	if (gp_scope_defer(st->scope, rx_flush, r) != 0)
+		return gp_fail(ctx, NULL, "out of memory");
 	uint32_t count = 0, esize = 0;
 	PCRE2_SPTR table = NULL;
 	pcre2_pattern_info(r->re.code, PCRE2_INFO_NAMECOUNT, &count);
@@ -620,8 +643,11 @@ static gp_status parse_next(gp_stage *st, gp_batch *out)
 	for (;;) {
 		gp_status rc = gp_pull(st, &in);
 		if (rc != GP_OK) {
-			if (rc == GP_EOF)
+			if (rc == GP_EOF) {
 				gp_dropped_flush(st->ctx, &s->b.drop);
+				if (s->regex)
+					rx_flush(&s->r);
+			}
 			return rc;
 		}
 		batch_begin(&s->b);
@@ -633,6 +659,8 @@ static gp_status parse_next(gp_stage *st, gp_batch *out)
 					  : tpl_match(&s->t, &s->b, r->p, r->len);
 			if (nf == -2)
 				return gp_fail(st->ctx, NULL, "out of memory");
+			if (nf == -3) /* and not parsed either */
+				gp_dropped_add(st->ctx, &s->r.undecided, r, s->r.why);
 			if (nf < 0) {
 				if (!s->keep) {
 					gp_dropped_add(st->ctx, &s->b.drop, r, NULL);

@@ -13,6 +13,7 @@ typedef struct where {
 	gp_pool scratch;
 	gp_recvec out;
 	gp_dropped fails; /* records with arithmetic that could not be done */
+	gp_dropped undecided; /* records with a =~ or !~ that could not be decided */
 	gp_ctx *ctx;
 } where;
 
@@ -25,17 +26,31 @@ static void count_fail(gp_ctx *ctx, gp_eval *ev, gp_dropped *d, uint64_t before,
 		gp_dropped_add(ctx, d, r, ev->why);
 }
 
-static void fails_init(gp_dropped *d, const char *stage)
+/* A =~ or !~ PCRE2 could not decide for r: an error, summarised the same
+ * way (the record is dropped by where, the assignment skipped by set). */
+static void count_undecided(gp_ctx *ctx, gp_eval *ev, gp_dropped *d, uint64_t before,
+			    const gp_rec *r)
+{
+	if (ev->undecided != before)
+		gp_dropped_add(ctx, d, r, ev->undecided_why);
+}
+
+static void fails_init(gp_dropped *d, gp_dropped *u, const char *stage)
 {
 	d->stage = stage;
 	d->what = "had arithmetic that could not be done";
 	d->what1 = d->what;
+	u->stage = stage;
+	u->what = "could not be matched by =~ or !~";
+	u->what1 = u->what;
+	u->error = true;
 }
 
 static void flush_where(void *arg)
 {
 	where *w = arg;
 	gp_dropped_flush(w->ctx, &w->fails);
+	gp_dropped_flush(w->ctx, &w->undecided);
 }
 
 static gp_status where_next(gp_stage *st, gp_batch *out)
@@ -52,10 +67,11 @@ static gp_status where_next(gp_stage *st, gp_batch *out)
 		size_t k = 0;
 		for (size_t i = 0; i < in.n; i++) {
 			gp_pool_reset(&w->scratch);
-			uint64_t before = w->ev.fails;
-			if (gp_expr_true(&w->ev, w->e, &in.recs[i]))
+			uint64_t before = w->ev.fails, ubefore = w->ev.undecided;
+			if (gp_expr_true(&w->ev, w->e, &in.recs[i]) && w->ev.undecided == ubefore)
 				w->out.v[k++] = in.recs[i];
 			count_fail(st->ctx, &w->ev, &w->fails, before, &in.recs[i]);
+			count_undecided(st->ctx, &w->ev, &w->undecided, ubefore, &in.recs[i]);
 		}
 		if (k == 0)
 			continue;
@@ -96,7 +112,7 @@ static gp_status where_open(gp_stage *st, const gp_args *args)
 	    gp_scope_defer(st->scope, flush_where, w) != 0)
 		return gp_fail(ctx, NULL, "out of memory");
 	w->ctx = ctx;
-	fails_init(&w->fails, "where");
+	fails_init(&w->fails, &w->undecided, "where");
 	ctx->need_lineno = true; /* for the summary's line */
 	w->e = gp_expr_compile(st, args);
 	if (!w->e)
@@ -168,6 +184,7 @@ typedef struct set {
 	gp_sb sb;
 	gp_recvec out;
 	gp_dropped fails;
+	gp_dropped undecided;
 	gp_ctx *ctx;
 } set;
 
@@ -175,6 +192,7 @@ static void free_set(void *arg)
 {
 	set *s = arg;
 	gp_dropped_flush(s->ctx, &s->fails);
+	gp_dropped_flush(s->ctx, &s->undecided);
 	gp_sb_free(&s->sb);
 }
 
@@ -194,10 +212,11 @@ static gp_status set_next(gp_stage *st, gp_batch *out)
 		gp_field *f = NULL;
 		uint32_t nf = src->nf;
 		s->ev.awk_text = src->f == NULL;
-		uint64_t before = s->ev.fails;
+		uint64_t before = s->ev.fails, ubefore = s->ev.undecided;
 		for (size_t k = 0; k < s->nas; k++) {
 			gp_field v;
-			if (!gp_expr_field(&s->ev, s->as[k].e, &rec, &v))
+			uint64_t u = s->ev.undecided;
+			if (!gp_expr_field(&s->ev, s->as[k].e, &rec, &v) || s->ev.undecided != u)
 				continue;
 			v.name = s->as[k].name;
 			v.nlen = s->as[k].nlen;
@@ -232,6 +251,7 @@ static gp_status set_next(gp_stage *st, gp_batch *out)
 		}
 		s->out.v[i] = rec;
 		count_fail(st->ctx, &s->ev, &s->fails, before, src);
+		count_undecided(st->ctx, &s->ev, &s->undecided, ubefore, src);
 	}
 	gp_batch_reset(out);
 	out->recs = s->out.v;
@@ -250,7 +270,7 @@ static gp_status set_open(gp_stage *st, const gp_args *args)
 	    gp_scope_defer(st->scope, free_set, s) != 0)
 		return gp_fail(ctx, NULL, "out of memory");
 	s->ctx = ctx;
-	fails_init(&s->fails, "set");
+	fails_init(&s->fails, &s->undecided, "set");
 	ctx->need_lineno = true; /* for the summary's line */
 	if (gp_expr_compile_set(st, args, &s->as, &s->nas) != 0)
 		return GP_ERR;

@@ -19,6 +19,17 @@
  *
  * GPIPE_NO_JIT=1 in the environment (and running under valgrind) selects
  * PCRE2's interpreter instead of its JIT.
+ *
+ * A line on which PCRE2 stops at a resource limit is tried again with larger
+ * limits (rx.c); a line still undecided is neither a match nor a non-match:
+ * it goes to the caller's gp_matcher_on_undecided callback and is left out
+ * whichever way the caller selects (see matcher.h).
+ *
+ * Matches (-o, --color) with several patterns follow GNU grep: the leftmost
+ * start, then the longest of the patterns' matches there. The combined
+ * alternation would give the first-listed one, so each pattern is compiled
+ * on its own for that, on first use (the Aho-Corasick trie answers for
+ * plain word sets).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memrchr */
@@ -72,6 +83,26 @@ struct gp_matcher {
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jstack;
 	struct gp_multi *multi; /* M_MULTI */
+	/* Matches with several patterns: each pattern alone (made on first
+	 * use from the copies in pats). */
+	gp_pattern *pats;
+	pcre2_code **pcode;
+	bool *pcode_jit;
+	bool pcode_tried;
+	gp_rx_retry retry;
+	/* Undecided lines: the caller's callback, and the last one seen, so
+	 * that asking again about the same bytes neither retries nor reports
+	 * twice (the -v fast path asks twice). */
+	gp_matcher_undecided_fn on_undecided;
+	void *undecided_arg;
+	bool undecided_matches;
+	struct {
+		const char *p;
+		size_t len, start;
+		uint64_t hash;
+		int kind, rc;
+		bool valid;
+	} last;
 	struct cand cand[MAX_CAND];
 	int ncand, cur;
 	bool settled;
@@ -542,6 +573,20 @@ gp_matcher *gp_matcher_new(const gp_pattern *pats_in, size_t npats, unsigned fla
 		goto oom;
 	m->flags = flags;
 	m->npats = npats;
+	if (npats > 1) {
+		size_t total = 0;
+		for (size_t i = 0; i < npats; i++)
+			total += pats[i].len;
+		m->pats = malloc(npats * sizeof *m->pats + total + 1);
+		if (!m->pats)
+			goto oom;
+		char *blob = (char *)(m->pats + npats);
+		for (size_t i = 0; i < npats; i++) {
+			memcpy(blob, pats[i].p, pats[i].len);
+			m->pats[i] = (gp_pattern){ blob, pats[i].len };
+			blob += pats[i].len;
+		}
+	}
 	m->window = WIN_INIT;
 	m->md = pcre2_match_data_create(1, NULL);
 	m->mctx = pcre2_match_context_create(NULL);
@@ -646,6 +691,12 @@ void gp_matcher_free(gp_matcher *m)
 	pcre2_match_context_free(m->mctx);
 	pcre2_jit_stack_free(m->jstack);
 	gp_multi_free(m->multi);
+	for (size_t i = 0; m->pcode && i < m->npats; i++)
+		pcre2_code_free(m->pcode[i]);
+	free(m->pcode);
+	free(m->pcode_jit);
+	free(m->pats);
+	gp_rx_retry_free(&m->retry);
 	free(m);
 }
 
@@ -664,12 +715,103 @@ static inline int run(gp_matcher *m, const pcre2_code *code, bool usejit, const 
 	return pcre2_match(code, (PCRE2_SPTR)s, len, start, 0, m->md, m->mctx);
 }
 
+void gp_matcher_on_undecided(gp_matcher *m, gp_matcher_undecided_fn fn, void *arg, bool as_match)
+{
+	m->on_undecided = fn;
+	m->undecided_arg = arg;
+	m->undecided_matches = as_match;
+}
+
+enum { K_LINE, K_NEXT }; /* what was asked about an undecided subject */
+
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* Was this very question (same bytes at the same address) undecided last? */
+static bool asked_before(gp_matcher *m, int kind, const char *s, size_t len, size_t start,
+			 uint64_t *hash)
+{
+	*hash = hash_bytes(s, len);
+	return m->last.valid && m->last.kind == kind && m->last.p == s && m->last.len == len &&
+	       m->last.start == start && m->last.hash == *hash;
+}
+
+/* The slow path of a PCRE2 error rc: a resource limit is tried again with
+ * larger ones, unless this subject was undecided just before. */
+static int retry(gp_matcher *m, int kind, const pcre2_code *code, bool usejit, const char *s,
+		 size_t len, size_t start, int rc)
+{
+	uint64_t h;
+	if (asked_before(m, kind, s, len, start, &h))
+		return m->last.rc;
+	if (gp_rx_limit(rc))
+		rc = gp_rx_retry_match(&m->retry, code, usejit, s, len, start, 0, m->md);
+	return rc;
+}
+
+/* PCRE2 could not decide s (error rc): tell the caller once. */
+static void undecided(gp_matcher *m, int kind, const char *s, size_t len, size_t start, int rc)
+{
+	uint64_t h;
+	if (asked_before(m, kind, s, len, start, &h))
+		return;
+	m->last.p = s, m->last.len = len, m->last.start = start, m->last.hash = h;
+	m->last.kind = kind, m->last.rc = rc, m->last.valid = true;
+	if (m->on_undecided) {
+		char why[256];
+		gp_rx_why(rc, "this line", why, sizeof why);
+		m->on_undecided(m->undecided_arg, s, len, why);
+	}
+}
+
+static bool per_pattern(gp_matcher *m);
+
+/* The combined regex stopped on a line (error err): with several patterns,
+ * each alone may still decide it (one matches); else it is undecided. */
+static bool line_undecided(gp_matcher *m, const char *s, size_t len, int err)
+{
+	if (m->npats > 1 && per_pattern(m)) {
+		int e2 = 0;
+		for (size_t i = 0; i < m->npats; i++) {
+			int rc = run(m, m->pcode[i], m->pcode_jit[i], s, len, 0);
+			if (rc < PCRE2_ERROR_NOMATCH)
+				rc = retry(m, K_LINE, m->pcode[i], m->pcode_jit[i], s, len, 0, rc);
+			if (rc >= 0)
+				return true;
+			if (rc < PCRE2_ERROR_NOMATCH)
+				e2 = rc;
+		}
+		if (e2 == 0)
+			return false; /* the pieces said no match after all */
+		err = e2;
+	}
+	undecided(m, K_LINE, s, len, 0, err);
+	return m->undecided_matches;
+}
+
 static inline bool line_ok(gp_matcher *m, const char *s, size_t len)
 {
-	/* rc 0 means "matched, ovector too small": still a match */
-	for (size_t i = 0; i < m->ncode; i++)
-		if (run(m, m->code[i], m->code_jit[i], s, len, 0) >= 0)
+	int err = 0;
+	for (size_t i = 0; i < m->ncode; i++) {
+		int rc = run(m, m->code[i], m->code_jit[i], s, len, 0);
+		if (__builtin_expect(rc < PCRE2_ERROR_NOMATCH, 0)) {
+			rc = retry(m, K_LINE, m->code[i], m->code_jit[i], s, len, 0, rc);
+			if (rc < PCRE2_ERROR_NOMATCH) {
+				err = rc; /* another piece may still match */
+				continue;
+			}
+		}
+		/* rc 0 means "matched, ovector too small": still a match */
+		if (rc >= 0)
 			return true;
+	}
+	if (__builtin_expect(err != 0, 0))
+		return line_undecided(m, s, len, err);
 	return false;
 }
 
@@ -687,6 +829,47 @@ bool gp_matcher_line_matches(gp_matcher *m, const char *line, size_t len)
 	return line_ok(m, line, len);
 }
 
+/* Each pattern compiled alone (as a one-pattern matcher would), for the
+ * longest of their matches. False (and the combined code is used, which
+ * prefers the first-listed pattern) only when out of memory. */
+static bool per_pattern(gp_matcher *m)
+{
+	if (m->pcode_tried)
+		return m->pcode != NULL;
+	m->pcode_tried = true;
+	uint32_t opts = PCRE2_NEVER_UTF | PCRE2_DOLLAR_ENDONLY |
+			(m->flags & GP_M_ICASE ? PCRE2_CASELESS : 0);
+	pcre2_compile_context *cc = pcre2_compile_context_create(NULL);
+	pcre2_code **pc = calloc(m->npats, sizeof *pc);
+	bool *pj = calloc(m->npats, sizeof *pj);
+	struct built bt = { 0 };
+	size_t st[1];
+	bt.start = st;
+	bool ok = cc && pc && pj;
+	if (cc)
+		pcre2_set_newline(cc, PCRE2_NEWLINE_LF);
+	for (size_t i = 0; i < m->npats && ok; i++) {
+		int ec;
+		size_t eo;
+		ok = build(&bt, &m->pats[i], 1, m->flags, true) &&
+		     (pc[i] = compile(bt.s.p, bt.s.len, opts, &ec, &eo, cc)) != NULL;
+		if (ok)
+			pj[i] = jit(pc[i]);
+	}
+	free(bt.s.p);
+	pcre2_compile_context_free(cc);
+	if (!ok) {
+		for (size_t i = 0; pc && i < m->npats; i++)
+			pcre2_code_free(pc[i]);
+		free(pc);
+		free(pj);
+		return false;
+	}
+	m->pcode = pc;
+	m->pcode_jit = pj;
+	return true;
+}
+
 bool gp_matcher_next_match(gp_matcher *m, const char *line, size_t len, size_t start,
 			   size_t *ms, size_t *me)
 {
@@ -702,16 +885,38 @@ bool gp_matcher_next_match(gp_matcher *m, const char *line, size_t len, size_t s
 		*ms = start + h, *me = start + h + l->n;
 		return true;
 	}
+	if (m->mode == M_MULTI && !(m->flags & (GP_M_WORD | GP_M_LINE)))
+		return gp_multi_longest(m->multi, line, len, start, ms, me);
+	pcre2_code **code = m->code;
+	bool *cjit = m->code_jit;
+	size_t n = m->ncode;
+	if (m->npats > 1 && per_pattern(m))
+		code = m->pcode, cjit = m->pcode_jit, n = m->npats;
 	bool found = false;
-	for (size_t i = 0; i < m->ncode; i++) {
-		if (run(m, m->code[i], m->code_jit[i], line, len, start) < 0)
+	int err = 0;
+	for (size_t i = 0; i < n; i++) {
+		int rc = run(m, code[i], cjit[i], line, len, start);
+		if (__builtin_expect(rc < PCRE2_ERROR_NOMATCH, 0)) {
+			rc = retry(m, K_NEXT, code[i], cjit[i], line, len, start, rc);
+			if (rc < PCRE2_ERROR_NOMATCH) {
+				err = rc;
+				continue;
+			}
+		}
+		if (rc < 0)
 			continue;
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
-		if (!found || ov[0] < *ms) { /* leftmost; on a tie the earlier pattern */
-			*ms = ov[0];
-			*me = ov[1] < ov[0] ? ov[0] : ov[1]; /* \K in a lookahead */
+		size_t s = ov[0], e = ov[1] < ov[0] ? ov[0] : ov[1]; /* \K in a lookahead */
+		/* leftmost; at the same start the longest (GNU grep) */
+		if (!found || s < *ms || (s == *ms && e > *me)) {
+			*ms = s, *me = e;
 			found = true;
 		}
+	}
+	if (__builtin_expect(err != 0, 0)) {
+		/* the undecided pattern might have matched earlier or longer */
+		undecided(m, K_NEXT, line, len, start, err);
+		return false;
 	}
 	return found;
 }

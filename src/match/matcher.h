@@ -56,11 +56,26 @@ bool gp_matcher_find_line(gp_matcher *m, const char *buf, size_t len, size_t fro
 bool gp_matcher_line_matches(gp_matcher *m, const char *line, size_t len);
 
 /* Within the single line line[0..len), find the leftmost match that starts at
- * or after `start` (earliest start, then the length PCRE2 gives). Sets *ms,*me
- * and returns true; false if none. Empty matches are reported too; callers
- * that print matches (-o, --color) skip them and retry at start+1, as grep. */
+ * or after `start`: the earliest start; with several patterns, the longest
+ * of the patterns' matches that start there (GNU grep's rule: -e foo -e
+ * foobar on "foobar" gives foobar); within one pattern, the match PCRE2
+ * gives (leftmost-first: "a|ab" on "ab" gives a). Sets *ms,*me and returns
+ * true; false if none. Empty matches are reported too; callers that print
+ * matches (-o, --color) skip them and retry at start+1, as grep. */
 bool gp_matcher_next_match(gp_matcher *m, const char *line, size_t len, size_t start,
 			   size_t *ms, size_t *me);
+
+/* A line PCRE2 cannot decide: it stopped at a resource limit (backtracking,
+ * depth, heap, JIT stack), even when tried again with ten times the limits
+ * and a larger JIT stack, or failed otherwise. Such a line is neither a
+ * match nor a non-match. The matcher calls fn(arg, line, len, why) once for
+ * it (why: "pattern too complex for this line (PCRE2 backtracking limit)";
+ * line points into the caller's buffer) and then answers as_match for it:
+ * a caller keeping the lines that do not match (-v) passes true, so that
+ * the line is left out either way. next_match stops at such a line (false).
+ * Without a callback the line does not match, silently: set one. */
+typedef void (*gp_matcher_undecided_fn)(void *arg, const char *line, size_t len, const char *why);
+void gp_matcher_on_undecided(gp_matcher *m, gp_matcher_undecided_fn fn, void *arg, bool as_match);
 
 /* A short description for --explain, e.g. "literal memmem", "pcre2-jit,
  * prefilter 'status=5'". Static or matcher-owned string. */

@@ -31,6 +31,12 @@ struct gp_multi {
 	 * the scan skips to the next of them (SSE2), when there are few. */
 	uint8_t first[MAX_FIRST];
 	int nfirst; /* 0: too many to skip with */
+	/* The trie inside the automaton, for the longest word at a position:
+	 * a transition is a trie edge when it goes one level deeper; term
+	 * marks the states where a word ends (not merely a suffix of one). */
+	uint32_t *depth;
+	uint8_t *term;
+	size_t maxlen;
 };
 
 static uint8_t fold(uint8_t c, bool icase)
@@ -75,7 +81,9 @@ gp_multi *gp_multi_new(const gp_pattern *pats, size_t n, bool icase)
 	uint32_t *fail = calloc(maxstates, sizeof *fail);
 	bool *out = calloc(maxstates, sizeof *out);
 	uint32_t *queue = malloc(maxstates * sizeof *queue);
-	if (!go || !fail || !out || !queue) {
+	m->depth = calloc(maxstates, sizeof *m->depth);
+	m->term = calloc(maxstates, sizeof *m->term);
+	if (!go || !fail || !out || !queue || !m->depth || !m->term) {
 		free(go), free(fail), free(out), free(queue);
 		goto fail;
 	}
@@ -86,11 +94,16 @@ gp_multi *gp_multi_new(const gp_pattern *pats, size_t n, bool icase)
 		for (size_t k = 0; k < pats[i].len; k++) {
 			uint32_t c = m->cls[(uint8_t)pats[i].p[k]];
 			int32_t *t = &go[(size_t)s * ncls + c];
-			if (*t < 0)
+			if (*t < 0) {
+				m->depth[ns] = m->depth[s] + 1;
 				*t = (int32_t)ns++;
+			}
 			s = (uint32_t)*t;
 		}
 		out[s] = true;
+		m->term[s] = 1;
+		if (pats[i].len > m->maxlen)
+			m->maxlen = pats[i].len;
 	}
 	/* Breadth first: failure links, then every missing transition. */
 	size_t qh = 0, qt = 0;
@@ -141,6 +154,8 @@ gp_multi *gp_multi_new(const gp_pattern *pats, size_t n, bool icase)
 		goto fail;
 	return m;
 fail:
+	free(m->depth);
+	free(m->term);
 	free(m);
 	return NULL;
 }
@@ -149,6 +164,8 @@ void gp_multi_free(gp_multi *m)
 {
 	if (m) {
 		free(m->delta);
+		free(m->depth);
+		free(m->term);
 		free(m);
 	}
 }
@@ -214,4 +231,40 @@ size_t gp_multi_find(gp_multi *m, const char *s, size_t len, size_t from, int eo
 	if (eol >= 0)
 		m->cls[(uint8_t)eol] = saved;
 	return found;
+}
+
+/* The longest word that s[at..len) begins with (0: none), walking the trie. */
+static size_t longest_at(const gp_multi *m, const unsigned char *s, size_t len, size_t at)
+{
+	uint32_t st = 0;
+	size_t best = 0;
+	for (size_t k = 0; at + k < len; k++) {
+		uint32_t nx = m->delta[st + m->cls[s[at + k]]] & ~ACCEPT;
+		uint32_t id = nx / m->ncls;
+		if (m->depth[id] != k + 1)
+			break; /* a failure link: no word continues this way */
+		if (m->term[id])
+			best = k + 1;
+		st = nx;
+	}
+	return best;
+}
+
+bool gp_multi_longest(gp_multi *m, const char *s, size_t len, size_t from, size_t *ms, size_t *me)
+{
+	/* The first match to end, at e, starts at or after the leftmost start;
+	 * a match starting earlier ends at e or later, so it starts at most
+	 * maxlen before e. Try each start in between. */
+	size_t e = gp_multi_find(m, s, len, from, -1);
+	if (e == (size_t)-1)
+		return false;
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t at = e - from > m->maxlen ? e - m->maxlen : from; at < e; at++) {
+		size_t n = longest_at(m, p, len, at);
+		if (n) {
+			*ms = at, *me = at + n;
+			return true;
+		}
+	}
+	return false; /* not reached: the match ending at e starts in range */
 }

@@ -23,6 +23,11 @@ void gp_multi_free(gp_multi *m);
  * A match never contains the byte eol (-1: no such byte). */
 size_t gp_multi_find(gp_multi *m, const char *s, size_t len, size_t from, int eol);
 
+/* GNU grep's choice among the words in s[from..len) (which holds no line
+ * end): the match that starts first, and of those starting there the
+ * longest. Sets [*ms, *me); false if no word occurs. */
+bool gp_multi_longest(gp_multi *m, const char *s, size_t len, size_t from, size_t *ms, size_t *me);
+
 /* States of the automaton, for --explain. */
 size_t gp_multi_states(const gp_multi *m);
 

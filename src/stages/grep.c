@@ -15,7 +15,33 @@ typedef struct grep {
 	gp_matcher *m;
 	bool invert, only;
 	gp_recvec out;
+	gp_ctx *ctx;
+	gp_batch in; /* the batch being searched, to place undecided lines */
 } grep;
+
+/* A line the regex engine could not decide (matcher.h): said with its input
+ * and line number, found from the batch it lies in; the run fails (exit 2). */
+static void report_undecided(void *arg, const char *p, size_t len, const char *why)
+{
+	grep *g = arg;
+	const gp_batch *b = &g->in;
+	const gp_origin *o = NULL;
+	uint64_t line = 0;
+	if (b->span && p >= b->span && p < b->span + b->span_len) {
+		o = b->span_origin;
+		if (b->span_line)
+			line = b->span_line + gp_count_byte(b->span, (size_t)(p - b->span), g->ctx->delim);
+	}
+	for (size_t i = 0; !o && b->has_recs && i < b->n; i++)
+		if (p >= b->recs[i].p && p <= b->recs[i].p + b->recs[i].len)
+			o = b->recs[i].origin, line = b->recs[i].line;
+	char at[32] = "";
+	if (line)
+		snprintf(at, sizeof at, ":%llu", (unsigned long long)line);
+	gp_report(g->ctx, "grep: %s%s%s%s: %s", o ? o->name : "(input)", o && o->member ? ":" : "",
+		  o && o->member ? o->member : "", at, why);
+	(void)len;
+}
 
 static int push(grep *g, const char *p, size_t len, uint64_t line, const gp_origin *o)
 {
@@ -111,6 +137,7 @@ static gp_status grep_next(gp_stage *st, gp_batch *out)
 		gp_status r = gp_pull(st, &in);
 		if (r != GP_OK)
 			return r;
+		g->in = in;
 		g->out.n = 0;
 		if (in.span && !in.has_recs) {
 			/* Fast path: -v over a span without any match passes it whole. */
@@ -309,6 +336,8 @@ static gp_status grep_open(gp_stage *st, const gp_args *args)
 	}
 	if (gp_scope_defer(st->scope, matcher_free, g->m) != 0)
 		return gp_fail(ctx, NULL, "out of memory");
+	g->ctx = ctx;
+	gp_matcher_on_undecided(g->m, report_undecided, g, g->invert);
 	if (!g->invert) {
 		ctx->highlight = g->m;
 		ctx->only_matching = g->only;
@@ -361,7 +390,12 @@ const gp_stage_def gp_stage_grep = {
 		"expression (PCRE2, with JIT). Bytes are matched as bytes: invalid UTF-8 and NUL "
 		"are fine, and -i folds ASCII letters only, as LC_ALL=C grep does. A match never "
 		"spans two records. Several -e patterns keep a record if any of them matches; -f FILE "
-		"adds the lines of FILE as patterns (as grep -f: an empty file matches nothing).\n\n"
+		"adds the lines of FILE as patterns (as grep -f: an empty file matches nothing). "
+		"With several patterns, -o and --color take the longest of the matches that start "
+		"leftmost, as GNU grep; within one pattern, PCRE2's (the first alternative that "
+		"matches). A line PCRE2 cannot decide (a backtracking or stack limit, even after a "
+		"retry with larger limits) is reported and neither kept nor, with -v, passed; exit "
+		"status 2.\n\n"
 		"The whole batch of records is searched at once; a pure literal (or the rarest "
 		"literal a regex requires) is found with a vectorised search before the regex "
 		"runs, so rare matches cost little more than reading the input. Four or more plain "

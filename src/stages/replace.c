@@ -1,4 +1,6 @@
-/* replace: substitute every match of a PCRE2 regex, like sed -E 's/P/R/g'.
+/* replace: substitute every match of a PCRE2 regex, as sed 's/P/R/g' does
+ * with its POSIX regexes (PCRE2 picks the first alternative that matches,
+ * POSIX the longest: the help says so).
  *
  * The replacement is compiled at open into literal runs and group
  * references, each checked against the pattern's groups. Matching follows
@@ -29,11 +31,17 @@ typedef struct repl {
 	gp_pool pool;
 	gp_sb sb, vb;
 	gp_recvec out;
+	gp_ctx *ctx;
+	/* records PCRE2 could not decide (a resource limit even after a retry
+	 * with larger ones): left unchanged, summarised per input as an error */
+	gp_dropped undecided;
+	char why[96];
 } repl;
 
 static void repl_free(void *arg)
 {
 	repl *r = arg;
+	gp_dropped_flush(r->ctx, &r->undecided);
 	gp_sb_free(&r->sb);
 	gp_sb_free(&r->vb);
 }
@@ -43,9 +51,10 @@ static inline int run(repl *r, const char *s, size_t len, size_t start, uint32_t
 	return gp_rx_match(&r->rx, s, len, start, opts);
 }
 
-/* Appends s[0..len) with every match replaced to b. Returns whether any
- * match was found (nothing is appended when there is none). */
-static bool substitute(repl *r, gp_sb *b, const char *s, size_t len)
+/* Appends s[0..len) with every match replaced to b. Returns 1 when a match
+ * was found, 0 when none, -1 when PCRE2 could not decide (r->why says why);
+ * nothing is appended unless 1. */
+static int substitute(repl *r, gp_sb *b, const char *s, size_t len)
 {
 	size_t pos = 0, copied = 0;
 	uint32_t opts = 0;
@@ -53,6 +62,11 @@ static bool substitute(repl *r, gp_sb *b, const char *s, size_t len)
 	size_t base = b->len;
 	while (pos <= len) {
 		int rc = run(r, s, len, pos, opts);
+		if (rc < PCRE2_ERROR_NOMATCH) {
+			gp_rx_why(rc, NULL, r->why, sizeof r->why);
+			b->len = base;
+			return -1;
+		}
 		if (rc < 0)
 			break;
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(r->rx.md);
@@ -78,10 +92,19 @@ static bool substitute(repl *r, gp_sb *b, const char *s, size_t len)
 	}
 	if (!any) {
 		b->len = base;
-		return false;
+		return 0;
 	}
 	gp_sb_put(b, s + copied, len - copied);
-	return true;
+	return 1;
+}
+
+/* substitute() on a record's text or field: an undecided one is counted. */
+static bool changed(repl *r, const gp_rec *rec, gp_sb *b, const char *s, size_t len)
+{
+	int rc = substitute(r, b, s, len);
+	if (rc < 0)
+		gp_dropped_add(r->ctx, &r->undecided, rec, r->why);
+	return rc > 0;
 }
 
 static gp_status replace_next(gp_stage *st, gp_batch *out)
@@ -104,7 +127,7 @@ static gp_status replace_next(gp_stage *st, gp_batch *out)
 		gp_rec *o = &r->out.v[i];
 		*o = *rec;
 		if (!r->has_field) {
-			if (!substitute(r, &r->sb, rec->p, rec->len))
+			if (!changed(r, rec, &r->sb, rec->p, rec->len))
 				continue;
 			size_t len;
 			if (!(o->p = gp_sb_finish_rec(&r->sb, &r->pool, st->ctx->delim, &len)))
@@ -132,7 +155,7 @@ static gp_status replace_next(gp_stage *st, gp_batch *out)
 				continue;
 			size_t pre = (size_t)(fp - rec->p);
 			gp_sb_put(&r->sb, rec->p, pre);
-			if (!substitute(r, &r->sb, fp, fl)) {
+			if (!changed(r, rec, &r->sb, fp, fl)) {
 				r->sb.len = 0;
 				continue;
 			}
@@ -161,7 +184,7 @@ static gp_status replace_next(gp_stage *st, gp_batch *out)
 		gp_sb_text(&r->vb, &v);
 		if (r->vb.oom)
 			return gp_fail(st->ctx, NULL, "out of memory");
-		if (!substitute(r, &r->sb, r->vb.p, r->vb.len))
+		if (!changed(r, rec, &r->sb, r->vb.p, r->vb.len))
 			continue;
 		size_t vlen = r->sb.len;
 		const char *nv = gp_sb_finish(&r->sb, &r->pool);
@@ -282,6 +305,11 @@ static gp_status replace_open(gp_stage *st, const gp_args *args)
 	if (!r || gp_scope_defer(st->scope, repl_free, r) != 0 || gp_pool_own(st->scope, &r->pool) != 0 ||
 	    gp_recvec_own(st->scope, &r->out) != 0)
 		return gp_fail(ctx, NULL, "out of memory");
+	r->ctx = ctx;
+	r->undecided = (gp_dropped){ .stage = "replace", .error = true,
+				     .what = "could not be searched, left unchanged",
+				     .what1 = "could not be searched, left unchanged" };
+	ctx->need_lineno = true; /* for the summary's line */
 	gp_getopt go;
 	if (gp_getopt_init(&go, ctx, st->def, args) != 0)
 		return GP_ERR;
@@ -356,12 +384,17 @@ const gp_stage_def gp_stage_replace = {
 	.name = "replace",
 	.family = GP_FAM_TRANSFORM,
 	.synopsis = "replace [-iF] [-f FIELD] PATTERN REPLACEMENT",
-	.summary = "replace every match of a regex, like sed -E s/P/R/g",
+	.summary = "replace every match of a PCRE2 regex (s/P/R/g)",
 	.help = "Replaces every match of PATTERN, a PCRE2 regex matched on bytes, in every "
 		"record by REPLACEMENT, where $1 to $9 (or ${N}) stand for a group, ${NAME} for a "
 		"named group, $0 for the whole match and $$ for a dollar sign. A reference to a "
 		"group the pattern does not have is an error. Empty matches follow sed: none right "
 		"after the previous match, so replace \"x*\" \"-\" turns abc into -a-b-c-.\n\n"
+		"PATTERN has Perl semantics, not POSIX (sed -E): of the alternatives that match at a "
+		"position the first listed wins, not the longest, so replace \"cc|ccc\" X turns ccc "
+		"into Xc where sed -E gives X; list the longer alternative first (\"ccc|cc\"). "
+		"A record PCRE2 cannot decide (a backtracking or stack limit, even after a retry "
+		"with larger limits) is left unchanged and reported once per input; exit status 2.\n\n"
 		"A record that had fields (json, logfmt ...) and whose text changes becomes plain "
 		"text: its fields would no longer agree with it, and -o json must not print values "
 		"that were replaced away. "

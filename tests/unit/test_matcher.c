@@ -398,8 +398,133 @@ static void test_next_match(void)
 
 	m = mk(0, "a|ab", "b", NULL);
 	ok(gp_matcher_next_match(m, "xab", 3, 0, &ms, &me) && ms == 1 && me == 2,
-	   "next_match: leftmost, first alternative");
+	   "next_match: leftmost, PCRE2's first alternative within one pattern");
 	gp_matcher_free(m);
+}
+
+/* -o and --color with several patterns: GNU grep's leftmost-longest among
+ * the patterns' matches, on every path (PCRE2 alternation, Aho-Corasick,
+ * with -w and -x checked by the regex). */
+static void expect_matches(unsigned flags, const char *line, const char *want, ...)
+{
+	gp_pattern pats[8];
+	size_t n = 0;
+	va_list ap;
+	va_start(ap, want);
+	for (const char *p; n < 8 && (p = va_arg(ap, const char *)) != NULL; n++)
+		pats[n] = (gp_pattern){ p, strlen(p) };
+	va_end(ap);
+	gp_matcher *m = mkn(flags, n, pats);
+	char got[256] = "";
+	size_t k = 0, at = 0, ms, me, len = strlen(line);
+	while (m && at <= len && gp_matcher_next_match(m, line, len, at, &ms, &me)) {
+		if (me == ms) {
+			at = ms + 1;
+			continue;
+		}
+		k += (size_t)snprintf(got + k, sizeof got - k, "%s%.*s", k ? "," : "", (int)(me - ms),
+				      line + ms);
+		at = me;
+	}
+	ok(m && strcmp(got, want) == 0, "matches of %zu patterns (flags %u) in '%s': %s (want %s) [%s]",
+	   n, flags, line, got, want, m ? gp_matcher_describe(m) : "-");
+	gp_matcher_free(m);
+}
+
+static void test_longest(void)
+{
+	expect_matches(GP_M_FIXED, "a w2472 b", "w2472", "w247", "w2472", NULL);
+	expect_matches(GP_M_FIXED, "foo=1 foobar=2", "foo,foobar", "foo", "foobar", NULL);
+	expect_matches(0, "a bb ccc dddd", "bb,ccc", "bb", "cc", "ccc", NULL);
+	expect_matches(0, "a bb ccc dddd", "bb,ccc,dddd", "bb", "cc", "ccc", "d+", NULL);
+	/* four or more plain words: the Aho-Corasick trie answers */
+	expect_matches(0, "xw2472 w24 w2", "w2472,w24,w2", "w2", "w24", "w247", "w2472", NULL);
+	expect_matches(GP_M_ICASE, "FOOBAR foo", "FOOBAR,foo", "foo", "oba", "foob", "foobar", NULL);
+	expect_matches(0, "abcd", "abcd", "bcd", "abc", "abcd", "cd", NULL);
+	expect_matches(0, "abcd", "abc", "bcd", "abc", "ab", "cd", NULL);
+	/* -w: the longest word-bounded match at the leftmost start */
+	expect_matches(GP_M_WORD, "foobarx foo foobar", "foo,foobar", "foo", "foobar", NULL);
+	expect_matches(GP_M_WORD, "foobarx foo foobar", "foo,foobar", "foo", "foobar", "fo", "oob",
+		       NULL);
+	expect_matches(GP_M_LINE, "foobar", "foobar", "foo", "foobar", NULL);
+	expect_matches(GP_M_LINE, "foobar", "foobar", "foo", "foobar", "f", "fo", NULL);
+	/* within one pattern PCRE2's leftmost-first stays */
+	expect_matches(0, "ccc", "cc", "cc|ccc", NULL);
+	expect_matches(0, "ccc", "cc,c", "cc|ccc", "c", NULL);
+	expect_matches(0, "ccc", "ccc", "cc|ccc", "ccc", NULL);
+}
+
+/* A line PCRE2 cannot decide: the retry with larger limits decides what it
+ * can, the rest goes to the callback, and is left out whichever way the
+ * caller selects. */
+struct undecided_log {
+	int calls;
+	char why[256];
+};
+
+static void on_undecided(void *arg, const char *line, size_t len, const char *why)
+{
+	struct undecided_log *u = arg;
+	u->calls++;
+	snprintf(u->why, sizeof u->why, "%s", why);
+	(void)line, (void)len;
+}
+
+static void test_limits(void)
+{
+	char *bt = malloc(64), *big = malloc(1000001 + 2);
+	memset(bt, 'a', 30);
+	bt[30] = 'b', bt[31] = '\n';
+	for (size_t i = 0; i < 1000000; i++)
+		big[i] = "ab"[i & 1];
+	big[1000000] = 'c', big[1000001] = '\n';
+
+	/* 1 MB of (a|b)*: the JIT stack overflows; the retry's bigger one does not */
+	gp_matcher *m = mk(0, "^(a|b)*c", NULL);
+	struct undecided_log u = { 0 };
+	gp_matcher_on_undecided(m, on_undecided, &u, false);
+	size_t ls, le;
+	ok(gp_matcher_line_matches(m, big, 1000001) && u.calls == 0,
+	   "a JIT stack overflow is retried and decided (calls %d)", u.calls);
+	ok(gp_matcher_find_line(m, big, 1000002, 0, '\n', &ls, &le) && ls == 0 && le == 1000001,
+	   "find_line decides it too");
+	gp_matcher_free(m);
+
+	/* catastrophic backtracking: 25 a's are decided by the retry, 30 are not */
+	m = mk(0, "^(a+)+c|b", NULL);
+	u = (struct undecided_log){ 0 };
+	gp_matcher_on_undecided(m, on_undecided, &u, false);
+	ok(gp_matcher_line_matches(m, bt + 5, 26) && u.calls == 0,
+	   "25 a's: the retry with larger limits finds the b (calls %d)", u.calls);
+	ok(!gp_matcher_line_matches(m, bt, 31) && u.calls == 1 &&
+		   strcmp(u.why, "pattern too complex for this line (PCRE2 backtracking limit)") == 0,
+	   "30 a's: undecided, reported: %s", u.why);
+	ok(!gp_matcher_line_matches(m, bt, 31) && u.calls == 1, "asked again: not reported twice");
+	ok(!gp_matcher_find_line(m, bt, 32, 0, '\n', &ls, &le) && u.calls == 1,
+	   "find_line: an undecided line is not a match");
+	size_t ms, me;
+	ok(!gp_matcher_next_match(m, bt, 31, 0, &ms, &me) && u.calls == 2,
+	   "next_match stops at it, reported (calls %d)", u.calls);
+	gp_matcher_free(m);
+
+	/* -v: the caller keeps non-matching lines, so the undecided one "matches" */
+	m = mk(0, "^(a+)+c|b", NULL);
+	u = (struct undecided_log){ 0 };
+	gp_matcher_on_undecided(m, on_undecided, &u, true);
+	ok(gp_matcher_find_line(m, bt, 32, 0, '\n', &ls, &le) && ls == 0 && u.calls == 1,
+	   "as_match: find_line returns the undecided line, so -v leaves it out");
+	ok(gp_matcher_find_line(m, bt, 32, 0, '\n', &ls, &le) && u.calls == 1,
+	   "the -v fast path asking twice reports once");
+	gp_matcher_free(m);
+
+	/* several patterns, split over regexes: another piece may still decide */
+	m = mk(0, "^(a+)+c", "b$", NULL);
+	u = (struct undecided_log){ 0 };
+	gp_matcher_on_undecided(m, on_undecided, &u, false);
+	ok(gp_matcher_line_matches(m, bt, 31), "a later pattern matching decides the line");
+	gp_matcher_free(m);
+	free(bt);
+	free(big);
 }
 
 static void test_describe(void)
@@ -753,7 +878,9 @@ static void ref_free(struct ref *r)
 	pcre2_match_data_free(r->md);
 }
 
-/* leftmost match from start: 1 found, 0 none, -1 engine error */
+/* The match from start as GNU grep picks it among several patterns: each
+ * pattern's own (PCRE2) match, then the leftmost start, then the longest.
+ * 1 found, 0 none, -1 engine error. */
 static int ref_next(struct ref *r, bool truth, const char *line, size_t len, size_t start,
 		    size_t *ms, size_t *me)
 {
@@ -765,13 +892,39 @@ static int ref_next(struct ref *r, bool truth, const char *line, size_t len, siz
 		if (rc < 0)
 			return -1;
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(r->md);
-		if (!found || ov[0] < *ms) {
-			*ms = ov[0];
-			*me = ov[1] < ov[0] ? ov[0] : ov[1];
+		size_t s = ov[0], e = ov[1] < ov[0] ? ov[0] : ov[1];
+		if (!found || s < *ms || (s == *ms && e > *me)) {
+			*ms = s;
+			*me = e;
 			found = 1;
 		}
 	}
 	return found;
+}
+
+/* The spans -o prints for one line, by the matcher m or by the reference r,
+ * as "[s,e)..." in out. -1 on an engine error in the reference. */
+static int o_spans(gp_matcher *m, struct ref *r, bool truth, const char *line, size_t len, char *out,
+		   size_t cap)
+{
+	size_t at = 0, k = 0, ms = 0, me = 0;
+	out[0] = '\0';
+	while (at <= len) {
+		int f = m ? gp_matcher_next_match(m, line, len, at, &ms, &me)
+			  : ref_next(r, truth, line, len, at, &ms, &me);
+		if (f < 0)
+			return -1;
+		if (!f)
+			break;
+		if (me == ms) {
+			at = ms + 1;
+			continue;
+		}
+		if (k + 32 < cap)
+			k += (size_t)snprintf(out + k, cap - k, "[%zu,%zu)", ms, me);
+		at = me;
+	}
+	return 0;
 }
 
 struct stats {
@@ -922,6 +1075,17 @@ static bool diff_case(struct stats *st, bool verbose)
 			good = false;
 			snprintf(why, sizeof why, "next_match line %zu start %zu: got %d [%zu,%zu) want %d [%zu,%zu)",
 				 k, start, f, ms, me, rc, rs, re);
+			break;
+		}
+		/* every match, as -o prints them (GNU grep: leftmost-longest
+		 * among the patterns) */
+		char got[512], w1[512], w2[512];
+		int gs = o_spans(m, NULL, false, b + ls, le - ls, got, sizeof got);
+		int s1 = o_spans(NULL, &r, false, b + ls, le - ls, w1, sizeof w1);
+		int s2 = o_spans(NULL, &r, true, b + ls, le - ls, w2, sizeof w2);
+		if (s1 >= 0 && s2 >= 0 && gs >= 0 && strcmp(got, w1) != 0 && strcmp(got, w2) != 0) {
+			good = false;
+			snprintf(why, sizeof why, "-o spans of line %zu: got %.150s want %.150s", k, got, w1);
 		}
 	}
 	free(lstart);
@@ -1050,6 +1214,8 @@ int main(void)
 	test_big_patterns();
 	test_errors();
 	test_next_match();
+	test_longest();
+	test_limits();
 	test_describe();
 	test_extract();
 	test_literal_search();
