@@ -38,7 +38,10 @@ typedef struct grep {
 	/* The input being read (records of one origin id). */
 	bool in_seen;
 	uint64_t in_id;
-	const gp_origin *in_origin;
+	bool in_named;              /* its records have an origin */
+	gp_origin in_copy;          /* a copy for -c/-l/-L at its end (the source frees its own) */
+	char *in_names;             /* "name\0member\0" of in_copy */
+	size_t in_names_cap;
 	uint64_t count;         /* selected lines of this input */
 	bool done;              /* -m reached, or -l/-L knows the answer */
 	uint64_t after_left;    /* lines of after-context still to print */
@@ -61,6 +64,7 @@ typedef struct grep {
 	const char *lp;
 	const char *span;
 	uint64_t span_off;
+	const gp_origin *span_origin;
 } grep;
 
 static int push(grep *g, const char *p, size_t len, uint64_t line, const gp_origin *o)
@@ -293,13 +297,26 @@ static int emit_text(grep *g, const char *a, const char *b, const char *c, const
 /* The input ends: -c, -l and -L print what they know about it. */
 static int end_input(grep *g)
 {
-	const gp_origin *o = g->in_origin;
+	const gp_origin *o = g->in_named ? &g->in_copy : NULL;
 	const char *name = o ? o->name : "(no input)";
 	const char *member = o ? o->member : NULL;
 	if (g->mode == OUT_COUNT) {
+		/* The count's origin, for -H, must outlive this input's level. */
+		gp_origin *oc = NULL;
+		if (o) {
+			size_t nl = strlen(name) + 1, ml = member ? strlen(member) + 1 : 0;
+			oc = gp_pool_alloc(&g->pool, sizeof *oc + nl + ml);
+			if (!oc)
+				return -1;
+			char *t = (char *)(oc + 1);
+			memcpy(t, name, nl);
+			if (member)
+				memcpy(t + nl, member, ml);
+			*oc = (gp_origin){ .name = t, .member = member ? t + nl : NULL, .id = o->id };
+		}
 		char num[24];
 		snprintf(num, sizeof num, "%llu", (unsigned long long)g->count);
-		return emit_text(g, num, NULL, NULL, o);
+		return emit_text(g, num, NULL, NULL, oc);
 	}
 	if ((g->mode == OUT_FILES && g->count) || (g->mode == OUT_NOFILES && !g->count))
 		return emit_text(g, name, member ? ":" : NULL, member, NULL);
@@ -317,7 +334,22 @@ static int input_check(grep *g, const gp_origin *o)
 		return -1;
 	g->in_seen = true;
 	g->in_id = id;
-	g->in_origin = o;
+	g->in_named = o != NULL;
+	if (o && g->mode != OUT_LINES) {
+		size_t nl = strlen(o->name) + 1, ml = o->member ? strlen(o->member) + 1 : 0;
+		if (nl + ml > g->in_names_cap) {
+			char *b = realloc(g->in_names, nl + ml);
+			if (!b)
+				return -1;
+			g->in_names = b;
+			g->in_names_cap = nl + ml;
+		}
+		memcpy(g->in_names, o->name, nl);
+		if (o->member)
+			memcpy(g->in_names + nl, o->member, ml);
+		g->in_copy = (gp_origin){ .name = g->in_names,
+					  .member = o->member ? g->in_names + nl : NULL, .id = id };
+	}
 	g->count = 0;
 	g->done = g->has_max && g->max == 0;
 	g->after_left = 0;
@@ -344,7 +376,7 @@ static uint64_t line_at(grep *g, const char *p)
 
 static gp_rec span_rec(grep *g, const char *p, size_t len, uint64_t line)
 {
-	return (gp_rec){ .p = p, .len = len, .line = line, .origin = g->in_origin,
+	return (gp_rec){ .p = p, .len = len, .line = line, .origin = g->span_origin,
 			 .off = g->span_off + (uint64_t)(p - g->span) };
 }
 
@@ -423,6 +455,7 @@ static int full_span(gp_stage *st, grep *g, const gp_batch *in)
 	g->lp = s;
 	g->span = s;
 	g->span_off = in->span_off;
+	g->span_origin = in->span_origin;
 	size_t from = 0, ls, le;
 	while (from < len && !g->done && gp_matcher_find_line(g->m, s, len, from, delim, &ls, &le)) {
 		int r;
@@ -556,6 +589,8 @@ static void kept_free(void *arg)
 		g->kept[side] = NULL;
 		g->kcap[side] = 0;
 	}
+	free(g->in_names);
+	g->in_names = NULL;
 }
 
 static const gp_stage_ops grep_ops = { grep_next };
@@ -689,6 +724,7 @@ static gp_status grep_open(gp_stage *st, const gp_args *args)
 			uint64_t v;
 			if (count_opt(ctx, &go, c, &v) != GP_OK)
 				return GP_ERR;
+			g->ctxlines = true; /* -A 0 still separates groups, as GNU grep */
 			if (c != 'B')
 				g->after = v;
 			if (c != 'A')
@@ -762,10 +798,10 @@ static gp_status grep_open(gp_stage *st, const gp_args *args)
 	 * so context and -o do not apply. */
 	if (g->mode != OUT_LINES) {
 		g->after = g->before = 0;
+		g->ctxlines = false;
 		g->only = false;
 		g->offsets = false;
 	}
-	g->ctxlines = g->after || g->before;
 	g->full = g->mode != OUT_LINES || g->has_max || g->ctxlines || g->offsets ||
 		  (g->invert && g->only);
 	g->ctx = ctx;
