@@ -418,6 +418,9 @@ static int run(const options *o, const char *src, size_t srclen, bool comments,
 		fprintf(stderr, "gpipe: write error: %s\n", strerror(out.error));
 		fatal = true;
 	}
+	/* grep -c, -L, -v -o as the last stage: GNU grep's status (a line was
+	 * selected), whatever was printed. */
+	const bool grep_status = ctx.status_stage && ctx.status_stage == plan.chain[plan.n - 1];
 	/* Unwind the stages before judging: closing a parser prints its summary
 	 * of unparsable records, an error under --strict. */
 	gp_scope_unwind(&root);
@@ -425,9 +428,7 @@ static int run(const options *o, const char *src, size_t srclen, bool comments,
 		status = EXIT_TROUBLE;
 	else
 		status = out.wrote ? EXIT_MATCH : EXIT_NONE;
-	/* grep -c, -L, -v -o as the last stage: GNU grep's status (a line was
-	 * selected), whatever was printed. */
-	if (status != EXIT_TROUBLE && ctx.status_stage && ctx.status_stage == plan.chain[plan.n - 1])
+	if (status != EXIT_TROUBLE && grep_status)
 		status = ctx.selected ? EXIT_MATCH : EXIT_NONE;
 out:
 	gp_scope_unwind(&root);

@@ -859,7 +859,7 @@ static const gp_optdef grep_opts[] = {
 	{ 'F', NULL, "patterns are fixed strings, not regexes" },
 	{ 'o', NULL, "output each match as a record of its own" },
 	{ 'm', "NUM", "stop after NUM selected records per input (a file, or an archive member)" },
-	{ 'A', "NUM", "also keep NUM records after each selected one (context, printed NUM-text)" },
+	{ 'A', "NUM", "also keep NUM records of context after each selected one" },
 	{ 'B', "NUM", "also keep NUM records before each selected one" },
 	{ 'C', "NUM", "NUM records of context before and after (-A NUM -B NUM)" },
 	{ 'b', NULL, "print the byte offset of each record (or -o match) in its input" },
@@ -876,13 +876,31 @@ static const gp_optdef grep_opts[] = {
 const gp_stage_def gp_stage_grep = {
 	.name = "grep",
 	.family = GP_FAM_FILTER,
-	.synopsis = "grep [-ivwxFo] [-e PATTERN]... [-f FILE]... [PATTERN]",
+	.synopsis = "grep [-ivwxFobclL] [-m NUM] [-A NUM] [-B NUM] [-C NUM] [-e PATTERN]... [-f FILE]... "
+		    "[PATTERN]",
 	.summary = "keep records matching a PCRE2 regex or fixed string",
 	.help = "Keeps the records that contain a match of PATTERN, a Perl-compatible regular "
 		"expression (PCRE2, with JIT). Bytes are matched as bytes: invalid UTF-8 and NUL "
 		"are fine, and -i folds ASCII letters only, as LC_ALL=C grep does. A match never "
 		"spans two records. Several -e patterns keep a record if any of them matches; -f FILE "
-		"adds the lines of FILE as patterns (as grep -f: an empty file matches nothing).\n\n"
+		"adds the lines of FILE as patterns (as grep -f: an empty file matches nothing). "
+		"A newline inside a pattern separates two patterns, as in GNU grep (\"a\\nb\" is "
+		"-e a -e b), and an empty pattern matches every record.\n\n"
+		"The options of GNU grep for triage work per input, an input being a file or an "
+		"archive member: -m NUM stops after NUM selected records of each input (the rest of it "
+		"is not read; -A context after the last one is still printed, as GNU grep does). -A, -B "
+		"and -C add context records, never across inputs; the output then prints '-' instead of "
+		"':' after the -H, -n and -b prefixes of a context record, and \"--\" between groups "
+		"that are not adjacent (with -o, context is counted but not printed). -b prints the "
+		"byte offset of each record (or -o match) in its input, after the line number. A later "
+		"stage sees context records as records; the marks only matter to the text output. "
+		"-c, -l and -L replace the records: -c gives one record per input, its count (its "
+		"origin is the input's, so -H prints file:N), -l and -L give the names of the inputs "
+		"with and without a selected record (an archive member as a.tar.gz:member); -l and -L "
+		"stop reading an input once they know the answer. An input without any record (an "
+		"empty file) reaches no stage, so -c and -L do not list it. As the last stage, -c, -L "
+		"and -v -o exit as GNU grep does: 0 when a record was selected. -v -o prints nothing, "
+		"as GNU grep.\n\n"
 		"The whole batch of records is searched at once; a pure literal (or the rarest "
 		"literal a regex requires) is found with a vectorised search before the regex "
 		"runs, so rare matches cost little more than reading the input. Four or more plain "
@@ -892,7 +910,10 @@ const gp_stage_def gp_stage_grep = {
 	.examples = "grep ERROR\tlines containing ERROR\n"
 		    "grep -i \"time ?out\"\tcase-insensitive regex\n"
 		    "grep -v -e DEBUG -e TRACE\tdrop debug and trace lines\n"
-		    "grep -o \"status=[0-9]+\"\tprint only the matched text",
+		    "grep -o \"status=[0-9]+\"\tprint only the matched text\n"
+		    "grep -C 3 -m 1 panic\tthe first panic of each input, with 3 lines around it\n"
+		    "grep -c ERROR\tthe count of ERROR lines, one per input\n"
+		    "grep -l timeout\tthe inputs (and archive members) mentioning timeout",
 	.opts = grep_opts,
 	.open = grep_open,
 };
