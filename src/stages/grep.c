@@ -630,9 +630,12 @@ static gp_status pat_push(gp_ctx *ctx, patlist *l, patsrc p)
 }
 
 /* A -e value or the operand: a newline separates patterns, as in GNU grep
- * (grep -e $'a\nb' is grep -e a -e b; an empty one matches every line). */
+ * (grep -e $'a\nb' is grep -e a -e b; an empty one matches every line).
+ * With -z a newline can be inside a record, so it stays part of the pattern. */
 static gp_status pat_push_lines(gp_ctx *ctx, patlist *l, const gp_arg *a)
 {
+	if (ctx->delim != '\n')
+		return pat_push(ctx, l, (patsrc){ .arg = *a, .s = a->s, .len = a->len });
 	size_t i = 0;
 	for (;;) {
 		const char *nl = memchr(a->s + i, '\n', a->len - i);
@@ -885,7 +888,8 @@ const gp_stage_def gp_stage_grep = {
 		"spans two records. Several -e patterns keep a record if any of them matches; -f FILE "
 		"adds the lines of FILE as patterns (as grep -f: an empty file matches nothing). "
 		"A newline inside a pattern separates two patterns, as in GNU grep (\"a\\nb\" is "
-		"-e a -e b), and an empty pattern matches every record.\n\n"
+		"-e a -e b), and an empty pattern matches every record; with -z (records end with "
+		"NUL) a newline is a byte of the pattern, so it can match inside a record.\n\n"
 		"The options of GNU grep for triage work per input, an input being a file or an "
 		"archive member: -m NUM stops after NUM selected records of each input (the rest of it "
 		"is not read; -A context after the last one is still printed, as GNU grep does). -A, -B "
