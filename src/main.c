@@ -380,6 +380,8 @@ static int run(const options *o, const char *src, size_t srclen, bool comments,
 				      !(getenv("TERM") && strcmp(getenv("TERM"), "dumb") == 0));
 	out.highlight = ctx.highlight;
 	out.only_matching = ctx.only_matching;
+	out.rec_marks = ctx.rec_marks;
+	out.group_sep = ctx.group_sep;
 	out.format = o->format;
 	ctx.out = &out;
 	ctx.flush_hint = flush_hint;
@@ -413,6 +415,9 @@ static int run(const options *o, const char *src, size_t srclen, bool comments,
 		fprintf(stderr, "gpipe: write error: %s\n", strerror(out.error));
 		fatal = true;
 	}
+	/* grep -c, -L, -v -o as the last stage: GNU grep's status (a line was
+	 * selected), whatever was printed. */
+	const bool grep_status = ctx.status_stage && ctx.status_stage == plan.chain[plan.n - 1];
 	/* Unwind the stages before judging: closing a parser prints its summary
 	 * of unparsable records, an error under --strict. */
 	gp_scope_unwind(&root);
@@ -420,6 +425,8 @@ static int run(const options *o, const char *src, size_t srclen, bool comments,
 		status = EXIT_TROUBLE;
 	else
 		status = out.wrote ? EXIT_MATCH : EXIT_NONE;
+	if (status != EXIT_TROUBLE && grep_status)
+		status = ctx.selected ? EXIT_MATCH : EXIT_NONE;
 out:
 	gp_scope_unwind(&root);
 	return status;

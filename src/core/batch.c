@@ -136,6 +136,7 @@ size_t gp_batch_records(gp_batch *b, char delim)
 		if (v->n == v->cap && gp_recvec_reserve(v, v->n + 1) != 0)
 			return (size_t)-1;
 		v->v[v->n++] = (gp_rec){ .p = p, .len = (size_t)(q - p), .line = line,
+					 .off = b->span_off + (uint64_t)(p - b->span),
 					 .origin = b->span_origin };
 		if (line)
 			line++;

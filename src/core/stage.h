@@ -51,16 +51,24 @@ typedef struct gp_origin {
 struct gp_field;
 struct gp_layout;
 
+/* gp_rec.mark: how the text sink prints a record that grep selected with
+ * context options (-A/-B/-C, -b); 0 for every other record. */
+#define GP_REC_CONTEXT 1u /* a context line: '-' after the -H/-n/-b prefixes */
+#define GP_REC_BREAK 2u   /* a new group of context: the group separator first */
+#define GP_REC_OFF 4u     /* grep -b: print off before the text */
+
 typedef struct gp_rec {
 	const char *p;
 	size_t len;              /* without the delimiter */
 	uint64_t line;           /* 1-based line number in its input; 0 if unknown */
+	uint64_t off;            /* byte offset in its input (decoded stream or member) */
 	const gp_origin *origin; /* NULL for records made by aggregates */
 	/* Fields, when a parsing stage gave the record some (core/fields.h):
 	 * views owned by the stage that produced the record. */
 	const struct gp_field *f;
 	const struct gp_layout *lay; /* how to rebuild the text from f */
 	uint32_t nf;
+	uint8_t mark;                /* GP_REC_* */
 } gp_rec;
 
 typedef struct gp_recvec {
@@ -85,6 +93,7 @@ typedef struct gp_batch {
 	const char *span;
 	size_t span_len;
 	uint64_t span_line;
+	uint64_t span_off; /* byte offset of span[0] in its input */
 	const gp_origin *span_origin;
 	size_t span_nrec; /* records in the span when known (the source counts them), else 0 */
 
@@ -144,6 +153,13 @@ struct gp_ctx {
 	/* The matcher whose matches --color highlights (last grep stage). */
 	struct gp_matcher *highlight;
 	bool only_matching; /* records are matches themselves (grep -o) */
+	bool rec_marks;        /* some grep sets gp_rec.mark: no plain fast path in the sink */
+	const char *group_sep; /* grep -A/-B/-C: printed for GP_REC_BREAK; NULL: none */
+	/* grep -c, -L and -v -o decide the exit status as GNU grep does (a line
+	 * was selected) when that grep is the last stage: it sets status_stage
+	 * to itself in open and selected when it selects a line. */
+	gp_stage *status_stage;
+	bool selected;
 	const char *expr;   /* the expression text, for messages */
 	bool strict;        /* --strict: unparsable records are an error */
 	bool seed_set;      /* --seed given */

@@ -70,6 +70,7 @@ typedef struct source {
 	char *buf;
 	size_t cap, pos, have;
 	uint64_t line; /* line number of the record starting at buf[pos] */
+	uint64_t off;  /* byte offset of buf[pos] in the level's stream (grep -b) */
 	bool eof;
 
 	/* Skipping a record longer than --max-record; those of the input being
@@ -637,6 +638,7 @@ static void finish_skip(gp_stage *st)
 	}
 	s->skipping = false;
 	s->line = s->skip_line + 1;
+	s->off += s->skip_bytes + 1;
 }
 
 static gp_status emit(gp_stage *st, gp_batch *out, size_t end)
@@ -645,11 +647,13 @@ static gp_status emit(gp_stage *st, gp_batch *out, size_t end)
 	out->span = s->buf;
 	out->span_len = end;
 	out->span_line = s->line;
+	out->span_off = s->off;
 	out->span_origin = &s->lv[s->nlv - 1].origin;
 	out->lazy = &s->lazy;
 	out->writable = true;
 	out->span_nrec = gp_count_byte(s->buf, end, st->ctx->delim);
 	s->line += out->span_nrec;
+	s->off += end;
 	s->pos = end;
 	return GP_OK;
 }
@@ -684,6 +688,7 @@ static gp_status source_next(gp_stage *st, gp_batch *out)
 			s->eof = false;
 			s->pos = s->have = 0;
 			s->line = 1;
+			s->off = 0;
 			s->skipping = false;
 		}
 		if (s->have + 1 >= s->cap) {
@@ -756,6 +761,22 @@ static gp_status source_next(gp_stage *st, gp_batch *out)
 }
 
 static const gp_stage_ops source_ops = { source_next };
+
+extern const gp_stage_def gp_stage_read;
+
+void gp_source_skip(gp_stage *st, uint64_t origin_id)
+{
+	if (st->closed || st->def != &gp_stage_read)
+		return;
+	source *s = st->state;
+	if (!s->reading || s->eof || s->nlv == 0 || s->lv[s->nlv - 1].origin.id != origin_id)
+		return;
+	/* The batch handed out last, buf[0 .. pos), stays valid until the next
+	 * call; the rest of the level is dropped there. */
+	s->eof = true;
+	s->skipping = false;
+	s->have = s->pos;
+}
 
 static void close_levels(void *arg)
 {

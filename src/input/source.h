@@ -23,4 +23,9 @@ gp_status gp_source_open(gp_stage *st, const char *const *paths, size_t npaths);
  * for a regular file, from its first bytes; nothing else is read. */
 int gp_source_describe(const char *path, bool raw, char *out, size_t cap);
 
+/* grep -m, -l, -L: the rest of the input or member with this origin id is not
+ * needed; if the source st is still reading it, it goes on with the next
+ * one without reading the rest. Records already handed out stay valid. */
+void gp_source_skip(gp_stage *st, uint64_t origin_id);
+
 #endif

@@ -103,15 +103,44 @@ int gp_out_put(gp_out *o, const char *p, size_t n)
 
 #define PUTS(o, s) put((o), (s), sizeof(s) - 1)
 
-static int put_sep(gp_out *o)
+/* ':' after a prefix of a selected record, '-' of a context line (grep -A). */
+static int put_sep(gp_out *o, char c)
 {
-	if (o->color)
-		return PUTS(o, SGR_SEP ":" SGR_END);
-	return put_c(o, ':');
+	if (o->color && (PUTS(o, SGR_SEP) != 0 || put_c(o, c) != 0 || PUTS(o, SGR_END) != 0))
+		return -1;
+	return o->color ? 0 : put_c(o, c);
 }
 
+static int put_num(gp_out *o, uint64_t v, char sep)
+{
+	char num[24];
+	int k = snprintf(num, sizeof num, "%llu", (unsigned long long)v);
+	if (o->color && PUTS(o, SGR_LINE) != 0)
+		return -1;
+	if (put(o, num, (size_t)k) != 0)
+		return -1;
+	if (o->color && PUTS(o, SGR_END) != 0)
+		return -1;
+	return put_sep(o, sep);
+}
+
+/* grep -A/-B/-C: "--" (--group-separator) between groups that are not
+ * adjacent. */
+static int put_group_sep(gp_out *o)
+{
+	if (o->color && PUTS(o, SGR_SEP) != 0)
+		return -1;
+	if (put(o, o->group_sep, strlen(o->group_sep)) != 0)
+		return -1;
+	if (o->color && PUTS(o, SGR_END) != 0)
+		return -1;
+	return put_c(o, o->delim);
+}
+
+/* Prefixes in GNU grep's order: file:line:byte-offset:text. */
 static int put_prefix(gp_out *o, const gp_rec *r)
 {
+	const char sep = r->mark & GP_REC_CONTEXT ? '-' : ':';
 	if (o->with_origin && r->origin) {
 		if (o->color && PUTS(o, SGR_FILE) != 0)
 			return -1;
@@ -124,21 +153,13 @@ static int put_prefix(gp_out *o, const gp_rec *r)
 		}
 		if (o->color && PUTS(o, SGR_END) != 0)
 			return -1;
-		if (put_sep(o) != 0)
+		if (put_sep(o, sep) != 0)
 			return -1;
 	}
-	if (o->with_line && r->line) {
-		char num[24];
-		int k = snprintf(num, sizeof num, "%llu", (unsigned long long)r->line);
-		if (o->color && PUTS(o, SGR_LINE) != 0)
-			return -1;
-		if (put(o, num, (size_t)k) != 0)
-			return -1;
-		if (o->color && PUTS(o, SGR_END) != 0)
-			return -1;
-		if (put_sep(o) != 0)
-			return -1;
-	}
+	if (o->with_line && r->line && put_num(o, r->line, sep) != 0)
+		return -1;
+	if ((r->mark & GP_REC_OFF) && put_num(o, r->off, sep) != 0)
+		return -1;
 	return 0;
 }
 
@@ -167,7 +188,8 @@ int gp_out_batch(gp_out *o, gp_batch *b)
 {
 	if (o->format != GP_OUT_TEXT)
 		return gp_out_structured(o, b);
-	const bool plain = !o->with_origin && !o->with_line && !(o->color && o->highlight);
+	const bool plain = !o->with_origin && !o->with_line && !(o->color && o->highlight) &&
+			   !o->rec_marks;
 	if (plain && b->span && !b->has_recs) {
 		if (b->span_len == 0)
 			return 0;
@@ -196,9 +218,13 @@ int gp_out_batch(gp_out *o, gp_batch *b)
 				i = j;
 				continue;
 			}
+			if ((r->mark & GP_REC_BREAK) && o->group_sep && put_group_sep(o) != 0)
+				return -1;
 			if (put_prefix(o, r) != 0)
 				return -1;
-			if ((o->color && o->highlight ? put_colored(o, r) : put(o, r->p, r->len)) != 0)
+			/* Context lines are not highlighted. */
+			if ((o->color && o->highlight && !(r->mark & GP_REC_CONTEXT) ? put_colored(o, r)
+										  : put(o, r->p, r->len)) != 0)
 				return -1;
 			if (put_c(o, o->delim) != 0)
 				return -1;

@@ -3,7 +3,10 @@
  * Span batches without prefixes are copied as one block; consecutive records
  * that are adjacent in their buffer are copied as one run. -H and -n add the
  * origin and line number, --color highlights matches the way GNU grep does
- * (same escape sequences). A closed pipe (EPIPE) ends the run quietly; any
+ * (same escape sequences). grep's context lines (GP_REC_CONTEXT) take '-'
+ * after their prefixes instead of ':', a new group of context
+ * (GP_REC_BREAK) is preceded by the group separator "--", and grep -b adds
+ * the byte offset after the line number (GP_REC_OFF), in GNU grep's order. A closed pipe (EPIPE) ends the run quietly; any
  * other write error is reported. */
 #ifndef GP_OUTPUT_H
 #define GP_OUTPUT_H
@@ -28,6 +31,8 @@ typedef struct gp_out {
 	int error;        /* errno of a failed write, 0 if none */
 	struct gp_matcher *highlight;
 	bool only_matching;
+	bool rec_marks;        /* records may carry GP_REC_* marks (grep -A/-B/-C, -b) */
+	const char *group_sep; /* printed before a GP_REC_BREAK record; NULL: none */
 	int format; /* gp_out_format */
 	gp_scope *scope;            /* owns what the structured writer allocates */
 	struct gp_structured *st;   /* state of -o json/tsv/csv, made on first use */

@@ -109,6 +109,7 @@ static gp_status skip_next(gp_stage *st, gp_batch *out)
 			if (out->span_nrec)
 				out->span_nrec -= (size_t)h->left;
 			out->span_len -= (size_t)(cut - out->span);
+			out->span_off += (uint64_t)(cut - out->span);
 			out->span = cut;
 			if (out->span_line)
 				out->span_line += h->left;

@@ -96,7 +96,7 @@ stages_in_help() {
 @test "gpipe help grep: synopsis, options, examples" {
 	run --separate-stderr "$GPIPE" help grep
 	[ "$status" -eq 0 ] && [ -z "$stderr" ]
-	[ "${lines[0]}" = 'grep [-ivwxFo] [-e PATTERN]... [-f FILE]... [PATTERN] (filter): keep records matching a PCRE2 regex or fixed string' ]
+	[ "${lines[0]}" = 'grep [-ivwxFobclL] [-m NUM] [-A NUM] [-B NUM] [-C NUM] [-e PATTERN]... [-f FILE]... [PATTERN] (filter): keep records matching a PCRE2 regex or fixed string' ]
 	local l
 	for l in 'Options:' \
 		'  -i           ignore ASCII case' \
