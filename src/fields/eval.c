@@ -190,15 +190,17 @@ enum op {
 	N_CONTAINS, N_STARTS, N_ENDS, N_ADD, N_SUB, N_MUL, N_DIV, N_MOD,
 };
 
-enum fn { F_LEN, F_LOWER, F_UPPER, F_NUM, F_STR, F_INT, F_EXISTS };
+enum fn { F_LEN, F_LOWER, F_UPPER, F_NUM, F_STR, F_INT, F_EXISTS, F_CONCAT };
 
-static const char *const fn_names[] = { "len", "lower", "upper", "num", "str", "int", "exists" };
+static const char *const fn_names[] = { "len", "lower", "upper", "num", "str", "int", "exists", "concat" };
 #define NFN (sizeof fn_names / sizeof fn_names[0])
 
 struct gp_enode {
 	uint8_t op, fn;
 	uint16_t depth;
 	gp_enode *a, *b;
+	gp_enode **args; /* concat(): all the arguments, a is args[0] */
+	uint32_t nargs;
 	val lit;
 	gp_fref ref;
 	gp_rx rx; /* =~ and !~ */
@@ -566,6 +568,50 @@ static bool compile_ref(parser *P, const tok *t, gp_fref *out)
 	return true;
 }
 
+/* The arguments of concat(a, b, ...), one or more, after its '(': a call
+ * node with all of them in args (the arena copy grows by doubling). */
+static gp_enode *parse_args(parser *P, const tok *fn, gp_span lp)
+{
+	if (P->t.k == TK_RP) {
+		perr(P, span(fn->sp.start, P->t.sp.end), "%s() takes one argument or more", fn_names[F_CONCAT]);
+		return NULL;
+	}
+	gp_enode **v = NULL;
+	uint32_t n = 0, cap = 0;
+	unsigned depth = 0;
+	for (;;) {
+		gp_enode *a;
+		if (!need_operand(P, lp) || !(a = parse_or(P)))
+			return NULL;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 4;
+			gp_enode **nv = gp_arena_alloc(P->ctx->arena, cap * sizeof *nv);
+			if (!nv) {
+				perr(P, fn->sp, "out of memory");
+				return NULL;
+			}
+			if (n)
+				memcpy(nv, v, n * sizeof *v);
+			v = nv;
+		}
+		v[n++] = a;
+		if (a->depth > depth)
+			depth = a->depth;
+		if (P->t.k != TK_COMMA)
+			break;
+		lp = P->t.sp;
+		lex(P);
+	}
+	gp_enode *c = node(P, N_CALL, v[0], NULL, fn->sp);
+	if (!c)
+		return NULL;
+	c->fn = F_CONCAT;
+	c->args = v;
+	c->nargs = n;
+	c->depth = (uint16_t)(depth + 1);
+	return c;
+}
+
 static gp_enode *parse_primary(parser *P)
 {
 	tok t = P->t;
@@ -617,7 +663,7 @@ static gp_enode *parse_primary(parser *P)
 			if (best)
 				perr(P, t.sp, "unknown function '%s' (did you mean '%s'?)", tok_text(P, &t, b, sizeof b), best);
 			else
-				perr(P, t.sp, "unknown function '%s' (functions: exists len lower upper num str int)",
+				perr(P, t.sp, "unknown function '%s' (functions: exists len lower upper num str int concat)",
 				     tok_text(P, &t, b, sizeof b));
 			return NULL;
 		}
@@ -635,6 +681,9 @@ static gp_enode *parse_primary(parser *P)
 			if (!(n = node(P, N_EXISTS, NULL, NULL, t.sp)) || !compile_ref(P, &P->t, &n->ref))
 				return NULL;
 			lex(P);
+		} else if (f == F_CONCAT) {
+			if (!(n = parse_args(P, &t, lp)))
+				return NULL;
 		} else {
 			if (P->t.k == TK_RP) {
 				perr(P, span(t.sp.start, P->t.sp.end), "%s() takes one argument", fn_names[f]);
@@ -1342,9 +1391,43 @@ static void call(gp_eval *ev, const gp_enode *n, val *a, val *out)
 		*out = (val){ .t = V_STR, .p = p, .len = len };
 		return;
 	case F_EXISTS:
+	case F_CONCAT:
 		break;
 	}
 	out->t = V_MISSING;
+}
+
+/* concat(a, b, ...): the texts of the arguments joined (null as "null");
+ * missing when an argument is, as angle-grinder fails on a missing key. */
+static void concat(gp_eval *ev, const gp_enode *n, const gp_rec *r, val *out)
+{
+	struct part {
+		const char *p;
+		size_t len;
+	} *pt = scratch(ev, n->nargs * sizeof *pt);
+	size_t total = 0;
+	out->t = V_MISSING;
+	if (!pt)
+		return;
+	for (uint32_t i = 0; i < n->nargs; i++) {
+		val a;
+		ev_node(ev, n->args[i], r, &a);
+		if (a.t == V_NULL)
+			pt[i] = (struct part){ "null", 4 };
+		else if (!text(ev, &a, &pt[i].p, &pt[i].len))
+			return;
+		total += pt[i].len;
+	}
+	char *d = scratch(ev, total);
+	if (!d)
+		return;
+	size_t k = 0;
+	for (uint32_t i = 0; i < n->nargs; i++) {
+		if (pt[i].len)
+			memcpy(d + k, pt[i].p, pt[i].len);
+		k += pt[i].len;
+	}
+	*out = (val){ .t = V_STR, .p = d, .len = total };
 }
 
 static bool str_op(gp_eval *ev, int op, val *a, val *b)
@@ -1379,6 +1462,8 @@ static void ev_node(gp_eval *ev, const gp_enode *n, const gp_rec *r, val *out)
 					     : gp_fref_get(&n->ref, r, &v, ev->numbuf));
 	}
 	case N_CALL:
+		if (n->fn == F_CONCAT)
+			return concat(ev, n, r, out);
 		ev_node(ev, n->a, r, &a);
 		return call(ev, n, &a, out);
 	case N_NOT:

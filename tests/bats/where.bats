@@ -233,6 +233,24 @@ make_log() {
 	fails 'num("abc") == 0' 'num("abc") == num("abc")' 'str(num("x")) == ""' 'len(nope) >= 0'
 }
 
+@test "concat(a, b, ...) joins the texts of its arguments; + adds two numbers" {
+	holds 'concat(6, 5) == "65"' 'concat(6, 5) == 65' 'str(6) + str(5) == 11' 'concat("a") == "a"' \
+		'concat($1, $1, $0) == "xxx"' 'concat(1, "-", true, null, 2.50, 1 + 1) == "1-truenull2.52"' \
+		'len(concat("ab", "", "c")) == 3'
+	fails 'concat(nope, "a") == "a"' 'concat($9, 1)' 'concat(1, $9) != ""'
+	# angle-grinder's where-10: two numbers joined as text.
+	printf '%s\n' '{"thing_a": 5, "thing_b": 5}' '{"thing_a": 6, "thing_b": 5}' \
+		'{"thing_a": "hello", "thing_b": 5}' '{"thing_a": true, "thing_b": true}' > c.jsonl
+	run --separate-stderr "$GPIPE" 'json | where concat(thing_a, thing_b) == "65"' c.jsonl
+	ok_out '{"thing_a": 6, "thing_b": 5}'
+	run --separate-stderr "$GPIPE" 'json | set t = concat(thing_a, "/", thing_b) | select t' c.jsonl
+	ok_out '{"t":"5/5"}' '{"t":"6/5"}' '{"t":"hello/5"}' '{"t":"true/true"}'
+	diag 'where concat() == 1' "gpipe: where: concat() takes one argument or more" \
+		'  where concat() == 1' '        ^^^^^^^^'
+	diag 'where concat(1,) == 1' "gpipe: where: expected a value after ','" \
+		'  where concat(1,) == 1' '                ^'
+}
+
 @test "truthiness of a bare value" {
 	holds '1' '-0.5' '"a"' 'true' '"0"' 'len("x")'
 	fails '0' '0.0' '""' 'false' 'null' 'nope' '$9'
@@ -296,7 +314,7 @@ make_log() {
 @test "errors: functions, references, nesting depth, set" {
 	diag 'where lenn(a) > 1' "gpipe: where: unknown function 'lenn' (did you mean 'len'?)" \
 		'  where lenn(a) > 1' '        ^^^^'
-	diag 'where foo(a)' "gpipe: where: unknown function 'foo' (functions: exists len lower upper num str int)" \
+	diag 'where foo(a)' "gpipe: where: unknown function 'foo' (functions: exists len lower upper num str int concat)" \
 		'  where foo(a)' '        ^^^'
 	diag 'where len(a, b)' "gpipe: where: len() takes one argument" '  where len(a, b)' '             ^'
 	diag 'where exists("a")' "gpipe: where: exists() takes a field name: exists(user.id)" \
