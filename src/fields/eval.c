@@ -165,6 +165,102 @@ size_t gp_num_format(char *buf, bool isint, int64_t i, double d)
 	return (size_t)n;
 }
 
+/* ---- exact integers ----
+ *
+ * An integer written in digits, of any length, compares exactly: as text
+ * (sign, then the number of digits without leading zeros, then the digits),
+ * so 100000000000000000000 != 99999999999999999999 although both are the
+ * same double; and against a fraction exactly too (bigint_dbl_cmp). */
+
+typedef struct bigint {
+	bool neg;
+	const char *d; /* digits, leading zeros skipped */
+	size_t n;      /* 0 for zero */
+} bigint;
+
+/* p[0..len) as an integer: blanks around, an optional sign, digits. */
+static bool as_bigint(const char *p, size_t len, bigint *out)
+{
+	const char *e = p + len;
+	while (p < e && (*p == ' ' || *p == '\t'))
+		p++;
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	bool neg = false;
+	if (p < e && (*p == '+' || *p == '-'))
+		neg = *p++ == '-';
+	if (p == e)
+		return false;
+	for (const char *q = p; q < e; q++)
+		if (!is_digit(*q))
+			return false;
+	while (p < e && *p == '0')
+		p++;
+	*out = (bigint){ .neg = neg && p < e, .d = p, .n = (size_t)(e - p) }; /* -0 is 0 */
+	return true;
+}
+
+static int bigint_cmp(const bigint *a, const bigint *b)
+{
+	if (a->neg != b->neg)
+		return a->neg ? -1 : 1;
+	int c = a->n != b->n ? (a->n < b->n ? -1 : 1) : a->n ? memcmp(a->d, b->d, a->n) : 0;
+	c = c < 0 ? -1 : c > 0;
+	return a->neg ? -c : c;
+}
+
+static bool bigint_i64(const bigint *a, int64_t *out)
+{
+	if (a->n > 19)
+		return false;
+	uint64_t v = 0;
+	for (size_t k = 0; k < a->n; k++)
+		v = v * 10 + (uint64_t)(a->d[k] - '0'); /* < 10^19 < 2^64 */
+	if (v > (uint64_t)INT64_MAX + a->neg)
+		return false;
+	*out = !a->neg ? (int64_t)v : v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
+	return true;
+}
+
+/* An int64 against a double without rounding the integer: -1/0/1, 2 for NaN. */
+static int i64_dbl_cmp(int64_t i, double d)
+{
+	if (d != d)
+		return 2;
+	if (d >= 9223372036854775808.0)
+		return -1;
+	if (d < -9223372036854775808.0)
+		return 1;
+	int64_t t = (int64_t)d; /* towards zero; exact, |d| < 2^63 */
+	if (i != t)
+		return i < t ? -1 : 1;
+	double f = d - (double)t; /* the fraction, exact */
+	return f > 0 ? -1 : f < 0;
+}
+
+/* An integer of any length against a double, exactly: a double of 2^63 or
+ * more is a whole number, written out in full (glibc prints every digit);
+ * below that, an integer too long for int64 is the larger in magnitude. */
+static int bigint_dbl_cmp(const bigint *a, double d)
+{
+	if (d != d)
+		return 2;
+	if (!isfinite(d))
+		return d > 0 ? -1 : 1;
+	int64_t i;
+	if (d >= 9223372036854775808.0 || d < -9223372036854775808.0) {
+		char buf[320];
+		bigint b;
+		int k = snprintf(buf, sizeof buf, "%.0f", d);
+		if (k <= 0 || (size_t)k >= sizeof buf || !as_bigint(buf, (size_t)k, &b))
+			return 2;
+		return bigint_cmp(a, &b);
+	}
+	if (bigint_i64(a, &i))
+		return i64_dbl_cmp(i, d);
+	return a->neg ? -1 : 1;
+}
+
 /* ---- values ---- */
 
 enum vt { V_MISSING, V_NULL, V_BOOL, V_NUM, V_STR, V_RAW };
@@ -300,6 +396,10 @@ static void lex(parser *P)
 		if (!gp_num_parse(s + p, q - p, &t->isint, &t->i, &t->d)) {
 			char b[200];
 			perr(P, t->sp, "invalid number '%s' (units: ns us ms s m h d, B K KB KiB M MB MiB G GB GiB T TB TiB)",
+			     tok_text(P, t, b, sizeof b));
+		} else if (!isfinite(t->d)) {
+			char b[200];
+			perr(P, t->sp, "number out of range '%s' (the largest is about 1.8e308)",
 			     tok_text(P, t, b, sizeof b));
 		}
 		P->pos = q;
@@ -570,6 +670,29 @@ static bool compile_ref(parser *P, const tok *t, gp_fref *out)
 
 /* The arguments of concat(a, b, ...), one or more, after its '(': a call
  * node with all of them in args (the arena copy grows by doubling). */
+/* -LITERAL of an integer kept as digits: the digits negated, so that
+ * -99999999999999999999 stays exact. */
+static bool neg_bigint(parser *P, gp_enode *a, gp_span sp)
+{
+	val *v = &a->lit;
+	char *t = gp_arena_alloc(P->ctx->arena, v->len + 1);
+	if (!t) {
+		perr(P, sp, "out of memory");
+		return false;
+	}
+	if (v->p[0] == '-') {
+		memcpy(t, v->p + 1, v->len - 1);
+		v->len--;
+	} else {
+		t[0] = '-';
+		memcpy(t + 1, v->p, v->len);
+		v->len++;
+	}
+	v->p = t;
+	v->d = -v->d;
+	return true;
+}
+
 static gp_enode *parse_args(parser *P, const tok *fn, gp_span lp)
 {
 	if (P->t.k == TK_RP) {
@@ -623,6 +746,11 @@ static gp_enode *parse_primary(parser *P)
 		if (!(n = node(P, N_LIT, NULL, NULL, t.sp)))
 			return NULL;
 		n->lit = (val){ .t = V_NUM, .isint = t.isint, .i = t.i, .d = t.d };
+		/* An integer beyond int64 keeps its digits: it compares exactly
+		 * and prints as written. */
+		bigint bi;
+		if (!t.isint && as_bigint(P->src + t.sp.start, t.sp.end - t.sp.start, &bi))
+			n->lit.p = P->src + t.sp.start, n->lit.len = t.sp.end - t.sp.start;
 		return n;
 	case TK_STR:
 		lex(P);
@@ -754,6 +882,8 @@ static gp_enode *parse_unary(parser *P)
 		P->nest--;
 		if (!a)
 			return NULL;
+		if (a->op == N_LIT && a->lit.t == V_NUM && a->lit.p)
+			return neg_bigint(P, a, t.sp) ? a : NULL;
 		return node(P, N_NEG, a, NULL, t.sp);
 	}
 	return parse_primary(P);
@@ -1156,6 +1286,38 @@ static int bytecmp(const char *a, size_t an, const char *b, size_t bn)
 	return an < bn ? -1 : an > bn;
 }
 
+/* The integer a number is, exactly, if it is one: an int64, or digits as
+ * written (a field's text, a literal beyond int64). num is orig made
+ * numeric; buf (32 bytes) holds the digits of an int64. */
+static bool exact_int(const val *orig, const val *num, char *buf, bigint *out)
+{
+	if (num->isint)
+		return as_bigint(buf, (size_t)snprintf(buf, 32, "%lld", (long long)num->i), out);
+	if ((orig->t == V_STR && !orig->esc) || (orig->t == V_NUM && orig->p))
+		return as_bigint(orig->p, orig->len, out);
+	return false;
+}
+
+/* Two numbers (orig a and b, na and nb their numeric views): integers
+ * exactly whatever their length, doubles as doubles; 2 when unordered. */
+static int num_cmp(const val *a, const val *na, const val *b, const val *nb)
+{
+	if (na->isint && nb->isint)
+		return na->i < nb->i ? -1 : na->i > nb->i;
+	char ba[32], bb[32];
+	bigint x, y;
+	bool xi = exact_int(a, na, ba, &x), yi = exact_int(b, nb, bb, &y);
+	if (xi && yi)
+		return bigint_cmp(&x, &y);
+	if (xi)
+		return bigint_dbl_cmp(&x, nb->d);
+	if (yi) {
+		int c = bigint_dbl_cmp(&y, na->d);
+		return c == 2 ? 2 : -c;
+	}
+	return na->d < nb->d ? -1 : na->d > nb->d ? 1 : na->d == nb->d ? 0 : 2;
+}
+
 /* -1/0/1, or 2 when the values are not comparable (type mismatch), or 3
  * when one is missing. */
 static int compare(gp_eval *ev, val *a, val *b)
@@ -1170,12 +1332,11 @@ static int compare(gp_eval *ev, val *a, val *b)
 		return 2;
 	/* Both numbers (or numeric field text)? Try cheaply first. */
 	if ((a->t == V_NUM || a->field) && (b->t == V_NUM || b->field)) {
+		decode(ev, a);
+		decode(ev, b);
 		val sa = *a, sb = *b;
-		if (numeric(ev, &sa, false) && numeric(ev, &sb, false)) {
-			if (sa.isint && sb.isint)
-				return sa.i < sb.i ? -1 : sa.i > sb.i;
-			return sa.d < sb.d ? -1 : sa.d > sb.d ? 1 : sa.d == sb.d ? 0 : 2;
-		}
+		if (numeric(ev, &sa, false) && numeric(ev, &sb, false))
+			return num_cmp(a, &sa, b, &sb);
 	}
 	const char *ap, *bp;
 	size_t an, bn;
@@ -1213,14 +1374,15 @@ static double fmod_(double x, double y)
 	return x - (double)(int64_t)q * y;
 }
 
-/* Counts arithmetic that failed on a present value; the result is missing. */
-static void arith_fail(gp_eval *ev, val *bad, val *out)
+/* Counts arithmetic that failed on a present value (bad), or for a reason
+ * (division by zero, overflow); the result is missing. */
+static void arith_fail(gp_eval *ev, val *bad, const char *reason, val *out)
 {
 	ev->fails++;
 	const char *p;
 	size_t n;
 	if (!bad)
-		snprintf(ev->why, sizeof ev->why, "division by zero");
+		snprintf(ev->why, sizeof ev->why, "%s", reason);
 	else if (bad->t == V_NULL)
 		snprintf(ev->why, sizeof ev->why, "null is not a number");
 	else if (text(ev, bad, &p, &n)) {
@@ -1243,7 +1405,7 @@ static void arith(gp_eval *ev, int op, val *a, val *b, val *out)
 		const char *ap, *bp;
 		size_t an, bn;
 		if (op != N_ADD || !text(ev, a, &ap, &an) || !text(ev, b, &bp, &bn))
-			return arith_fail(ev, na ? b : a, out);
+			return arith_fail(ev, na ? b : a, NULL, out);
 		char *d = scratch(ev, an + bn);
 		if (!d) {
 			out->t = V_MISSING;
@@ -1271,32 +1433,39 @@ static void arith(gp_eval *ev, int op, val *a, val *b, val *out)
 			break;
 		case N_DIV:
 			if (y == 0)
-				return arith_fail(ev, NULL, out);
+				return arith_fail(ev, NULL, "division by zero", out);
 			if (!(x == INT64_MIN && y == -1) && x % y == 0)
 				return set_num_i(out, x / y);
 			break;
 		case N_MOD:
 			if (y == 0)
-				return arith_fail(ev, NULL, out);
+				return arith_fail(ev, NULL, "division by zero", out);
 			if (y == -1)
 				return set_num_i(out, 0);
 			return set_num_i(out, x % y);
 		}
 	}
-	double x = a->d, y = b->d;
+	double x = a->d, y = b->d, z = 0;
 	switch (op) {
-	case N_ADD: return set_num_d(out, x + y);
-	case N_SUB: return set_num_d(out, x - y);
-	case N_MUL: return set_num_d(out, x * y);
+	case N_ADD: z = x + y; break;
+	case N_SUB: z = x - y; break;
+	case N_MUL: z = x * y; break;
 	case N_DIV:
 		if (y == 0)
-			return arith_fail(ev, NULL, out);
-		return set_num_d(out, x / y);
+			return arith_fail(ev, NULL, "division by zero", out);
+		z = x / y;
+		break;
 	case N_MOD:
 		if (y == 0)
-			return arith_fail(ev, NULL, out);
-		return set_num_d(out, fmod_(x, y));
+			return arith_fail(ev, NULL, "division by zero", out);
+		z = fmod_(x, y);
+		break;
 	}
+	/* Beyond the largest double (1e308 * 10): no value, and said so, as
+	 * for a division by zero; never inf, which is not a JSON number. */
+	if (!isfinite(z))
+		return arith_fail(ev, NULL, "overflow", out);
+	set_num_d(out, z);
 }
 
 /* Elements of a JSON array or members of an object. */

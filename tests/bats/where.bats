@@ -211,6 +211,49 @@ make_log() {
 	[ "$stderr" = "gpipe: where: 1 record of one.txt had arithmetic that could not be done (line 1: 'a' is not a number)" ]
 }
 
+@test "overflow past the largest double is missing and summarised like a division by zero" {
+	local e
+	for e in '1e308 * 10 > 0' '-1e308 * 10 < 0' '1.7e308 + 1.7e308 != 0' 'exists(nope) or 1e300 * 1e300'; do
+		run --separate-stderr "$GPIPE" "where $e" one.txt
+		[ "$status" -eq 1 ] && [ -z "$output" ] || { echo "$e: status $status, '$output'"; return 1; }
+		[ "$stderr" = "gpipe: where: 1 record of one.txt had arithmetic that could not be done (line 1: overflow)" ] ||
+			{ echo "$e: $stderr"; return 1; }
+	done
+	printf '{"a":1e308}\n{"a":1}\n{"a":1e999}\n' > big.jsonl
+	run --separate-stderr "$GPIPE" 'json | set x = a * 10' big.jsonl
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '%s\n' '{"a":1e308}' '{"a":1,"x":10}' '{"a":1e999}')" ]
+	[ "$stderr" = "gpipe: set: 2 records of big.jsonl had arithmetic that could not be done (first at line 1: overflow)" ]
+	run --separate-stderr "$GPIPE" --strict 'json | where a * 10 > 1' big.jsonl
+	[ "$status" -eq 2 ] && [ "$output" = '{"a":1}' ]
+	# A literal past it is an error, not inf.
+	diag 'where x > 1e400' "gpipe: where: number out of range '1e400' (the largest is about 1.8e308)" \
+		'  where x > 1e400' '            ^^^^^'
+}
+
+@test "integers compare exactly at any length; int64 overflow turns to floating point, without UB" {
+	holds '100000000000000000000 != 99999999999999999999' '100000000000000000000 > 99999999999999999999' \
+		'-100000000000000000000 < -99999999999999999999' '100000000000000000000 == 1e20' \
+		'99999999999999999999 < 1e20' '0100000000000000000000 == 100000000000000000000' \
+		'9007199254740993 > 9007199254740992.0' '9007199254740993 < 9007199254740993.5' \
+		'9223372036854775807 < 9223372036854775808' \
+		'str(9223372036854775807 + 1) == "9.223372036854776e+18"' \
+		'str(-9223372036854775807 - 2) == "-9.223372036854776e+18"' \
+		'str(9223372036854775807 * 2) == "1.8446744073709552e+19"' \
+		'str(-9223372036854775807 - 1) == "-9223372036854775808"' \
+		'str(-(-9223372036854775807 - 1)) == "9.223372036854776e+18"' \
+		'(-9223372036854775807 - 1) % -1 == 0' 'str((-9223372036854775807 - 1) / -1) == "9.223372036854776e+18"'
+	fails '100000000000000000000 == 99999999999999999999' '9007199254740993 == 9007199254740992.0'
+	printf '%s\n' '{"id":100000000000000000000}' '{"id":99999999999999999999}' '{"id":"100000000000000000001"}' \
+		'{"id":1e20}' > ids.jsonl
+	run --separate-stderr "$GPIPE" 'json | where id == 100000000000000000000' ids.jsonl
+	ok_out '{"id":100000000000000000000}' '{"id":1e20}'
+	run --separate-stderr "$GPIPE" 'json | where id > 99999999999999999999' ids.jsonl
+	ok_out '{"id":100000000000000000000}' '{"id":"100000000000000000001"}' '{"id":1e20}'
+	run --separate-stderr "$GPIPE" 'json | set big = 123456789012345678901234567890 | select big' ids.jsonl
+	[ "${lines[0]}" = '{"big":123456789012345678901234567890}' ]
+}
+
 @test "arithmetic that cannot be done is counted once per input: a warning, an error with --strict" {
 	printf 'a=1\na=x\na=3\nb=1\na=abcdefghijklmnop\n' > ar.log
 	printf 'a=0\n' > ar2.log
