@@ -369,6 +369,37 @@ static bool ref_char(char c)
 	return is_alpha(c) || is_digit(c) || c == '_' || c == '@';
 }
 
+/* The rest of a field path from q: .name, .${any text} and [N] (gp_fref_parse
+ * reads it; an unclosed ${ runs to the end, for it to report). */
+static uint32_t path_tail(const char *s, uint32_t q, uint32_t end)
+{
+	while (q < end) {
+		if (s[q] == '.' && q + 1 < end && ref_char(s[q + 1])) {
+			q++;
+			while (q < end && ref_char(s[q]))
+				q++;
+		} else if (s[q] == '.' && q + 2 < end && s[q + 1] == '$' && s[q + 2] == '{') {
+			size_t e = gp_fref_brace_end(s + q + 1, end - q - 1);
+			if (!e)
+				return end;
+			q += 1 + (uint32_t)e;
+		} else if (s[q] == '[') {
+			uint32_t r = q + 1;
+			if (r < end && s[r] == '-')
+				r++;
+			while (r < end && is_digit(s[r]))
+				r++;
+			if (r < end && s[r] == ']')
+				q = r + 1;
+			else
+				break;
+		} else {
+			break;
+		}
+	}
+	return q;
+}
+
 static void lex(parser *P)
 {
 	const char *s = P->src;
@@ -457,13 +488,12 @@ static void lex(parser *P)
 	if (c == '$') {
 		q = p + 1;
 		if (q < end && s[q] == '{') {
-			while (q < end && s[q] != '}')
-				q++;
-			if (q >= end) {
+			size_t e = gp_fref_brace_end(s + p, end - p);
+			if (!e) {
 				perr(P, span(p, p + 2), "'${' without a closing '}'");
 				return;
 			}
-			q++;
+			q = path_tail(s, p + (uint32_t)e, end);
 		} else {
 			while (q < end && ref_char(s[q]))
 				q++;
@@ -474,22 +504,9 @@ static void lex(parser *P)
 		return;
 	}
 	if (is_alpha(c) || c == '_' || c == '@') {
-		while (q < end) {
-			if (ref_char(s[q]) || (s[q] == '.' && q + 1 < end && (ref_char(s[q + 1]))))
-				q++;
-			else if (s[q] == '[') {
-				uint32_t r = q + 1;
-				if (r < end && s[r] == '-')
-					r++;
-				while (r < end && is_digit(s[r]))
-					r++;
-				if (r < end && s[r] == ']')
-					q = r + 1;
-				else
-					break;
-			} else
-				break;
-		}
+		while (q < end && ref_char(s[q]))
+			q++;
+		q = path_tail(s, q, end);
 		t->sp = span(p, q);
 		P->pos = q;
 		size_t n = q - p;

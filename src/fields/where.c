@@ -115,7 +115,9 @@ const gp_stage_def gp_stage_where = {
 	.summary = "keep records for which an expression is true",
 	.help =
 		"Keeps the records for which EXPR is true; they pass unchanged. EXPR compares fields "
-		"(status, req.headers.host, tags[0], $3, $NF, $0, _file, _member, _line, ${odd name}) "
+		"(status, req.headers.host, tags[0], $3, $NF, $0, _file, _member, _line; a name or a "
+		"path segment with blanks or dots is written ${any text}, with \\} for a brace: "
+		"${start time}, nested.${user.name}) "
 		"with literals: numbers (250, -1.5, 2e3), durations in seconds (5ns 10us 250ms 1.5s "
 		"2m 1h 1d), sizes in bytes with binary multiples as --max-record (100B 512K 10KB "
 		"10MB 1GiB 2G 1T: 1 KB = 1024), \"double quoted\" strings (escapes \\\" \\\\ \\n \\t "
