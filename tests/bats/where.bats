@@ -30,6 +30,19 @@ fails() {
 	done
 }
 
+# undone REASON EXPR...: `where EXPR` drops the record "x" (exit 1) and
+# summarises arithmetic that could not be done for REASON.
+undone() {
+	local why=$1 e
+	shift
+	for e in "$@"; do
+		run --separate-stderr "$GPIPE" "where $e" one.txt
+		[ "$status" -eq 1 ] && [ -z "$output" ] || { echo "$e: status $status, '$output'"; return 1; }
+		[ "$stderr" = "gpipe: where: 1 record of one.txt had arithmetic that could not be done (line 1: $why)" ] ||
+			{ echo "$e: $stderr"; return 1; }
+	done
+}
+
 # A whitespace log: field 3 is an integer, a negative, a decimal, an
 # exponent, a word, a mixed token or absent (empty and short lines).
 make_log() {
@@ -199,26 +212,14 @@ make_log() {
 		'"ab" + "cd" == "abcd"' '"n=" + 5 == "n=5"' '"2" + "3" == 5' 'str(2e0) == "2"'
 	# Division by zero and arithmetic on text are missing values: comparisons
 	# with them are false, and each record where it happened is counted.
-	local e
-	for e in '1 / 0 == 1' '1 / 0 != 1' '1 % 0 == 0' 'exists(nope) or 1 / 0'; do
-		run --separate-stderr "$GPIPE" "where $e" one.txt
-		[ "$status" -eq 1 ] && [ -z "$output" ] || { echo "$e: status $status, '$output'"; return 1; }
-		[ "$stderr" = "gpipe: where: 1 record of one.txt had arithmetic that could not be done (line 1: division by zero)" ] ||
-			{ echo "$e: $stderr"; return 1; }
-	done
+	undone 'division by zero' '1 / 0 == 1' '1 / 0 != 1' '1 % 0 == 0' 'exists(nope) or 1 / 0'
 	run --separate-stderr "$GPIPE" 'where "a" * 2 == 0' one.txt
 	[ "$status" -eq 1 ] && [ -z "$output" ]
 	[ "$stderr" = "gpipe: where: 1 record of one.txt had arithmetic that could not be done (line 1: 'a' is not a number)" ]
 }
 
 @test "overflow past the largest double is missing and summarised like a division by zero" {
-	local e
-	for e in '1e308 * 10 > 0' '-1e308 * 10 < 0' '1.7e308 + 1.7e308 != 0' 'exists(nope) or 1e300 * 1e300'; do
-		run --separate-stderr "$GPIPE" "where $e" one.txt
-		[ "$status" -eq 1 ] && [ -z "$output" ] || { echo "$e: status $status, '$output'"; return 1; }
-		[ "$stderr" = "gpipe: where: 1 record of one.txt had arithmetic that could not be done (line 1: overflow)" ] ||
-			{ echo "$e: $stderr"; return 1; }
-	done
+	undone overflow '1e308 * 10 > 0' '-1e308 * 10 < 0' '1.7e308 + 1.7e308 != 0' 'exists(nope) or 1e300 * 1e300'
 	printf '{"a":1e308}\n{"a":1}\n{"a":1e999}\n' > big.jsonl
 	run --separate-stderr "$GPIPE" 'json | set x = a * 10' big.jsonl
 	[ "$status" -eq 0 ]
