@@ -28,39 +28,32 @@ static bool word_is(const char *s, size_t len, const char *w)
 	return strlen(w) == len && memcmp(s, w, len) == 0;
 }
 
+size_t gp_fref_brace_end(const char *s, size_t len)
+{
+	for (size_t i = 2; i < len; i++) {
+		if (s[i] == '\\' && i + 1 < len && (s[i + 1] == '}' || s[i + 1] == '\\'))
+			i++;
+		else if (s[i] == '}')
+			return i + 1;
+	}
+	return 0;
+}
+
+static int fref_err(char *err, size_t errcap, size_t *bad, size_t at, const char *msg)
+{
+	snprintf(err, errcap, "%s", msg);
+	*bad = at;
+	return -1;
+}
+
 int gp_fref_parse(gp_arena *a, const char *s, size_t len, gp_fref *out, char *err, size_t errcap,
 		  size_t *bad)
 {
 	memset(out, 0, sizeof *out);
 	*bad = 0;
-	if (len == 0) {
-		snprintf(err, errcap, "empty field name");
-		return -1;
-	}
-	if (s[0] == '$') {
-		if (len >= 3 && s[1] == '{') {
-			if (s[len - 1] != '}') {
-				snprintf(err, errcap, "'${' without a closing '}'");
-				*bad = 1;
-				return -1;
-			}
-			char *name = gp_arena_alloc(a, len - 2);
-			gp_pathseg *seg = gp_arena_alloc(a, sizeof *seg);
-			if (!name || !seg) {
-				snprintf(err, errcap, "out of memory");
-				return -1;
-			}
-			memcpy(name, s + 2, len - 3);
-			name[len - 3] = '\0';
-			out->kind = GP_REF_NAME;
-			out->name = name;
-			out->nlen = (uint32_t)(len - 3);
-			seg->key = name;
-			seg->klen = out->nlen;
-			out->seg = seg;
-			out->nseg = 1;
-			return 0;
-		}
+	if (len == 0)
+		return fref_err(err, errcap, bad, 0, "empty field name");
+	if (s[0] == '$' && !(len >= 2 && s[1] == '{')) {
 		if (word_is(s + 1, len - 1, "NF")) {
 			out->kind = GP_REF_NF;
 			return 0;
@@ -71,8 +64,7 @@ int gp_fref_parse(gp_arena *a, const char *s, size_t len, gp_fref *out, char *er
 			out->pos = (uint32_t)v;
 			return 0;
 		}
-		snprintf(err, errcap, "'$' takes a field number, NF or {name}: $3, $NF, ${my field}");
-		return -1;
+		return fref_err(err, errcap, bad, 0, "'$' takes a field number, NF or {name}: $3, $NF, ${my field}");
 	}
 	if (word_is(s, len, "_file")) {
 		out->kind = GP_REF_FILE;
@@ -87,23 +79,23 @@ int gp_fref_parse(gp_arena *a, const char *s, size_t len, gp_fref *out, char *er
 		return 0;
 	}
 
-	/* A path: key ( '.' key | '[' int ']' )* */
+	/* A path: segment ( '.' segment | '[' int ']' )*, a segment a bare name
+	 * or ${any text}. Keys are decoded into keys[], never longer than s. */
 	size_t nseg = 1;
 	for (size_t i = 0; i < len; i++)
 		nseg += s[i] == '.' || s[i] == '[';
 	char *name = gp_arena_alloc(a, len + 1);
+	char *keys = gp_arena_alloc(a, len + 1);
 	gp_pathseg *seg = gp_arena_alloc(a, nseg * sizeof *seg);
-	if (!name || !seg) {
-		snprintf(err, errcap, "out of memory");
-		return -1;
-	}
+	if (!name || !keys || !seg)
+		return fref_err(err, errcap, bad, 0, "out of memory");
 	memcpy(name, s, len);
 	name[len] = '\0';
 	out->kind = GP_REF_NAME;
 	out->name = name;
 	out->nlen = (uint32_t)len;
 	out->seg = seg;
-	size_t n = 0, i = 0;
+	size_t n = 0, i = 0, kl = 0;
 	bool expect_key = true;
 	while (i < len) {
 		if (s[i] == '[') {
@@ -114,57 +106,68 @@ int gp_fref_parse(gp_arena *a, const char *s, size_t len, gp_fref *out, char *er
 			size_t d0 = j;
 			while (j < len && s[j] >= '0' && s[j] <= '9')
 				j++;
-			if (n == 0 || j == d0 || j >= len || s[j] != ']' || j - d0 > 15) {
-				snprintf(err, errcap,
-					 n == 0 ? "a field name must come before '['"
-						: "'[' takes an index: tags[0], tags[-1]");
-				*bad = i;
-				return -1;
-			}
+			if (n == 0 || j == d0 || j >= len || s[j] != ']' || j - d0 > 15)
+				return fref_err(err, errcap, bad, i,
+						n == 0 ? "a field name must come before '['"
+						       : "'[' takes an index: tags[0], tags[-1]");
 			int64_t v = (int64_t)strtoll(s + d0, NULL, 10);
+			if (neg && v == 0)
+				return fref_err(err, errcap, bad, i, "index -0 means nothing: the last element is [-1]");
 			seg[n++] = (gp_pathseg){ .key = NULL, .index = neg ? -v : v };
-			if (neg && v == 0) {
-				snprintf(err, errcap, "index -0 means nothing: the last element is [-1]");
-				*bad = i;
-				return -1;
-			}
 			i = j + 1;
 			expect_key = false;
 			continue;
 		}
 		if (s[i] == '.') {
-			if (n == 0 || expect_key) {
-				snprintf(err, errcap, "empty name in field path");
-				*bad = i;
-				return -1;
-			}
+			if (n == 0 || expect_key)
+				return fref_err(err, errcap, bad, i, "empty name in field path");
 			i++;
 			expect_key = true;
-			if (i == len) {
-				snprintf(err, errcap, "field path ends with '.'");
-				*bad = i - 1;
-				return -1;
-			}
+			if (i == len)
+				return fref_err(err, errcap, bad, i - 1, "field path ends with '.'");
 			continue;
 		}
-		if (!expect_key) {
-			snprintf(err, errcap, "expected '.' or '[' after ']'");
-			*bad = i;
-			return -1;
+		if (!expect_key)
+			return fref_err(err, errcap, bad, i,
+					s[i - 1] == '}' ? "expected '.' or '[' after '}'" : "expected '.' or '[' after ']'");
+		char *k = keys + kl;
+		if (s[i] == '$' && i + 1 < len && s[i + 1] == '{') {
+			size_t e = gp_fref_brace_end(s + i, len - i);
+			if (!e)
+				return fref_err(err, errcap, bad, i + 1, "'${' without a closing '}'");
+			size_t m = 0;
+			for (size_t q = i + 2; q < i + e - 1; q++) {
+				if (s[q] == '\\' && (s[q + 1] == '}' || s[q + 1] == '\\'))
+					q++;
+				k[m++] = s[q];
+			}
+			seg[n++] = (gp_pathseg){ .key = k, .klen = (uint32_t)m, .index = -1 };
+			kl += m;
+			out->braced = true;
+			i += e;
+			expect_key = false;
+			continue;
 		}
 		size_t j = i;
-		while (j < len && s[j] != '.' && s[j] != '[')
+		while (j < len && s[j] != '.' && s[j] != '[' && s[j] != ']' &&
+		       !(s[j] == '$' && j + 1 < len && s[j + 1] == '{'))
 			j++;
-		if (memchr(s + i, ']', j - i)) {
-			snprintf(err, errcap, "unexpected ']' in field name");
-			*bad = i + (size_t)((const char *)memchr(s + i, ']', j - i) - (s + i));
-			return -1;
-		}
-		seg[n++] = (gp_pathseg){ .key = name + i, .klen = (uint32_t)(j - i), .index = -1 };
+		if (j < len && s[j] == ']')
+			return fref_err(err, errcap, bad, j, "unexpected ']' in field name");
+		if (j < len && s[j] == '$')
+			return fref_err(err, errcap, bad, j, "'${' starts a segment of its own: a.${b c}");
+		memcpy(k, s + i, j - i);
+		seg[n++] = (gp_pathseg){ .key = k, .klen = (uint32_t)(j - i), .index = -1 };
+		kl += j - i;
 		i = j;
 		expect_key = false;
 	}
 	out->nseg = (uint32_t)n;
+	/* A lone ${key} is named by its key: select ${a b} makes the field "a b". */
+	if (out->braced && n == 1) {
+		out->name = seg[0].key;
+		out->nlen = seg[0].klen;
+	}
 	return 0;
 }
 

@@ -90,24 +90,35 @@ typedef struct gp_pathseg {
 
 typedef struct gp_fref {
 	uint8_t kind;     /* gp_refkind */
+	bool braced;      /* a segment was written ${...} */
 	uint32_t pos;     /* GP_REF_POS */
-	const char *name; /* the whole reference as written (GP_REF_NAME) */
+	const char *name; /* GP_REF_NAME: the reference as written; the key itself for a lone ${key} */
 	uint32_t nlen;
-	gp_pathseg *seg;  /* name split at '.' and '[N]' */
+	gp_pathseg *seg;  /* the path's segments */
 	uint32_t nseg;
 } gp_fref;
 
-/* Compiles a reference: "status", "req.headers.host", "tags[0]", "a.b[2].c",
- * "$3", "$NF", "$0", "_file", "_member", "_line", or "${any name}" (taken
- * literally, never split). Arena allocation. Returns 0, or -1 with a message
- * in err (at least 128 bytes) and *bad set to the offending byte offset. */
+/* Compiles a reference, the one syntax of every stage: "$3", "$NF", "$0",
+ * "_file", "_member", "_line", or a path of segments separated by '.' and
+ * '[N]' ("req.headers.host", "tags[0]", "a.b[-1].c"), where a segment is a
+ * bare name or ${any text} taken literally (blanks and dots included; \}
+ * stands for '}' and \\ for '\' inside): "${start time}" is a top-level key
+ * with a blank, "nested.${user.name}" the key "user.name" inside "nested".
+ * Arena allocation. Returns 0, or -1 with a message in err (at least 128
+ * bytes) and *bad set to the offending byte offset. */
 int gp_fref_parse(gp_arena *a, const char *s, size_t len, gp_fref *out, char *err, size_t errcap,
 		  size_t *bad);
 
+/* s[0..len) starts with "${": the length up to and including its closing
+ * '}' (\} and \\ skipped as escapes), or 0 when there is none. Lexers use it
+ * to find where a reference, or a format placeholder holding one, ends. */
+size_t gp_fref_brace_end(const char *s, size_t len);
+
 /* Looks a reference up in a record. numbuf (24 bytes) holds the digits of
  * _line. Returns false (out->kind = GP_K_MISSING) when there is no such
- * field. A name is looked up whole first ("a.b" as a field name), then as a
- * path into JSON objects and arrays. */
+ * field. A path is looked up whole first, as written ("a.b" as a field name,
+ * or the field select or explode named "a.${b c}"), then as a path into
+ * JSON objects and arrays. */
 bool gp_fref_get(const gp_fref *ref, const gp_rec *r, gp_value *out, char numbuf[24]);
 
 /* The field named name[0..len) of r (exact name, no paths), or NULL. */

@@ -10,6 +10,7 @@ typedef struct lexer {
 	bool comments;
 	char *buf;     /* scratch for the word being decoded, len + 1 bytes */
 	uint32_t *map; /* its source offsets, len + 1 entries */
+	size_t unclosed; /* no '}' closes a ${ from before here: scanned once */
 } lexer;
 
 enum tok { T_END, T_WORD, T_SEP, T_ERR };
@@ -94,6 +95,23 @@ static int lex_word(lexer *lx, gp_arg *w)
 				lx->pos++;
 			}
 			continue;
+		}
+		if (c == '$' && lx->pos + 1 < lx->len && s[lx->pos + 1] == '{' && lx->pos >= lx->unclosed) {
+			/* A field reference's ${any text} is one piece of the word,
+			 * blanks and '|' included, kept as written (\} and \\ are
+			 * its escapes, read by gp_fref_parse). Unclosed: as usual,
+			 * and no later ${ before the same line end is looked at. */
+			size_t e = lx->pos + 2;
+			while (e < lx->len && s[e] != '}' && s[e] != '\n')
+				e += s[e] == '\\' && e + 1 < lx->len && (s[e + 1] == '}' || s[e + 1] == '\\') ? 2 : 1;
+			lx->unclosed = e < lx->len && s[e] == '}' ? 0 : e;
+			if (e < lx->len && s[e] == '}') {
+				while (lx->pos <= e) {
+					map[n] = (uint32_t)lx->pos;
+					buf[n++] = s[lx->pos++];
+				}
+				continue;
+			}
 		}
 		if (c == '\\' && lx->pos + 1 < lx->len) {
 			map[n] = (uint32_t)lx->pos;

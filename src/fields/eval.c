@@ -165,6 +165,102 @@ size_t gp_num_format(char *buf, bool isint, int64_t i, double d)
 	return (size_t)n;
 }
 
+/* ---- exact integers ----
+ *
+ * An integer written in digits, of any length, compares exactly: as text
+ * (sign, then the number of digits without leading zeros, then the digits),
+ * so 100000000000000000000 != 99999999999999999999 although both are the
+ * same double; and against a fraction exactly too (bigint_dbl_cmp). */
+
+typedef struct bigint {
+	bool neg;
+	const char *d; /* digits, leading zeros skipped */
+	size_t n;      /* 0 for zero */
+} bigint;
+
+/* p[0..len) as an integer: blanks around, an optional sign, digits. */
+static bool as_bigint(const char *p, size_t len, bigint *out)
+{
+	const char *e = p + len;
+	while (p < e && (*p == ' ' || *p == '\t'))
+		p++;
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	bool neg = false;
+	if (p < e && (*p == '+' || *p == '-'))
+		neg = *p++ == '-';
+	if (p == e)
+		return false;
+	for (const char *q = p; q < e; q++)
+		if (!is_digit(*q))
+			return false;
+	while (p < e && *p == '0')
+		p++;
+	*out = (bigint){ .neg = neg && p < e, .d = p, .n = (size_t)(e - p) }; /* -0 is 0 */
+	return true;
+}
+
+static int bigint_cmp(const bigint *a, const bigint *b)
+{
+	if (a->neg != b->neg)
+		return a->neg ? -1 : 1;
+	int c = a->n != b->n ? (a->n < b->n ? -1 : 1) : a->n ? memcmp(a->d, b->d, a->n) : 0;
+	c = c < 0 ? -1 : c > 0;
+	return a->neg ? -c : c;
+}
+
+static bool bigint_i64(const bigint *a, int64_t *out)
+{
+	if (a->n > 19)
+		return false;
+	uint64_t v = 0;
+	for (size_t k = 0; k < a->n; k++)
+		v = v * 10 + (uint64_t)(a->d[k] - '0'); /* < 10^19 < 2^64 */
+	if (v > (uint64_t)INT64_MAX + a->neg)
+		return false;
+	*out = !a->neg ? (int64_t)v : v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
+	return true;
+}
+
+/* An int64 against a double without rounding the integer: -1/0/1, 2 for NaN. */
+static int i64_dbl_cmp(int64_t i, double d)
+{
+	if (d != d)
+		return 2;
+	if (d >= 9223372036854775808.0)
+		return -1;
+	if (d < -9223372036854775808.0)
+		return 1;
+	int64_t t = (int64_t)d; /* towards zero; exact, |d| < 2^63 */
+	if (i != t)
+		return i < t ? -1 : 1;
+	double f = d - (double)t; /* the fraction, exact */
+	return f > 0 ? -1 : f < 0;
+}
+
+/* An integer of any length against a double, exactly: a double of 2^63 or
+ * more is a whole number, written out in full (glibc prints every digit);
+ * below that, an integer too long for int64 is the larger in magnitude. */
+static int bigint_dbl_cmp(const bigint *a, double d)
+{
+	if (d != d)
+		return 2;
+	if (!isfinite(d))
+		return d > 0 ? -1 : 1;
+	int64_t i;
+	if (d >= 9223372036854775808.0 || d < -9223372036854775808.0) {
+		char buf[320];
+		bigint b;
+		int k = snprintf(buf, sizeof buf, "%.0f", d);
+		if (k <= 0 || (size_t)k >= sizeof buf || !as_bigint(buf, (size_t)k, &b))
+			return 2;
+		return bigint_cmp(a, &b);
+	}
+	if (bigint_i64(a, &i))
+		return i64_dbl_cmp(i, d);
+	return a->neg ? -1 : 1;
+}
+
 /* ---- values ---- */
 
 enum vt { V_MISSING, V_NULL, V_BOOL, V_NUM, V_STR, V_RAW };
@@ -190,15 +286,17 @@ enum op {
 	N_CONTAINS, N_STARTS, N_ENDS, N_ADD, N_SUB, N_MUL, N_DIV, N_MOD,
 };
 
-enum fn { F_LEN, F_LOWER, F_UPPER, F_NUM, F_STR, F_INT, F_EXISTS };
+enum fn { F_LEN, F_LOWER, F_UPPER, F_NUM, F_STR, F_INT, F_EXISTS, F_CONCAT };
 
-static const char *const fn_names[] = { "len", "lower", "upper", "num", "str", "int", "exists" };
+static const char *const fn_names[] = { "len", "lower", "upper", "num", "str", "int", "exists", "concat" };
 #define NFN (sizeof fn_names / sizeof fn_names[0])
 
 struct gp_enode {
 	uint8_t op, fn;
 	uint16_t depth;
 	gp_enode *a, *b;
+	gp_enode **args; /* concat(): all the arguments, a is args[0] */
+	uint32_t nargs;
 	val lit;
 	gp_fref ref;
 	gp_rx rx; /* =~ and !~ */
@@ -271,6 +369,37 @@ static bool ref_char(char c)
 	return is_alpha(c) || is_digit(c) || c == '_' || c == '@';
 }
 
+/* The rest of a field path from q: .name, .${any text} and [N] (gp_fref_parse
+ * reads it; an unclosed ${ runs to the end, for it to report). */
+static uint32_t path_tail(const char *s, uint32_t q, uint32_t end)
+{
+	while (q < end) {
+		if (s[q] == '.' && q + 1 < end && ref_char(s[q + 1])) {
+			q++;
+			while (q < end && ref_char(s[q]))
+				q++;
+		} else if (s[q] == '.' && q + 2 < end && s[q + 1] == '$' && s[q + 2] == '{') {
+			size_t e = gp_fref_brace_end(s + q + 1, end - q - 1);
+			if (!e)
+				return end;
+			q += 1 + (uint32_t)e;
+		} else if (s[q] == '[') {
+			uint32_t r = q + 1;
+			if (r < end && s[r] == '-')
+				r++;
+			while (r < end && is_digit(s[r]))
+				r++;
+			if (r < end && s[r] == ']')
+				q = r + 1;
+			else
+				break;
+		} else {
+			break;
+		}
+	}
+	return q;
+}
+
 static void lex(parser *P)
 {
 	const char *s = P->src;
@@ -298,6 +427,10 @@ static void lex(parser *P)
 		if (!gp_num_parse(s + p, q - p, &t->isint, &t->i, &t->d)) {
 			char b[200];
 			perr(P, t->sp, "invalid number '%s' (units: ns us ms s m h d, B K KB KiB M MB MiB G GB GiB T TB TiB)",
+			     tok_text(P, t, b, sizeof b));
+		} else if (!isfinite(t->d)) {
+			char b[200];
+			perr(P, t->sp, "number out of range '%s' (the largest is about 1.8e308)",
 			     tok_text(P, t, b, sizeof b));
 		}
 		P->pos = q;
@@ -355,13 +488,12 @@ static void lex(parser *P)
 	if (c == '$') {
 		q = p + 1;
 		if (q < end && s[q] == '{') {
-			while (q < end && s[q] != '}')
-				q++;
-			if (q >= end) {
+			size_t e = gp_fref_brace_end(s + p, end - p);
+			if (!e) {
 				perr(P, span(p, p + 2), "'${' without a closing '}'");
 				return;
 			}
-			q++;
+			q = path_tail(s, p + (uint32_t)e, end);
 		} else {
 			while (q < end && ref_char(s[q]))
 				q++;
@@ -372,22 +504,9 @@ static void lex(parser *P)
 		return;
 	}
 	if (is_alpha(c) || c == '_' || c == '@') {
-		while (q < end) {
-			if (ref_char(s[q]) || (s[q] == '.' && q + 1 < end && (ref_char(s[q + 1]))))
-				q++;
-			else if (s[q] == '[') {
-				uint32_t r = q + 1;
-				if (r < end && s[r] == '-')
-					r++;
-				while (r < end && is_digit(s[r]))
-					r++;
-				if (r < end && s[r] == ']')
-					q = r + 1;
-				else
-					break;
-			} else
-				break;
-		}
+		while (q < end && ref_char(s[q]))
+			q++;
+		q = path_tail(s, q, end);
 		t->sp = span(p, q);
 		P->pos = q;
 		size_t n = q - p;
@@ -566,6 +685,73 @@ static bool compile_ref(parser *P, const tok *t, gp_fref *out)
 	return true;
 }
 
+/* The arguments of concat(a, b, ...), one or more, after its '(': a call
+ * node with all of them in args (the arena copy grows by doubling). */
+/* -LITERAL of an integer kept as digits: the digits negated, so that
+ * -99999999999999999999 stays exact. */
+static bool neg_bigint(parser *P, gp_enode *a, gp_span sp)
+{
+	val *v = &a->lit;
+	char *t = gp_arena_alloc(P->ctx->arena, v->len + 1);
+	if (!t) {
+		perr(P, sp, "out of memory");
+		return false;
+	}
+	if (v->p[0] == '-') {
+		memcpy(t, v->p + 1, v->len - 1);
+		v->len--;
+	} else {
+		t[0] = '-';
+		memcpy(t + 1, v->p, v->len);
+		v->len++;
+	}
+	v->p = t;
+	v->d = -v->d;
+	return true;
+}
+
+static gp_enode *parse_args(parser *P, const tok *fn, gp_span lp)
+{
+	if (P->t.k == TK_RP) {
+		perr(P, span(fn->sp.start, P->t.sp.end), "%s() takes one argument or more", fn_names[F_CONCAT]);
+		return NULL;
+	}
+	gp_enode **v = NULL;
+	uint32_t n = 0, cap = 0;
+	unsigned depth = 0;
+	for (;;) {
+		gp_enode *a;
+		if (!need_operand(P, lp) || !(a = parse_or(P)))
+			return NULL;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 4;
+			gp_enode **nv = gp_arena_alloc(P->ctx->arena, cap * sizeof *nv);
+			if (!nv) {
+				perr(P, fn->sp, "out of memory");
+				return NULL;
+			}
+			if (n)
+				memcpy(nv, v, n * sizeof *v);
+			v = nv;
+		}
+		v[n++] = a;
+		if (a->depth > depth)
+			depth = a->depth;
+		if (P->t.k != TK_COMMA)
+			break;
+		lp = P->t.sp;
+		lex(P);
+	}
+	gp_enode *c = node(P, N_CALL, v[0], NULL, fn->sp);
+	if (!c)
+		return NULL;
+	c->fn = F_CONCAT;
+	c->args = v;
+	c->nargs = n;
+	c->depth = (uint16_t)(depth + 1);
+	return c;
+}
+
 static gp_enode *parse_primary(parser *P)
 {
 	tok t = P->t;
@@ -577,6 +763,11 @@ static gp_enode *parse_primary(parser *P)
 		if (!(n = node(P, N_LIT, NULL, NULL, t.sp)))
 			return NULL;
 		n->lit = (val){ .t = V_NUM, .isint = t.isint, .i = t.i, .d = t.d };
+		/* An integer beyond int64 keeps its digits: it compares exactly
+		 * and prints as written. */
+		bigint bi;
+		if (!t.isint && as_bigint(P->src + t.sp.start, t.sp.end - t.sp.start, &bi))
+			n->lit.p = P->src + t.sp.start, n->lit.len = t.sp.end - t.sp.start;
 		return n;
 	case TK_STR:
 		lex(P);
@@ -617,7 +808,7 @@ static gp_enode *parse_primary(parser *P)
 			if (best)
 				perr(P, t.sp, "unknown function '%s' (did you mean '%s'?)", tok_text(P, &t, b, sizeof b), best);
 			else
-				perr(P, t.sp, "unknown function '%s' (functions: exists len lower upper num str int)",
+				perr(P, t.sp, "unknown function '%s' (functions: exists len lower upper num str int concat)",
 				     tok_text(P, &t, b, sizeof b));
 			return NULL;
 		}
@@ -635,6 +826,9 @@ static gp_enode *parse_primary(parser *P)
 			if (!(n = node(P, N_EXISTS, NULL, NULL, t.sp)) || !compile_ref(P, &P->t, &n->ref))
 				return NULL;
 			lex(P);
+		} else if (f == F_CONCAT) {
+			if (!(n = parse_args(P, &t, lp)))
+				return NULL;
 		} else {
 			if (P->t.k == TK_RP) {
 				perr(P, span(t.sp.start, P->t.sp.end), "%s() takes one argument", fn_names[f]);
@@ -705,6 +899,8 @@ static gp_enode *parse_unary(parser *P)
 		P->nest--;
 		if (!a)
 			return NULL;
+		if (a->op == N_LIT && a->lit.t == V_NUM && a->lit.p)
+			return neg_bigint(P, a, t.sp) ? a : NULL;
 		return node(P, N_NEG, a, NULL, t.sp);
 	}
 	return parse_primary(P);
@@ -1107,6 +1303,38 @@ static int bytecmp(const char *a, size_t an, const char *b, size_t bn)
 	return an < bn ? -1 : an > bn;
 }
 
+/* The integer a number is, exactly, if it is one: an int64, or digits as
+ * written (a field's text, a literal beyond int64). num is orig made
+ * numeric; buf (32 bytes) holds the digits of an int64. */
+static bool exact_int(const val *orig, const val *num, char *buf, bigint *out)
+{
+	if (num->isint)
+		return as_bigint(buf, (size_t)snprintf(buf, 32, "%lld", (long long)num->i), out);
+	if ((orig->t == V_STR && !orig->esc) || (orig->t == V_NUM && orig->p))
+		return as_bigint(orig->p, orig->len, out);
+	return false;
+}
+
+/* Two numbers (orig a and b, na and nb their numeric views): integers
+ * exactly whatever their length, doubles as doubles; 2 when unordered. */
+static int num_cmp(const val *a, const val *na, const val *b, const val *nb)
+{
+	if (na->isint && nb->isint)
+		return na->i < nb->i ? -1 : na->i > nb->i;
+	char ba[32], bb[32];
+	bigint x, y;
+	bool xi = exact_int(a, na, ba, &x), yi = exact_int(b, nb, bb, &y);
+	if (xi && yi)
+		return bigint_cmp(&x, &y);
+	if (xi)
+		return bigint_dbl_cmp(&x, nb->d);
+	if (yi) {
+		int c = bigint_dbl_cmp(&y, na->d);
+		return c == 2 ? 2 : -c;
+	}
+	return na->d < nb->d ? -1 : na->d > nb->d ? 1 : na->d == nb->d ? 0 : 2;
+}
+
 /* -1/0/1, or 2 when the values are not comparable (type mismatch), or 3
  * when one is missing. */
 static int compare(gp_eval *ev, val *a, val *b)
@@ -1121,12 +1349,11 @@ static int compare(gp_eval *ev, val *a, val *b)
 		return 2;
 	/* Both numbers (or numeric field text)? Try cheaply first. */
 	if ((a->t == V_NUM || a->field) && (b->t == V_NUM || b->field)) {
+		decode(ev, a);
+		decode(ev, b);
 		val sa = *a, sb = *b;
-		if (numeric(ev, &sa, false) && numeric(ev, &sb, false)) {
-			if (sa.isint && sb.isint)
-				return sa.i < sb.i ? -1 : sa.i > sb.i;
-			return sa.d < sb.d ? -1 : sa.d > sb.d ? 1 : sa.d == sb.d ? 0 : 2;
-		}
+		if (numeric(ev, &sa, false) && numeric(ev, &sb, false))
+			return num_cmp(a, &sa, b, &sb);
 	}
 	const char *ap, *bp;
 	size_t an, bn;
@@ -1164,14 +1391,15 @@ static double fmod_(double x, double y)
 	return x - (double)(int64_t)q * y;
 }
 
-/* Counts arithmetic that failed on a present value; the result is missing. */
-static void arith_fail(gp_eval *ev, val *bad, val *out)
+/* Counts arithmetic that failed on a present value (bad), or for a reason
+ * (division by zero, overflow); the result is missing. */
+static void arith_fail(gp_eval *ev, val *bad, const char *reason, val *out)
 {
 	ev->fails++;
 	const char *p;
 	size_t n;
 	if (!bad)
-		snprintf(ev->why, sizeof ev->why, "division by zero");
+		snprintf(ev->why, sizeof ev->why, "%s", reason);
 	else if (bad->t == V_NULL)
 		snprintf(ev->why, sizeof ev->why, "null is not a number");
 	else if (text(ev, bad, &p, &n)) {
@@ -1194,7 +1422,7 @@ static void arith(gp_eval *ev, int op, val *a, val *b, val *out)
 		const char *ap, *bp;
 		size_t an, bn;
 		if (op != N_ADD || !text(ev, a, &ap, &an) || !text(ev, b, &bp, &bn))
-			return arith_fail(ev, na ? b : a, out);
+			return arith_fail(ev, na ? b : a, NULL, out);
 		char *d = scratch(ev, an + bn);
 		if (!d) {
 			out->t = V_MISSING;
@@ -1222,32 +1450,39 @@ static void arith(gp_eval *ev, int op, val *a, val *b, val *out)
 			break;
 		case N_DIV:
 			if (y == 0)
-				return arith_fail(ev, NULL, out);
+				return arith_fail(ev, NULL, "division by zero", out);
 			if (!(x == INT64_MIN && y == -1) && x % y == 0)
 				return set_num_i(out, x / y);
 			break;
 		case N_MOD:
 			if (y == 0)
-				return arith_fail(ev, NULL, out);
+				return arith_fail(ev, NULL, "division by zero", out);
 			if (y == -1)
 				return set_num_i(out, 0);
 			return set_num_i(out, x % y);
 		}
 	}
-	double x = a->d, y = b->d;
+	double x = a->d, y = b->d, z = 0;
 	switch (op) {
-	case N_ADD: return set_num_d(out, x + y);
-	case N_SUB: return set_num_d(out, x - y);
-	case N_MUL: return set_num_d(out, x * y);
+	case N_ADD: z = x + y; break;
+	case N_SUB: z = x - y; break;
+	case N_MUL: z = x * y; break;
 	case N_DIV:
 		if (y == 0)
-			return arith_fail(ev, NULL, out);
-		return set_num_d(out, x / y);
+			return arith_fail(ev, NULL, "division by zero", out);
+		z = x / y;
+		break;
 	case N_MOD:
 		if (y == 0)
-			return arith_fail(ev, NULL, out);
-		return set_num_d(out, fmod_(x, y));
+			return arith_fail(ev, NULL, "division by zero", out);
+		z = fmod_(x, y);
+		break;
 	}
+	/* Beyond the largest double (1e308 * 10): no value, and said so, as
+	 * for a division by zero; never inf, which is not a JSON number. */
+	if (!isfinite(z))
+		return arith_fail(ev, NULL, "overflow", out);
+	set_num_d(out, z);
 }
 
 /* Elements of a JSON array or members of an object. */
@@ -1342,9 +1577,43 @@ static void call(gp_eval *ev, const gp_enode *n, val *a, val *out)
 		*out = (val){ .t = V_STR, .p = p, .len = len };
 		return;
 	case F_EXISTS:
+	case F_CONCAT:
 		break;
 	}
 	out->t = V_MISSING;
+}
+
+/* concat(a, b, ...): the texts of the arguments joined (null as "null");
+ * missing when an argument is, as angle-grinder fails on a missing key. */
+static void concat(gp_eval *ev, const gp_enode *n, const gp_rec *r, val *out)
+{
+	struct part {
+		const char *p;
+		size_t len;
+	} *pt = scratch(ev, n->nargs * sizeof *pt);
+	size_t total = 0;
+	out->t = V_MISSING;
+	if (!pt)
+		return;
+	for (uint32_t i = 0; i < n->nargs; i++) {
+		val a;
+		ev_node(ev, n->args[i], r, &a);
+		if (a.t == V_NULL)
+			pt[i] = (struct part){ "null", 4 };
+		else if (!text(ev, &a, &pt[i].p, &pt[i].len))
+			return;
+		total += pt[i].len;
+	}
+	char *d = scratch(ev, total);
+	if (!d)
+		return;
+	size_t k = 0;
+	for (uint32_t i = 0; i < n->nargs; i++) {
+		if (pt[i].len)
+			memcpy(d + k, pt[i].p, pt[i].len);
+		k += pt[i].len;
+	}
+	*out = (val){ .t = V_STR, .p = d, .len = total };
 }
 
 static bool str_op(gp_eval *ev, int op, val *a, val *b)
@@ -1379,6 +1648,8 @@ static void ev_node(gp_eval *ev, const gp_enode *n, const gp_rec *r, val *out)
 					     : gp_fref_get(&n->ref, r, &v, ev->numbuf));
 	}
 	case N_CALL:
+		if (n->fn == F_CONCAT)
+			return concat(ev, n, r, out);
 		ev_node(ev, n->a, r, &a);
 		return call(ev, n, &a, out);
 	case N_NOT:

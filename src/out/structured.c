@@ -4,7 +4,8 @@
  * with duplicate names folded: the last value wins at the first name's
  * position, as in jq), then written into a line builder and handed to the
  * output buffer in one piece. tsv/csv keep the current header as a
- * signature (length-prefixed names) and compare each record's against it. */
+ * signature (length-prefixed names) and compare each record's against it
+ * (n > 0 there, so neither signature is an empty, possibly NULL, buffer). */
 #include "structured.h"
 
 #include <errno.h>
@@ -32,6 +33,7 @@ typedef struct gp_structured {
 	col *c;
 	size_t ccap;
 	bool have_hdr;
+	bool blank; /* the last line written was an empty one */
 	char num[24];
 } gp_structured;
 
@@ -162,6 +164,16 @@ static void put_table(gp_out *o, gp_structured *s, size_t n)
 {
 	const bool csv = o->format == GP_OUT_CSV;
 	const char sep = csv ? ',' : '\t';
+	/* A record without columns (select of names none of which it has) is
+	 * one empty line, for a run of them, and the header is forgotten: the
+	 * next record starts a new table, as Miller's csvlite writer does. */
+	if (n == 0) {
+		if (!s->blank)
+			gp_sb_putc(&s->line, '\n');
+		s->blank = true;
+		s->have_hdr = false;
+		return;
+	}
 	/* The signature of the names: does the header still fit? */
 	s->sig.len = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -190,6 +202,7 @@ static void put_table(gp_out *o, gp_structured *s, size_t n)
 		put_cell(&s->line, s->val.p, s->val.len, csv);
 	}
 	gp_sb_putc(&s->line, '\n');
+	s->blank = false;
 }
 
 int gp_out_structured(gp_out *o, gp_batch *b)

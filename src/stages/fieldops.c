@@ -228,6 +228,26 @@ typedef struct fmt {
 	size_t n;
 } fmt;
 
+/* The '}' that closes a {FIELD} placeholder whose text starts at p: a
+ * ${...} segment inside is skipped whole, so {${start time}} and
+ * {nested.${user.name}} hold one reference each. NULL when unclosed. */
+static const char *placeholder_end(const char *p, const char *end)
+{
+	while (p < end) {
+		if (*p == '}')
+			return p;
+		if (*p == '$' && end - p >= 2 && p[1] == '{') {
+			size_t e = gp_fref_brace_end(p, (size_t)(end - p));
+			if (!e)
+				return NULL;
+			p += e;
+		} else {
+			p++;
+		}
+	}
+	return NULL;
+}
+
 static gp_status format_next(gp_stage *st, gp_batch *out)
 {
 	fmt *t = st->state;
@@ -306,7 +326,7 @@ static gp_status format_open(gp_stage *st, const gp_args *args)
 			i++;
 			continue;
 		}
-		const char *close = memchr(s + i + 1, '}', len - i - 1);
+		const char *close = placeholder_end(s + i + 1, s + len);
 		if (!close) {
 			gp_span sp = gp_arg_subspan(a, i, i + 1);
 			return gp_fail(ctx, &sp, "format: '{' without a closing '}' (write {{ for a brace)");
@@ -349,7 +369,8 @@ const gp_stage_def gp_stage_format = {
 	.summary = "rewrite each record from a template of fields",
 	.help = "Replaces the text of every record by TEMPLATE with each {FIELD} replaced by the "
 		"field's value. FIELD is any reference: a name, a path (req.headers.host, tags[0]), "
-		"$N, $NF, _file, _member, _line, ${any name}; {0} and {$0} stand for the whole record. "
+		"$N, $NF, _file, _member, _line, and ${any text} as a whole name or a segment of a path "
+		"({${start time}}, {nested.${user.name}}); {0} and {$0} stand for the whole record. "
 		"Write {{ and }} for literal braces. Values are written as text: JSON strings "
 		"decoded, numbers, booleans, objects and arrays as their JSON text.\n\n"
 		"A field the record does not have expands to the empty string (Miller writes "

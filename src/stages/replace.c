@@ -342,6 +342,9 @@ static gp_status replace_open(gp_stage *st, const gp_args *args)
 		    r->field.kind != GP_REF_NF && r->field.kind != GP_REF_WHOLE)
 			return gp_fail(ctx, &field.span, "replace: -f needs a field of the record, not '%s'",
 				       field.s);
+		if (r->field.braced && r->field.nseg > 1)
+			return gp_fail(ctx, &field.span,
+				       "replace: -f cannot change a value inside '%s': name a top-level field", field.s);
 	}
 	if (!(opts & PCRE2_LITERAL))
 		opts |= PCRE2_NEVER_UTF;

@@ -293,3 +293,19 @@ big_log() {
 	run --separate-stderr "$GPIPE" --progress=0 count big.log
 	[ "$status" -eq 2 ] && [ "$stderr" = "gpipe: invalid --progress interval '0' (want seconds, 0.01 to 86400)" ]
 }
+
+@test "-o csv and -o tsv: a record with no fields is one empty line for a run of them, then a new header" {
+	# select of a field the record lacks leaves no column: before, a header of
+	# no names and a row of no cells (two empty lines), and memcmp(NULL) under
+	# UBSan.
+	run --separate-stderr bash -c 'echo x | "$1" -o csv "select nope" > got' _ "$GPIPE"
+	[ "$status" -eq 0 ] && [ -z "$stderr" ]
+	printf '\n' | cmp - got
+	printf '{"a":1}\n{"b":2}\n{"b":3}\n{"a":"x,y"}\n{"a":2}\n' > t.jsonl
+	run --separate-stderr bash -c '"$1" -o csv "json | select a" t.jsonl > got' _ "$GPIPE"
+	[ "$status" -eq 0 ] && [ -z "$stderr" ]
+	printf 'a\n1\n\na\n"x,y"\n2\n' | cmp - got
+	run --separate-stderr bash -c '"$1" -o tsv "json | select b" t.jsonl > got' _ "$GPIPE"
+	[ "$status" -eq 0 ] && [ -z "$stderr" ]
+	printf '\nb\n2\n3\n\n' | cmp - got
+}

@@ -569,3 +569,30 @@ PY
 	run --separate-stderr bash -c 'ulimit -v 300000; "$GPIPE" "sample 16777216 | count" in.txt'
 	ok_out 1000
 }
+
+@test "one field-reference syntax in every stage: \${any text} as a whole name or a segment of a path" {
+	printf '%s\n' '{"start time":"t0","grpc.method":"Foo","nested":{"user.name":"ann","user":{"name":"bob"},"a b":[1,2]},"nested.user.name":"flat","k}":3}' > d.jsonl
+	run --separate-stderr "$GPIPE" 'json | format "{${start time}}|{nested.${user.name}}|{nested.user.name}|{nested.${user}.name}|{${grpc.method}}|{${k\}}}|{{x}}"' d.jsonl
+	ok_out 't0|ann|flat|bob|Foo|3|{x}'
+	run --separate-stderr "$GPIPE" 'json | where ${start time} == "t0" and nested.${user.name} == "ann" and nested.${a b}[-1] == 2 | select ${start time} nested.${user.name}' d.jsonl
+	ok_out '{"start time":"t0","nested.${user.name}":"ann"}'
+	run --separate-stderr "$GPIPE" 'json | set ${who is} = concat(nested.${user.name}, "/", ${grpc.method}) | select ${who is}' d.jsonl
+	ok_out '{"who is":"ann/Foo"}'
+	run --separate-stderr "$GPIPE" 'json | explode nested.${a b} | select ${start time} nested.${a b}' d.jsonl
+	ok_out '{"start time":"t0","nested.${a b}":1}' '{"start time":"t0","nested.${a b}":2}'
+	run --separate-stderr "$GPIPE" 'json | replace -f ${start time} t T | format "{${start time}}"' d.jsonl
+	ok_out 'T0'
+	run --separate-stderr "$GPIPE" -o csv 'json | select ${start time} nested.${user.name}' d.jsonl
+	ok_out 'start time,nested.${user.name}' 't0,ann'
+	# Errors point at the reference.
+	diag 'format "{nested.${user.name}"' "gpipe: format: '{' without a closing '}' (write {{ for a brace)" \
+		'  format "{nested.${user.name}"' '          ^'
+	diag 'format "{${a}b}"' "gpipe: format: expected '.' or '[' after '}'" \
+		'  format "{${a}b}"' '               ^'
+	diag 'select a.${b' "gpipe: select: '\${' without a closing '}'" '  select a.${b' '            ^'
+	diag 'where nested.${user.name == 1' "gpipe: where: '\${' without a closing '}'" \
+		'  where nested.${user.name == 1' '                ^'
+	diag 'replace -f nested.${user.name} a b' \
+		"gpipe: replace: -f cannot change a value inside 'nested.\${user.name}': name a top-level field" \
+		'  replace -f nested.${user.name} a b' '             ^^^^^^^^^^^^^^^^^^^'
+}

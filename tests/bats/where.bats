@@ -30,6 +30,19 @@ fails() {
 	done
 }
 
+# undone REASON EXPR...: `where EXPR` drops the record "x" (exit 1) and
+# summarises arithmetic that could not be done for REASON.
+undone() {
+	local why=$1 e
+	shift
+	for e in "$@"; do
+		run --separate-stderr "$GPIPE" "where $e" one.txt
+		[ "$status" -eq 1 ] && [ -z "$output" ] || { echo "$e: status $status, '$output'"; return 1; }
+		[ "$stderr" = "gpipe: where: 1 record of one.txt had arithmetic that could not be done (line 1: $why)" ] ||
+			{ echo "$e: $stderr"; return 1; }
+	done
+}
+
 # A whitespace log: field 3 is an integer, a negative, a decimal, an
 # exponent, a word, a mixed token or absent (empty and short lines).
 make_log() {
@@ -199,16 +212,47 @@ make_log() {
 		'"ab" + "cd" == "abcd"' '"n=" + 5 == "n=5"' '"2" + "3" == 5' 'str(2e0) == "2"'
 	# Division by zero and arithmetic on text are missing values: comparisons
 	# with them are false, and each record where it happened is counted.
-	local e
-	for e in '1 / 0 == 1' '1 / 0 != 1' '1 % 0 == 0' 'exists(nope) or 1 / 0'; do
-		run --separate-stderr "$GPIPE" "where $e" one.txt
-		[ "$status" -eq 1 ] && [ -z "$output" ] || { echo "$e: status $status, '$output'"; return 1; }
-		[ "$stderr" = "gpipe: where: 1 record of one.txt had arithmetic that could not be done (line 1: division by zero)" ] ||
-			{ echo "$e: $stderr"; return 1; }
-	done
+	undone 'division by zero' '1 / 0 == 1' '1 / 0 != 1' '1 % 0 == 0' 'exists(nope) or 1 / 0'
 	run --separate-stderr "$GPIPE" 'where "a" * 2 == 0' one.txt
 	[ "$status" -eq 1 ] && [ -z "$output" ]
 	[ "$stderr" = "gpipe: where: 1 record of one.txt had arithmetic that could not be done (line 1: 'a' is not a number)" ]
+}
+
+@test "overflow past the largest double is missing and summarised like a division by zero" {
+	undone overflow '1e308 * 10 > 0' '-1e308 * 10 < 0' '1.7e308 + 1.7e308 != 0' 'exists(nope) or 1e300 * 1e300'
+	printf '{"a":1e308}\n{"a":1}\n{"a":1e999}\n' > big.jsonl
+	run --separate-stderr "$GPIPE" 'json | set x = a * 10' big.jsonl
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '%s\n' '{"a":1e308}' '{"a":1,"x":10}' '{"a":1e999}')" ]
+	[ "$stderr" = "gpipe: set: 2 records of big.jsonl had arithmetic that could not be done (first at line 1: overflow)" ]
+	run --separate-stderr "$GPIPE" --strict 'json | where a * 10 > 1' big.jsonl
+	[ "$status" -eq 2 ] && [ "$output" = '{"a":1}' ]
+	# A literal past it is an error, not inf.
+	diag 'where x > 1e400' "gpipe: where: number out of range '1e400' (the largest is about 1.8e308)" \
+		'  where x > 1e400' '            ^^^^^'
+}
+
+@test "integers compare exactly at any length; int64 overflow turns to floating point, without UB" {
+	holds '100000000000000000000 != 99999999999999999999' '100000000000000000000 > 99999999999999999999' \
+		'-100000000000000000000 < -99999999999999999999' '100000000000000000000 == 1e20' \
+		'99999999999999999999 < 1e20' '0100000000000000000000 == 100000000000000000000' \
+		'9007199254740993 > 9007199254740992.0' '9007199254740993 < 9007199254740993.5' \
+		'9223372036854775807 < 9223372036854775808' \
+		'str(9223372036854775807 + 1) == "9.223372036854776e+18"' \
+		'str(-9223372036854775807 - 2) == "-9.223372036854776e+18"' \
+		'str(9223372036854775807 * 2) == "1.8446744073709552e+19"' \
+		'str(-9223372036854775807 - 1) == "-9223372036854775808"' \
+		'str(-(-9223372036854775807 - 1)) == "9.223372036854776e+18"' \
+		'(-9223372036854775807 - 1) % -1 == 0' 'str((-9223372036854775807 - 1) / -1) == "9.223372036854776e+18"'
+	fails '100000000000000000000 == 99999999999999999999' '9007199254740993 == 9007199254740992.0'
+	printf '%s\n' '{"id":100000000000000000000}' '{"id":99999999999999999999}' '{"id":"100000000000000000001"}' \
+		'{"id":1e20}' > ids.jsonl
+	run --separate-stderr "$GPIPE" 'json | where id == 100000000000000000000' ids.jsonl
+	ok_out '{"id":100000000000000000000}' '{"id":1e20}'
+	run --separate-stderr "$GPIPE" 'json | where id > 99999999999999999999' ids.jsonl
+	ok_out '{"id":100000000000000000000}' '{"id":"100000000000000000001"}' '{"id":1e20}'
+	run --separate-stderr "$GPIPE" 'json | set big = 123456789012345678901234567890 | select big' ids.jsonl
+	[ "${lines[0]}" = '{"big":123456789012345678901234567890}' ]
 }
 
 @test "arithmetic that cannot be done is counted once per input: a warning, an error with --strict" {
@@ -231,6 +275,24 @@ make_log() {
 		'num(" 42 ") == 42' 'str(num("250ms")) == "0.25"' 'str(num("0500")) == "500"' 'str(" 7" + 0) == "7"' 'int(-3.9) == -3' 'int("7.9") == 7' 'str(1.0) == "1"' 'str(true) == "true"' \
 		'str(null) == "null"' 'len(str(12345)) == 5'
 	fails 'num("abc") == 0' 'num("abc") == num("abc")' 'str(num("x")) == ""' 'len(nope) >= 0'
+}
+
+@test "concat(a, b, ...) joins the texts of its arguments; + adds two numbers" {
+	holds 'concat(6, 5) == "65"' 'concat(6, 5) == 65' 'str(6) + str(5) == 11' 'concat("a") == "a"' \
+		'concat($1, $1, $0) == "xxx"' 'concat(1, "-", true, null, 2.50, 1 + 1) == "1-truenull2.52"' \
+		'len(concat("ab", "", "c")) == 3'
+	fails 'concat(nope, "a") == "a"' 'concat($9, 1)' 'concat(1, $9) != ""'
+	# angle-grinder's where-10: two numbers joined as text.
+	printf '%s\n' '{"thing_a": 5, "thing_b": 5}' '{"thing_a": 6, "thing_b": 5}' \
+		'{"thing_a": "hello", "thing_b": 5}' '{"thing_a": true, "thing_b": true}' > c.jsonl
+	run --separate-stderr "$GPIPE" 'json | where concat(thing_a, thing_b) == "65"' c.jsonl
+	ok_out '{"thing_a": 6, "thing_b": 5}'
+	run --separate-stderr "$GPIPE" 'json | set t = concat(thing_a, "/", thing_b) | select t' c.jsonl
+	ok_out '{"t":"5/5"}' '{"t":"6/5"}' '{"t":"hello/5"}' '{"t":"true/true"}'
+	diag 'where concat() == 1' "gpipe: where: concat() takes one argument or more" \
+		'  where concat() == 1' '        ^^^^^^^^'
+	diag 'where concat(1,) == 1' "gpipe: where: expected a value after ','" \
+		'  where concat(1,) == 1' '                ^'
 }
 
 @test "truthiness of a bare value" {
@@ -296,7 +358,7 @@ make_log() {
 @test "errors: functions, references, nesting depth, set" {
 	diag 'where lenn(a) > 1' "gpipe: where: unknown function 'lenn' (did you mean 'len'?)" \
 		'  where lenn(a) > 1' '        ^^^^'
-	diag 'where foo(a)' "gpipe: where: unknown function 'foo' (functions: exists len lower upper num str int)" \
+	diag 'where foo(a)' "gpipe: where: unknown function 'foo' (functions: exists len lower upper num str int concat)" \
 		'  where foo(a)' '        ^^^'
 	diag 'where len(a, b)' "gpipe: where: len() takes one argument" '  where len(a, b)' '             ^'
 	diag 'where exists("a")' "gpipe: where: exists() takes a field name: exists(user.id)" \

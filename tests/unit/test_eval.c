@@ -42,6 +42,8 @@ static const gp_field fields[] = {
 	F("f", GP_K_NUM, "-1.5e2"),
 	F("a.b", GP_K_STR, "dotted"),
 	F("s", GP_K_STR, "12"),
+	F("huge", GP_K_NUM, "100000000000000000000"),
+	F("hugs", GP_K_STR, " 99999999999999999999"),
 	F("z", GP_K_FALSE, "false"),
 };
 static const char text[] = "{...}";
@@ -122,17 +124,35 @@ static void test_fields(void)
 		"$0 == \"{...}\"", "$1 == 503", "$NF == false", "str($2) == \"/api/x\"",
 		"user contains \"ann\"", "str(tags) == '[\"x\", \"y\"]'", "str(ok) + str(n) == \"truenull\"",
 		"ok and not z and (status > 500 or nope)", "num(took) == 0.25", "int(took) == 0",
+		"concat(6, 5) == \"65\"", "concat(6, 5) == 65", "str(6) + str(5) == 11",
+		"concat(status, s) == \"50312\"", "concat(ok, n, z) == \"truenullfalse\"",
+		"concat(path) == \"/api/x\"", "concat(status, \"-\", tags[0], user.id, f) == \"503-x7-1.5e2\"",
+		"len(concat(name, name)) == 10", "concat(str(1), 2 + 3, (4)) == \"154\"",
+		"huge == 100000000000000000000", "huge != 99999999999999999999", "huge > hugs",
+		"hugs == 99999999999999999999", "hugs < 1e20", "huge == 1e20", "huge >= 1e20",
+		"00100000000000000000000 == huge", "-huge == -1e20", "str(huge) == \"100000000000000000000\"",
+		"-99999999999999999999 > -100000000000000000000", "-(-99999999999999999999) == hugs",
+		"big > 9007199254740992.0", "big < 9007199254740993.5", "9223372036854775807 < 9223372036854775808",
+		"-9223372036854775809 < -9223372036854775808", "18446744073709551616 == 18446744073709551616.0",
+		"str(9223372036854775807 + 1) == \"9.223372036854776e+18\"", "-0 == 0",
 	};
 	static const char *const no[] = {
 		"status < 500", "status == \"503\" and false", "path == \"\\/api\\/x\"", "n == 0",
 		"n != null", "nope == null", "nope != null", "nope", "user.nope == null", "z",
 		"tags[5] == \"x\"", "ok == 1", "ok == \"yes\"", "big == 9007199254740992", "name =~ \"^caf$\"",
 		"$14 == 1", "took > 1s", "user.name == \"bob\"",
+		"concat(status, nope) == \"503\"", "concat(nope)", "exists(nope) or concat(nope, 1) != 1",
+		"huge == 99999999999999999999", "100000000000000000000 == 99999999999999999999",
+		"big == 9007199254740992.0", "hugs == huge", "hugs >= 1e20", "huge < 1e20",
+		"1e308 * 10 > 0", "-1e308 * 10 < 0", "exists(nope) or 1e308 + 1e308",
 	};
 	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
 		ok(eval(yes[i]) == 1, "true: %s", yes[i]);
 	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
 		ok(eval(no[i]) == 0, "false: %s", no[i]);
+	static const char *const bad[] = { "concat()", "concat(1,)", "concat(1, 2", "len(1, 2)", "1e400 > 1" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ok(eval(bad[i]) == -1, "error: %s", bad[i]);
 }
 
 static void test_numbers(void)

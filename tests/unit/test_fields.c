@@ -74,6 +74,23 @@ static void test_refs(void)
 	ok(ref_fails("a[-0]", 1), "-0 index");
 	ok(ref_fails("$x", 0), "$ with junk");
 	ok(ref_fails("${abc", 1), "unclosed ${");
+	/* One syntax: a segment is a bare name or ${any text}, anywhere in a path. */
+	r = ref("nested.${user.name}");
+	ok(r.kind == GP_REF_NAME && r.braced && r.nseg == 2 && eq(r.seg[0].key, r.seg[0].klen, "nested") &&
+		   eq(r.seg[1].key, r.seg[1].klen, "user.name") && eq(r.name, r.nlen, "nested.${user.name}"),
+	   "nested.${user.name}: the key user.name inside nested");
+	r = ref("${a b}.c[1].${d\\}e\\f}");
+	ok(r.nseg == 4 && eq(r.seg[0].key, r.seg[0].klen, "a b") && eq(r.seg[1].key, r.seg[1].klen, "c") &&
+		   r.seg[2].index == 1 && eq(r.seg[3].key, r.seg[3].klen, "d}e\\f"),
+	   "braced segments first and last, \\} and \\\\ escapes");
+	r = ref("${}");
+	ok(r.kind == GP_REF_NAME && r.nseg == 1 && r.nlen == 0, "${} is the empty key");
+	r = ref("${x}[0]");
+	ok(r.nseg == 2 && eq(r.name, r.nlen, "${x}[0]") && r.seg[1].index == 0, "${x}[0]");
+	ok(ref_fails("a.${b", 3), "unclosed ${ inside a path");
+	ok(ref_fails("a${b}", 1), "${ inside a bare segment");
+	ok(ref_fails("${a}b", 4), "a name right after }");
+	ok(ref_fails("${a}.", 4), "trailing dot after }");
 }
 
 static void test_lookup(void)
@@ -113,6 +130,27 @@ static void test_lookup(void)
 	ok(gp_fref_get(&f, &j, &v, num) && eq(v.p, v.len, "7"), "$2 is the second field when parsed");
 	f = ref("$NF");
 	ok(gp_fref_get(&f, &j, &v, num) && eq(v.p, v.len, "7"), "$NF is the last field when parsed");
+
+	/* Keys with dots and blanks, top-level and nested. */
+	const char *nest = "{\"user.name\":\"ann\",\"user\":{\"name\":\"bob\"},\"a b\":{\"c.d\":[5,6]}}";
+	gp_field ds[3] = {
+		{ .name = "start time", .nlen = 10, .kind = GP_K_STR, .v = "today", .vlen = 5 },
+		{ .name = "nested", .nlen = 6, .kind = GP_K_OBJ, .v = nest, .vlen = strlen(nest) },
+		{ .name = "nested.user.name", .nlen = 16, .kind = GP_K_STR, .v = "flat", .vlen = 4 },
+	};
+	gp_rec d = { .p = "x", .len = 1, .f = ds, .nf = 3, .lay = &gp_layout_json };
+	f = ref("${start time}");
+	ok(gp_fref_get(&f, &d, &v, num) && eq(v.p, v.len, "today"), "${start time}");
+	f = ref("nested.${user.name}");
+	ok(gp_fref_get(&f, &d, &v, num) && eq(v.p, v.len, "ann"), "nested.${user.name} looks inside nested");
+	f = ref("nested.user.name");
+	ok(gp_fref_get(&f, &d, &v, num) && eq(v.p, v.len, "flat"), "a bare path is looked up whole first");
+	f = ref("nested.${user}.name");
+	ok(gp_fref_get(&f, &d, &v, num) && eq(v.p, v.len, "bob"), "nested.${user}.name is a path only");
+	f = ref("nested.${a b}.${c.d}[-1]");
+	ok(gp_fref_get(&f, &d, &v, num) && eq(v.p, v.len, "6"), "nested.${a b}.${c.d}[-1]");
+	f = ref("${nested.user.name}");
+	ok(gp_fref_get(&f, &d, &v, num) && eq(v.p, v.len, "flat"), "${a.b.c} is one top-level key");
 
 	gp_value obj = { GP_K_OBJ, js, strlen(js) }, a, arr, el;
 	ok(gp_json_member(&obj, "k\xc3\xa9", 3, &a) && eq(a.p, a.len, "2"), "member with escapes");
