@@ -452,7 +452,8 @@ static gp_status json_next(gp_stage *st, gp_batch *out)
 					      : NULL;
 			if (!f)
 				return gp_fail(st->ctx, NULL, "out of memory");
-			memcpy(f, j->jp.f, j->jp.nf * sizeof *f);
+			if (j->jp.nf) /* {} has no fields, and jp.f may still be NULL */
+				memcpy(f, j->jp.f, j->jp.nf * sizeof *f);
 			gp_rec *o = &j->out.v[n++];
 			*o = *rec;
 			o->f = f;

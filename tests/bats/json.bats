@@ -421,3 +421,10 @@ EOF
 	vg 0 -o tsv --color=always 'json | head 1' v.jsonl
 	vg 2 --strict 'json | count' v.jsonl
 }
+
+@test "json: an empty object is a record without fields (clean under UBSan)" {
+	run --separate-stderr bash -c 'printf "{}\n{\"a\":1}\n{ }\n" | "$GPIPE" json'
+	out_is 0 '{}' '{"a":1}' '{ }'
+	run --separate-stderr bash -c 'printf "{}\n" | "$GPIPE" -o json json'
+	out_is 0 '{}'
+}
