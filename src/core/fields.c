@@ -184,8 +184,24 @@ static inline bool awk_blank(char c)
 	return c == ' ' || c == '\t' || c == '\n';
 }
 
+const char *gp_rec_body(const gp_rec *r, bool bom, size_t *len)
+{
+	const char *p = r->p;
+	size_t n = r->len;
+	if (n && p[n - 1] == '\r')
+		n--;
+	if (bom && r->line == 1 && n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
+		p += 3;
+		n -= 3;
+	}
+	*len = n;
+	return p;
+}
+
 bool gp_awk_next(const char *p, size_t len, size_t *pos, const char **fp, size_t *flen)
 {
+	if (len && p[len - 1] == '\r')
+		len--;
 	size_t i = *pos;
 	while (i < len && awk_blank(p[i]))
 		i++;

@@ -113,8 +113,15 @@ bool gp_fref_get(const gp_fref *ref, const gp_rec *r, gp_value *out, char numbuf
 /* The field named name[0..len) of r (exact name, no paths), or NULL. */
 const gp_field *gp_field_find(const gp_rec *r, const char *name, size_t len);
 
+/* What a parser reads of a record: its text without a trailing CR, which
+ * belongs to a CRLF line end (the record's text itself stays as it is, byte
+ * for byte, for output), and, with bom, without a UTF-8 byte order mark at
+ * the start of an input (line 1), as jq and Python's utf-8-sig do. */
+const char *gp_rec_body(const gp_rec *r, bool bom, size_t *len);
+
 /* The next field of p[0..len) by awk's rule, from *pos: a run of bytes
- * other than space, tab and newline. false when there is none; *pos then
+ * other than space, tab and newline; a CR at the very end belongs to the
+ * line end, not to the last field. false when there is none; *pos then
  * moves past it. */
 bool gp_awk_next(const char *p, size_t len, size_t *pos, const char **fp, size_t *flen);
 

@@ -207,15 +207,16 @@ static int fields_put(fields_st *s, uint32_t i, const char *v, size_t vlen)
 
 static int fields_one(fields_st *s, const gp_rec *r)
 {
-	const char *p = r->p, *end = r->p + r->len;
+	size_t len;
+	const char *p = gp_rec_body(r, false, &len), *end = p + len;
 	uint32_t n = 0;
 	if (!s->sep) {
 		size_t pos = 0, fl;
 		const char *f;
-		while (gp_awk_next(r->p, r->len, &pos, &f, &fl))
+		while (gp_awk_next(p, len, &pos, &f, &fl))
 			if (fields_put(s, n++, f, fl) != 0)
 				return -1;
-	} else if (r->len) {
+	} else if (len) {
 		for (;;) {
 			const char *q = s->seplen == 1 ? memchr(p, s->sep[0], (size_t)(end - p))
 						       : memmem(p, (size_t)(end - p), s->sep, s->seplen);
@@ -629,8 +630,9 @@ static gp_status parse_next(gp_stage *st, gp_batch *out)
 			return gp_fail(st->ctx, NULL, "out of memory");
 		for (size_t i = 0; i < in.n; i++) {
 			const gp_rec *r = &in.recs[i];
-			int nf = s->regex ? rx_match(&s->r, &s->b, r->p, r->len)
-					  : tpl_match(&s->t, &s->b, r->p, r->len);
+			size_t len;
+			const char *p = gp_rec_body(r, false, &len);
+			int nf = s->regex ? rx_match(&s->r, &s->b, p, len) : tpl_match(&s->t, &s->b, p, len);
 			if (nf == -2)
 				return gp_fail(st->ctx, NULL, "out of memory");
 			if (nf < 0) {
@@ -820,7 +822,9 @@ static gp_status logfmt_next(gp_stage *st, gp_batch *out)
 			return gp_fail(st->ctx, NULL, "out of memory");
 		for (size_t i = 0; i < in.n; i++) {
 			const gp_rec *r = &in.recs[i];
-			int nf = logfmt_parse(&s->b, r->p, r->len, detail, sizeof detail);
+			size_t len;
+			const char *p = gp_rec_body(r, true, &len);
+			int nf = logfmt_parse(&s->b, p, len, detail, sizeof detail);
 			if (nf == -2)
 				return gp_fail(st->ctx, NULL, "out of memory");
 			if (nf == -1) {
@@ -1082,14 +1086,14 @@ static int set_header(table_st *t, uint32_t n)
 	return 0;
 }
 
-/* One complete record (joined if it was): the header, or a row. */
+/* One complete record (joined if it was): the header, or a row. Its text
+ * p[0..len) is kept as it is; a trailing CR is not part of the last value. */
 static int table_record(table_st *t, const gp_rec *r, const char *p, size_t len)
 {
-	if (len && p[len - 1] == '\r')
-		len--;
-	if (len == 0)
+	size_t blen = len && p[len - 1] == '\r' ? len - 1 : len;
+	if (blen == 0)
 		return 0; /* blank lines are skipped */
-	int n = t->tsv ? tsv_split(&t->b, p, len) : csv_split(&t->b, p, len, t->sep);
+	int n = t->tsv ? tsv_split(&t->b, p, blen) : csv_split(&t->b, p, blen, t->sep);
 	if (n < 0)
 		return -1;
 	if (t->need_header) {

@@ -426,3 +426,33 @@ for r in rows[1:]:
 	[ "$status" -eq 2 ]
 	[ "$output" = "a=1" ]
 }
+
+@test "CRLF: a CR before the line end is not part of the last value, for every parser and \$N" {
+	need_json
+	json_is 'fields' $'a b c\r\n' '{"1":"a","2":"b","3":"c"}'
+	json_is 'fields -d ,' $'a,b\r\n,\r\n' '{"1":"a","2":"b"}' '{"1":"","2":""}'
+	json_is "parse '{x} {y}'" $'a b c\r\n' '{"x":"a","y":"b c"}'
+	json_is 'parse -r "=(?<v>.*)"' $'k=ab\r\n' '{"v":"ab"}'
+	json_is 'logfmt' $'k=v q="x y"\r\n' '{"k":"v","q":"x y"}'
+	json_is 'csv' $'h1,h2\r\n1,"two"\r\n' '{"h1":1,"h2":"two"}'
+	json_is 'tsv' $'h1\th2\r\n1\tx\r\n' '{"h1":1,"h2":"x"}'
+	json_is 'json' $'{"a":"x"}\r\n' '{"a":"x"}'
+	json_is 'select $NF $2' $'a b c\r\n' '{"NF":"c","2":"b"}'
+	printf 'a b c\r\nx\r\n' > crlf.txt
+	run --separate-stderr "$GPIPE" 'where $1 == "a" or $1 == "x" | format "<{$NF}>"' crlf.txt
+	ok_out '<c>' '<x>'
+	run --separate-stderr "$GPIPE" 'where $3 == "c" | count' crlf.txt
+	ok_out 1
+}
+
+@test "CRLF: records that pass a parser keep their CR on output, as grep prints them" {
+	printf 'h1,h2\r\n1,2\r\n' > in.csv
+	"$GPIPE" csv in.csv > got
+	printf '1,2\r\n' > want
+	cmp got want
+	printf 'a=1 b=x\r\n' > in.log
+	"$GPIPE" "parse 'a={a} b={b}' | where b == \"x\"" in.log > got
+	cmp got in.log
+	"$GPIPE" 'logfmt | where b == "x"' in.log > got
+	cmp got in.log
+}
