@@ -98,12 +98,21 @@ static gp_status select_next(gp_stage *st, gp_batch *out)
 		gp_field *f = gp_pool_alloc(&s->x.pool, s->n * sizeof *f);
 		if (!f)
 			return gp_fail(st->ctx, NULL, "out of memory");
+		const gp_layout *lay = rec->lay ? rec->lay : rec->f ? &gp_layout_logfmt : &space_layout;
+		/* A table row keeps its columns: a missing field is an empty one, as
+		 * in awk's print $1, $3; a record of named fields (JSON, logfmt)
+		 * leaves it out, as Miller's cut does. */
+		bool keep_empty = lay->fmt == GP_FMT_DELIM || lay->fmt == GP_FMT_CSV ||
+				  lay->fmt == GP_FMT_TSV;
 		uint32_t nf = 0;
 		for (uint32_t k = 0; k < s->n; k++) {
 			char numbuf[24];
 			gp_value v;
-			if (!gp_fref_get(&s->refs[k], rec, &v, numbuf))
-				continue;
+			if (!gp_fref_get(&s->refs[k], rec, &v, numbuf)) {
+				if (!keep_empty)
+					continue;
+				v = (gp_value){ GP_K_STR, "", 0 };
+			}
 			if (v.p == numbuf) {
 				char *c = gp_pool_alloc(&s->x.pool, v.len);
 				if (!c)
@@ -114,7 +123,6 @@ static gp_status select_next(gp_stage *st, gp_batch *out)
 			f[nf++] = (gp_field){ .name = s->names[k], .nlen = s->nlens[k], .v = v.p,
 					      .vlen = v.len, .kind = v.kind };
 		}
-		const gp_layout *lay = rec->lay ? rec->lay : rec->f ? &gp_layout_logfmt : &space_layout;
 		gp_render(&s->x.sb, f, nf, lay);
 		size_t len;
 		const char *p = gp_sb_finish_rec(&s->x.sb, &s->x.pool, st->ctx->delim, &len);
@@ -203,8 +211,10 @@ const gp_stage_def gp_stage_select = {
 		"record stays key=value pairs, a delimited record is joined with its delimiter. A "
 		"field is any reference: a name, a path into JSON (req.headers.host, tags[0]), $N, "
 		"$NF, $0, _file, _member, _line or ${any name}. The new field is named as written: "
-		"$3 becomes \"3\", ${a b} becomes \"a b\". A field the record does not have is left "
-		"out.\n\n"
+		"$3 becomes \"3\", ${a b} becomes \"a b\". A field the record does not have is empty "
+		"in a table row (plain text, fields, csv, tsv), so the columns stay where they were, "
+		"and left out of a record of named fields (json, logfmt, parse), as Miller's cut "
+		"does.\n\n"
 		"A record without fields (plain text) is split awk-style and the selected fields are "
 		"joined by a space, so select $1 $3 prints what awk '{print $1, $3}' prints.",
 	.examples = "select ts status path\tthree fields, in that order (after json or logfmt)\n"

@@ -63,9 +63,17 @@ make_words() {
 	same got want
 }
 
-@test "select: missing fields are left out; the new fields are named as written" {
+@test "select: missing fields are empty in table rows (as awk's print); the new fields are named as written" {
 	gin 'a b c\nx y\n\none\n' 'select $1 $3'
-	ok_out 'a c' 'x' '' 'one'
+	ok_out 'a c' 'x ' ' ' 'one '
+	printf 'a b c\nx y\n\none\n' > in.txt
+	awk '{print $1, $3}' in.txt > want
+	"$GPIPE" 'select $1 $3' in.txt > got
+	same got want
+	gin 'a,b\n' 'fields -d , | select $3 $1'
+	ok_out ',a'
+	gin 'h1,h2\n1,2\n' 'csv | select h2 nope h1'
+	ok_out '2,,1'
 	gin 'a b c\n' 'select $3 $1 | format "{3}/{1}/{$1}"'
 	ok_out 'c/a/c'
 	gin 'a b c\n' 'select $3 $1 | select $2'
