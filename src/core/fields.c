@@ -693,8 +693,12 @@ int gp_pool_own(gp_scope *s, gp_pool *p)
 
 static bool sb_room(gp_sb *b, size_t n)
 {
-	if (b->oom)
+	if (b->oom || b->over)
 		return false;
+	if (b->max && n > b->max + 1 - b->len) { /* + 1: room for the delimiter */
+		b->over = true;
+		return false;
+	}
 	if (b->cap - b->len >= n)
 		return true;
 	size_t cap = b->cap ? b->cap : 256;
@@ -737,7 +741,9 @@ void gp_sb_free(gp_sb *b)
 
 const char *gp_sb_finish(gp_sb *b, gp_pool *pool)
 {
-	if (b->oom)
+	if (b->over)
+		b->len = 0;
+	if (b->oom || b->over)
 		return NULL;
 	char *d = gp_pool_alloc(pool, b->len ? b->len : 1);
 	if (d && b->len)
@@ -749,8 +755,34 @@ const char *gp_sb_finish(gp_sb *b, gp_pool *pool)
 const char *gp_sb_finish_rec(gp_sb *b, gp_pool *pool, char delim, size_t *len)
 {
 	*len = b->len;
+	if (b->max && b->len > b->max)
+		b->over = true;
 	gp_sb_putc(b, delim);
 	return gp_sb_finish(b, pool);
+}
+
+void gp_sb_bound(gp_sb *b, gp_dropped *d, const gp_ctx *ctx, const char *stage)
+{
+	b->max = ctx->max_record;
+	*d = (gp_dropped){ .stage = stage,
+			   .what = "are longer than --max-record once rebuilt, skipped",
+			   .what1 = "is longer than --max-record once rebuilt, skipped",
+			   .error = true };
+}
+
+int gp_sb_finish_built(gp_sb *b, gp_pool *pool, gp_ctx *ctx, gp_dropped *d, const gp_rec *r,
+		       const char **p, size_t *len)
+{
+	*p = gp_sb_finish_rec(b, pool, ctx->delim, len);
+	if (*p)
+		return 1;
+	if (!b->over)
+		return -1;
+	b->over = false;
+	char detail[64];
+	snprintf(detail, sizeof detail, "more than %zu bytes", b->max);
+	gp_dropped_add(ctx, d, r, detail);
+	return 0;
 }
 
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid. */
@@ -1243,7 +1275,7 @@ void gp_dropped_flush(gp_ctx *ctx, gp_dropped *d)
 	const char *open = where[0] || d->first_detail[0] ? " (" : "";
 	const char *close = where[0] || d->first_detail[0] ? ")" : "";
 	const char *fmt = "%s: %llu %s of %s %s%s%s%s%s%s";
-	if (ctx->strict)
+	if (ctx->strict || d->error)
 		gp_report(ctx, fmt, d->stage, (unsigned long long)d->count,
 			  d->count == 1 ? "record" : "records", d->name,
 			  d->count == 1 ? d->what1 : d->what, open, where, sep, d->first_detail, close);

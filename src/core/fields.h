@@ -164,7 +164,9 @@ int gp_pool_own(gp_scope *s, gp_pool *p);
 typedef struct gp_sb {
 	char *p;
 	size_t len, cap;
+	size_t max; /* 0, or the longest record text it may build (gp_sb_bound) */
 	bool oom;
+	bool over;  /* an append would have passed max: appends are refused */
 } gp_sb;
 
 void gp_sb_put(gp_sb *b, const void *s, size_t n);
@@ -234,6 +236,7 @@ typedef struct gp_dropped {
 	uint64_t count, first_line;
 	char first_detail[160]; /* why the first one failed: "unexpected end at byte 12" */
 	char name[512];     /* the input's display name (copied) */
+	bool error;         /* an error (exit status 2) even without --strict */
 } gp_dropped;
 
 /* Counts one bad record (detail may be NULL). Emits the summary of the
@@ -241,6 +244,18 @@ typedef struct gp_dropped {
 void gp_dropped_add(gp_ctx *ctx, gp_dropped *d, const gp_rec *r, const char *detail);
 /* Emits the pending summary (call at EOF and on close). */
 void gp_dropped_flush(gp_ctx *ctx, gp_dropped *d);
+
+/* A record a stage builds (replace, select, format, set, explode) is bounded
+ * by --max-record like one that is read. gp_sb_bound makes b refuse to grow
+ * past it (so a runaway replacement stops at --max-record, not at 700 MB)
+ * and sets up d, which summarises the records skipped once per input, as an
+ * error. gp_sb_finish_built then finishes a record's text as
+ * gp_sb_finish_rec does: 1 with *p and *len; 0 when the text came out too
+ * long (counted in d for record r, builder emptied: skip the record); -1 when
+ * out of memory. The stage flushes d at its end (gp_dropped_flush). */
+void gp_sb_bound(gp_sb *b, gp_dropped *d, const gp_ctx *ctx, const char *stage);
+int gp_sb_finish_built(gp_sb *b, gp_pool *pool, gp_ctx *ctx, gp_dropped *d, const gp_rec *r,
+		       const char **p, size_t *len);
 
 /* Prints a warning through ctx->report without changing the exit status. */
 void gp_warn(gp_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

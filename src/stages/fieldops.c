@@ -15,21 +15,27 @@ static const gp_layout space_layout = { .fmt = GP_FMT_DELIM, .sep = " ", .seplen
 
 typedef struct xf {
 	gp_pool pool;
-	gp_sb sb;
+	gp_sb sb;       /* builds records, bounded by --max-record */
+	gp_dropped big; /* records that grew past it */
+	gp_ctx *ctx;
 	gp_recvec out;
 } xf;
 
-static void sb_free(void *arg)
+static void xf_free(void *arg)
 {
-	gp_sb_free(arg);
+	xf *x = arg;
+	gp_dropped_flush(x->ctx, &x->big);
+	gp_sb_free(&x->sb);
 }
 
 static xf *xf_new(gp_stage *st, size_t size)
 {
 	xf *x = gp_scope_alloc(st->scope, size);
 	if (!x || gp_pool_own(st->scope, &x->pool) != 0 || gp_recvec_own(st->scope, &x->out) != 0 ||
-	    gp_scope_defer(st->scope, sb_free, &x->sb) != 0)
+	    gp_scope_defer(st->scope, xf_free, x) != 0)
 		return NULL;
+	x->ctx = st->ctx;
+	gp_sb_bound(&x->sb, &x->big, st->ctx, st->def->name);
 	return x;
 }
 
@@ -40,14 +46,32 @@ static gp_status xf_pull(gp_stage *st, xf *x, gp_batch *in)
 	gp_pool_reset(&x->pool);
 	for (;;) {
 		gp_status r = gp_pull(st, in);
-		if (r != GP_OK)
+		if (r != GP_OK) {
+			if (r == GP_EOF)
+				gp_dropped_flush(st->ctx, &x->big);
 			return r;
+		}
 		if (gp_batch_records(in, st->ctx->delim) == (size_t)-1 ||
 		    gp_recvec_reserve(&x->out, in->n) != 0)
 			return gp_fail(st->ctx, NULL, "out of memory");
 		if (in->n)
 			return GP_OK;
 	}
+}
+
+/* Finishes the record built from rec in x->sb into out: 1 when it is there,
+ * 0 when it grew past --max-record (reported, skipped), -1 when out of memory. */
+static int xf_finish(gp_stage *st, xf *x, const gp_rec *rec, gp_rec *out)
+{
+	const char *p;
+	size_t len;
+	int k = gp_sb_finish_built(&x->sb, &x->pool, st->ctx, &x->big, rec, &p, &len);
+	if (k > 0) {
+		*out = *rec;
+		out->p = p;
+		out->len = len;
+	}
+	return k;
 }
 
 static void xf_emit(xf *x, gp_batch *out, size_t n)
@@ -90,6 +114,8 @@ static gp_status select_next(gp_stage *st, gp_batch *out)
 {
 	sel *s = st->state;
 	gp_batch in;
+	size_t n = 0;
+again:;
 	gp_status r = xf_pull(st, &s->x, &in);
 	if (r != GP_OK)
 		return r;
@@ -124,19 +150,20 @@ static gp_status select_next(gp_stage *st, gp_batch *out)
 					      .vlen = v.len, .kind = v.kind };
 		}
 		gp_render(&s->x.sb, f, nf, lay);
-		size_t len;
-		const char *p = gp_sb_finish_rec(&s->x.sb, &s->x.pool, st->ctx->delim, &len);
-		if (!p)
+		gp_rec *o = &s->x.out.v[n];
+		int k = xf_finish(st, &s->x, rec, o);
+		if (k < 0)
 			return gp_fail(st->ctx, NULL, "out of memory");
-		gp_rec *o = &s->x.out.v[i];
-		*o = *rec;
-		o->p = p;
-		o->len = len;
+		if (k == 0)
+			continue;
+		n++;
 		o->f = f;
 		o->nf = nf;
 		o->lay = lay;
 	}
-	xf_emit(&s->x, out, in.n);
+	if (n == 0)
+		goto again; /* every record grew past --max-record */
+	xf_emit(&s->x, out, n);
 	return GP_OK;
 }
 
@@ -242,10 +269,12 @@ static gp_status format_next(gp_stage *st, gp_batch *out)
 {
 	fmt *t = st->state;
 	gp_batch in;
+	gp_sb *b = &t->x.sb;
+	size_t n = 0;
+again:;
 	gp_status r = xf_pull(st, &t->x, &in);
 	if (r != GP_OK)
 		return r;
-	gp_sb *b = &t->x.sb;
 	for (size_t i = 0; i < in.n; i++) {
 		const gp_rec *rec = &in.recs[i];
 		for (size_t k = 0; k < t->n; k++) {
@@ -259,16 +288,14 @@ static gp_status format_next(gp_stage *st, gp_batch *out)
 			if (gp_fref_get(&sg->ref, rec, &v, numbuf))
 				gp_sb_text(b, &v);
 		}
-		size_t len;
-		const char *p = gp_sb_finish_rec(b, &t->x.pool, st->ctx->delim, &len);
-		if (!p)
+		int k = xf_finish(st, &t->x, rec, &t->x.out.v[n]);
+		if (k < 0)
 			return gp_fail(st->ctx, NULL, "out of memory");
-		gp_rec *o = &t->x.out.v[i];
-		*o = *rec;
-		o->p = p;
-		o->len = len;
+		n += (size_t)k;
 	}
-	xf_emit(&t->x, out, in.n);
+	if (n == 0)
+		goto again; /* every record grew past --max-record */
+	xf_emit(&t->x, out, n);
 	return GP_OK;
 }
 
