@@ -440,7 +440,9 @@ static gp_status json_next(gp_stage *st, gp_batch *out)
 		size_t n = 0;
 		for (size_t i = 0; i < in.n; i++) {
 			const gp_rec *rec = &in.recs[i];
-			gp_json_res res = gp_json_fields(&j->jp, &j->pool, rec->p, rec->len);
+			size_t len; /* a UTF-8 BOM at the start of an input is skipped, as jq does */
+			const char *p = gp_rec_body(rec, true, &len);
+			gp_json_res res = gp_json_fields(&j->jp, &j->pool, p, len);
 			if (res == GP_JSON_BLANK)
 				continue;
 			if (res == GP_JSON_BAD) {
@@ -505,7 +507,8 @@ const gp_stage_def gp_stage_json = {
 		"inside strings, nesting deeper than 10000 levels) are dropped and summarised once "
 		"per input on standard error, with the line and byte of the first fault; with "
 		"--strict they make the exit status 2. Invalid UTF-8 inside strings is accepted "
-		"as bytes and replaced by U+FFFD on JSON output.",
+		"as bytes and replaced by U+FFFD on JSON output. A UTF-8 byte order mark at the "
+		"start of an input is skipped, as jq does.",
 	.examples = "json | count\thow many records are valid JSON\n"
 		    "json | explode tags | head 10\tone record per element of each tags array",
 	.open = json_open,
