@@ -187,8 +187,24 @@ static inline bool awk_blank(char c)
 	return c == ' ' || c == '\t' || c == '\n';
 }
 
+const char *gp_rec_body(const gp_rec *r, bool bom, size_t *len)
+{
+	const char *p = r->p;
+	size_t n = r->len;
+	if (n && p[n - 1] == '\r')
+		n--;
+	if (bom && r->line == 1 && n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
+		p += 3;
+		n -= 3;
+	}
+	*len = n;
+	return p;
+}
+
 bool gp_awk_next(const char *p, size_t len, size_t *pos, const char **fp, size_t *flen)
 {
+	if (len && p[len - 1] == '\r')
+		len--;
 	size_t i = *pos;
 	while (i < len && awk_blank(p[i]))
 		i++;
@@ -680,8 +696,12 @@ int gp_pool_own(gp_scope *s, gp_pool *p)
 
 static bool sb_room(gp_sb *b, size_t n)
 {
-	if (b->oom)
+	if (b->oom || b->over)
 		return false;
+	if (b->max && n > b->max + 1 - b->len) { /* + 1: room for the delimiter */
+		b->over = true;
+		return false;
+	}
 	if (b->cap - b->len >= n)
 		return true;
 	size_t cap = b->cap ? b->cap : 256;
@@ -724,7 +744,9 @@ void gp_sb_free(gp_sb *b)
 
 const char *gp_sb_finish(gp_sb *b, gp_pool *pool)
 {
-	if (b->oom)
+	if (b->over)
+		b->len = 0;
+	if (b->oom || b->over)
 		return NULL;
 	char *d = gp_pool_alloc(pool, b->len ? b->len : 1);
 	if (d && b->len)
@@ -736,8 +758,34 @@ const char *gp_sb_finish(gp_sb *b, gp_pool *pool)
 const char *gp_sb_finish_rec(gp_sb *b, gp_pool *pool, char delim, size_t *len)
 {
 	*len = b->len;
+	if (b->max && b->len > b->max)
+		b->over = true;
 	gp_sb_putc(b, delim);
 	return gp_sb_finish(b, pool);
+}
+
+void gp_sb_bound(gp_sb *b, gp_dropped *d, const gp_ctx *ctx, const char *stage)
+{
+	b->max = ctx->max_record;
+	*d = (gp_dropped){ .stage = stage,
+			   .what = "are longer than --max-record once rebuilt, skipped",
+			   .what1 = "is longer than --max-record once rebuilt, skipped",
+			   .error = true };
+}
+
+int gp_sb_finish_built(gp_sb *b, gp_pool *pool, gp_ctx *ctx, gp_dropped *d, const gp_rec *r,
+		       const char **p, size_t *len)
+{
+	*p = gp_sb_finish_rec(b, pool, ctx->delim, len);
+	if (*p)
+		return 1;
+	if (!b->over)
+		return -1;
+	b->over = false;
+	char detail[64];
+	snprintf(detail, sizeof detail, "more than %zu bytes", b->max);
+	gp_dropped_add(ctx, d, r, detail);
+	return 0;
 }
 
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid. */

@@ -124,8 +124,15 @@ bool gp_fref_get(const gp_fref *ref, const gp_rec *r, gp_value *out, char numbuf
 /* The field named name[0..len) of r (exact name, no paths), or NULL. */
 const gp_field *gp_field_find(const gp_rec *r, const char *name, size_t len);
 
+/* What a parser reads of a record: its text without a trailing CR, which
+ * belongs to a CRLF line end (the record's text itself stays as it is, byte
+ * for byte, for output), and, with bom, without a UTF-8 byte order mark at
+ * the start of an input (line 1), as jq and Python's utf-8-sig do. */
+const char *gp_rec_body(const gp_rec *r, bool bom, size_t *len);
+
 /* The next field of p[0..len) by awk's rule, from *pos: a run of bytes
- * other than space, tab and newline. false when there is none; *pos then
+ * other than space, tab and newline; a CR at the very end belongs to the
+ * line end, not to the last field. false when there is none; *pos then
  * moves past it. */
 bool gp_awk_next(const char *p, size_t len, size_t *pos, const char **fp, size_t *flen);
 
@@ -168,7 +175,9 @@ int gp_pool_own(gp_scope *s, gp_pool *p);
 typedef struct gp_sb {
 	char *p;
 	size_t len, cap;
+	size_t max; /* 0, or the longest record text it may build (gp_sb_bound) */
 	bool oom;
+	bool over;  /* an append would have passed max: appends are refused */
 } gp_sb;
 
 void gp_sb_put(gp_sb *b, const void *s, size_t n);
@@ -246,6 +255,18 @@ typedef struct gp_dropped {
 void gp_dropped_add(gp_ctx *ctx, gp_dropped *d, const gp_rec *r, const char *detail);
 /* Emits the pending summary (call at EOF and on close). */
 void gp_dropped_flush(gp_ctx *ctx, gp_dropped *d);
+
+/* A record a stage builds (replace, select, format, set, explode) is bounded
+ * by --max-record like one that is read. gp_sb_bound makes b refuse to grow
+ * past it (so a runaway replacement stops at --max-record, not at 700 MB)
+ * and sets up d, which summarises the records skipped once per input, as an
+ * error. gp_sb_finish_built then finishes a record's text as
+ * gp_sb_finish_rec does: 1 with *p and *len; 0 when the text came out too
+ * long (counted in d for record r, builder emptied: skip the record); -1 when
+ * out of memory. The stage flushes d at its end (gp_dropped_flush). */
+void gp_sb_bound(gp_sb *b, gp_dropped *d, const gp_ctx *ctx, const char *stage);
+int gp_sb_finish_built(gp_sb *b, gp_pool *pool, gp_ctx *ctx, gp_dropped *d, const gp_rec *r,
+		       const char **p, size_t *len);
 
 /* Prints a warning through ctx->report without changing the exit status. */
 void gp_warn(gp_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

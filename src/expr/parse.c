@@ -231,7 +231,7 @@ int gp_parse_pipeline(gp_ctx *ctx, const char *src, size_t len, bool comments,
 {
 	if (len >= UINT32_MAX) /* spans are 32-bit offsets */
 		return gp_fail(ctx, NULL, "expression too long"), -1;
-	lexer lx = { ctx, src, len, 0, comments, malloc(len + 1), malloc((len + 1) * sizeof *lx.map) };
+	lexer lx = { ctx, src, len, 0, comments, malloc(len + 1), malloc((len + 1) * sizeof *lx.map), 0 };
 	int r = lx.buf && lx.map ? parse(&lx, out) : (gp_fail(ctx, NULL, "out of memory"), -1);
 	free(lx.buf);
 	free(lx.map);

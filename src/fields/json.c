@@ -440,7 +440,9 @@ static gp_status json_next(gp_stage *st, gp_batch *out)
 		size_t n = 0;
 		for (size_t i = 0; i < in.n; i++) {
 			const gp_rec *rec = &in.recs[i];
-			gp_json_res res = gp_json_fields(&j->jp, &j->pool, rec->p, rec->len);
+			size_t len; /* a UTF-8 BOM at the start of an input is skipped, as jq does */
+			const char *p = gp_rec_body(rec, true, &len);
+			gp_json_res res = gp_json_fields(&j->jp, &j->pool, p, len);
 			if (res == GP_JSON_BLANK)
 				continue;
 			if (res == GP_JSON_BAD) {
@@ -452,7 +454,8 @@ static gp_status json_next(gp_stage *st, gp_batch *out)
 					      : NULL;
 			if (!f)
 				return gp_fail(st->ctx, NULL, "out of memory");
-			memcpy(f, j->jp.f, j->jp.nf * sizeof *f);
+			if (j->jp.nf) /* {} has no fields, and jp.f may still be NULL */
+				memcpy(f, j->jp.f, j->jp.nf * sizeof *f);
 			gp_rec *o = &j->out.v[n++];
 			*o = *rec;
 			o->f = f;
@@ -504,7 +507,8 @@ const gp_stage_def gp_stage_json = {
 		"inside strings, nesting deeper than 10000 levels) are dropped and summarised once "
 		"per input on standard error, with the line and byte of the first fault; with "
 		"--strict they make the exit status 2. Invalid UTF-8 inside strings is accepted "
-		"as bytes and replaced by U+FFFD on JSON output.",
+		"as bytes and replaced by U+FFFD on JSON output. A UTF-8 byte order mark at the "
+		"start of an input is skipped, as jq does.",
 	.examples = "json | count\thow many records are valid JSON\n"
 		    "json | explode tags | head 10\tone record per element of each tags array",
 	.open = json_open,
@@ -518,19 +522,22 @@ const gp_stage_def gp_stage_json = {
 typedef struct explode {
 	gp_fref ref;
 	gp_pool pool;
-	gp_sb sb;
+	gp_sb sb;       /* builds records, bounded by --max-record */
+	gp_dropped big; /* records that grew past it */
+	gp_ctx *ctx;
 	gp_recvec out;
 	gp_batch in;  /* the upstream batch being exploded (views valid until the next pull) */
 	bool have_in;
 	size_t i;     /* next record of in */
 	const char *cur, *arrend; /* next element of in.recs[i]'s array, when inside one */
 	int target;   /* index of the replaced field, or -1 to append */
-	char delim;   /* written after each rebuilt text (gp_sb_finish_rec) */
 } explode;
 
 static void explode_free(void *arg)
 {
-	gp_sb_free(arg);
+	explode *x = arg;
+	gp_dropped_flush(x->ctx, &x->big);
+	gp_sb_free(&x->sb);
 }
 
 /* The field an element replaces: the one the reference names at the top
@@ -569,17 +576,20 @@ static int explode_one(explode *x, const gp_rec *r, size_t *bytes)
 	const gp_layout *lay = r->lay ? r->lay : &gp_layout_json;
 	gp_render(&x->sb, f, nf, lay);
 	size_t len;
-	const char *text = gp_sb_finish_rec(&x->sb, &x->pool, x->delim, &len);
-	if (!text || gp_recvec_reserve(&x->out, x->out.n + 1) != 0)
+	const char *text;
+	int k = gp_sb_finish_built(&x->sb, &x->pool, x->ctx, &x->big, r, &text, &len);
+	if (k < 0 || gp_recvec_reserve(&x->out, x->out.n + 1) != 0)
 		return -1;
-	gp_rec *o = &x->out.v[x->out.n++];
-	*o = *r;
-	o->p = text;
-	o->len = len;
-	o->f = f;
-	o->nf = nf;
-	o->lay = lay;
-	*bytes += len + nf * sizeof *f;
+	if (k > 0) { /* else longer than --max-record: reported, skipped */
+		gp_rec *o = &x->out.v[x->out.n++];
+		*o = *r;
+		o->p = text;
+		o->len = len;
+		o->f = f;
+		o->nf = nf;
+		o->lay = lay;
+		*bytes += len + nf * sizeof *f;
+	}
 
 	const char *p = e;
 	while (p < x->arrend && is_ws(*p))
@@ -599,8 +609,11 @@ static gp_status explode_next(gp_stage *st, gp_batch *out)
 	for (;;) {
 		if (!x->have_in) {
 			gp_status r = gp_pull(st, &x->in);
-			if (r != GP_OK)
+			if (r != GP_OK) {
+				if (r == GP_EOF)
+					gp_dropped_flush(st->ctx, &x->big);
 				return r;
+			}
 			if (gp_batch_records(&x->in, st->ctx->delim) == (size_t)-1)
 				return gp_fail(st->ctx, NULL, "out of memory");
 			x->have_in = true;
@@ -661,9 +674,10 @@ static gp_status explode_open(gp_stage *st, const gp_args *args)
 	const gp_arg *a = &args->v[0];
 	explode *x = gp_scope_alloc(st->scope, sizeof *x);
 	if (!x || gp_pool_own(st->scope, &x->pool) != 0 || gp_recvec_own(st->scope, &x->out) != 0 ||
-	    gp_scope_defer(st->scope, explode_free, &x->sb) != 0)
+	    gp_scope_defer(st->scope, explode_free, x) != 0)
 		return gp_fail(st->ctx, NULL, "out of memory");
-	x->delim = st->ctx->delim;
+	x->ctx = st->ctx;
+	gp_sb_bound(&x->sb, &x->big, st->ctx, "explode");
 	char err[160];
 	size_t bad;
 	if (gp_fref_parse(st->ctx->arena, a->s, a->len, &x->ref, err, sizeof err, &bad) != 0) {

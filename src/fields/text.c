@@ -207,15 +207,16 @@ static int fields_put(fields_st *s, uint32_t i, const char *v, size_t vlen)
 
 static int fields_one(fields_st *s, const gp_rec *r)
 {
-	const char *p = r->p, *end = r->p + r->len;
+	size_t len;
+	const char *p = gp_rec_body(r, false, &len), *end = p + len;
 	uint32_t n = 0;
 	if (!s->sep) {
 		size_t pos = 0, fl;
 		const char *f;
-		while (gp_awk_next(r->p, r->len, &pos, &f, &fl))
+		while (gp_awk_next(p, len, &pos, &f, &fl))
 			if (fields_put(s, n++, f, fl) != 0)
 				return -1;
-	} else if (r->len) {
+	} else if (len) {
 		for (;;) {
 			const char *q = s->seplen == 1 ? memchr(p, s->sep[0], (size_t)(end - p))
 						       : memmem(p, (size_t)(end - p), s->sep, s->seplen);
@@ -655,8 +656,9 @@ static gp_status parse_next(gp_stage *st, gp_batch *out)
 			return gp_fail(st->ctx, NULL, "out of memory");
 		for (size_t i = 0; i < in.n; i++) {
 			const gp_rec *r = &in.recs[i];
-			int nf = s->regex ? rx_match(&s->r, &s->b, r->p, r->len)
-					  : tpl_match(&s->t, &s->b, r->p, r->len);
+			size_t len;
+			const char *p = gp_rec_body(r, false, &len);
+			int nf = s->regex ? rx_match(&s->r, &s->b, p, len) : tpl_match(&s->t, &s->b, p, len);
 			if (nf == -2)
 				return gp_fail(st->ctx, NULL, "out of memory");
 			if (nf == -3) /* and not parsed either */
@@ -848,7 +850,9 @@ static gp_status logfmt_next(gp_stage *st, gp_batch *out)
 			return gp_fail(st->ctx, NULL, "out of memory");
 		for (size_t i = 0; i < in.n; i++) {
 			const gp_rec *r = &in.recs[i];
-			int nf = logfmt_parse(&s->b, r->p, r->len, detail, sizeof detail);
+			size_t len;
+			const char *p = gp_rec_body(r, true, &len);
+			int nf = logfmt_parse(&s->b, p, len, detail, sizeof detail);
 			if (nf == -2)
 				return gp_fail(st->ctx, NULL, "out of memory");
 			if (nf == -1) {
@@ -879,6 +883,86 @@ static gp_status logfmt_open(gp_stage *st, const gp_args *args)
 
 /* ---- csv and tsv ---------------------------------------------------------- */
 
+/* Lines one after another in one buffer, each followed by '\n', with their
+ * line numbers as runs of consecutive numbers (one run unless a stage before
+ * dropped lines), and a read position for taking them back one by one. */
+typedef struct lrun {
+	uint64_t line, n;
+} lrun;
+
+typedef struct lines {
+	gp_sb b;
+	size_t nlines;
+	lrun *run;
+	size_t nrun, rcap;
+	size_t off, ri;   /* reading: next byte, current run */
+	uint64_t rdone;   /* lines of run ri already taken */
+} lines;
+
+static void lines_free(lines *l)
+{
+	gp_sb_free(&l->b);
+	free(l->run);
+}
+
+static void lines_clear(lines *l)
+{
+	l->b.len = l->nlines = l->nrun = l->off = l->ri = 0;
+	l->rdone = 0;
+}
+
+static int lines_add(lines *l, const char *p, size_t n, uint64_t line)
+{
+	gp_sb_put(&l->b, p, n);
+	gp_sb_putc(&l->b, '\n');
+	if (l->b.oom)
+		return -1;
+	l->nlines++;
+	if (l->nrun && l->run[l->nrun - 1].line + l->run[l->nrun - 1].n == line) {
+		l->run[l->nrun - 1].n++;
+		return 0;
+	}
+	if (l->nrun == l->rcap) {
+		size_t cap = l->rcap ? l->rcap * 2 : 4;
+		lrun *r = realloc(l->run, cap * sizeof *r);
+		if (!r)
+			return -1;
+		l->run = r;
+		l->rcap = cap;
+	}
+	l->run[l->nrun++] = (lrun){ line, 1 };
+	return 0;
+}
+
+/* Takes the next line: false when none is left. */
+static bool lines_take(lines *l, const char **p, size_t *n, uint64_t *line)
+{
+	if (l->off >= l->b.len)
+		return false;
+	const char *e = memchr(l->b.p + l->off, '\n', l->b.len - l->off);
+	*p = l->b.p + l->off;
+	*n = (size_t)(e - *p);
+	l->off += *n + 1;
+	while (l->rdone == l->run[l->ri].n) {
+		l->ri++;
+		l->rdone = 0;
+	}
+	*line = l->run[l->ri].line + l->rdone++;
+	return true;
+}
+
+/* Appends the lines of src not taken yet. */
+static int lines_append_rest(lines *dst, lines *src)
+{
+	const char *p;
+	size_t n;
+	uint64_t line;
+	while (lines_take(src, &p, &n, &line))
+		if (lines_add(dst, p, n, line) != 0)
+			return -1;
+	return 0;
+}
+
 typedef struct table_st {
 	pbase b;
 	bool tsv;
@@ -897,15 +981,26 @@ typedef struct table_st {
 	 * header replaces hbuf). */
 	const char **hname;
 	bool hfresh;
-	/* csv: a record that ended inside a quoted field, joined with the next. */
-	char *jbuf;
-	size_t jcap, jlen;
-	bool joining, joinskip;
+	/* csv: a record that ended inside a quoted field, joined with the next
+	 * lines; if the quote is still open at --max-record or at the end of the
+	 * input, the first line is reported and skipped and the lines after it
+	 * are read again (replay), so a stray quote costs one line, not the rest
+	 * of the input. */
+	lines join, replay, spare;
+	bool joining;
 	gp_rec jrec; /* line and origin of the first line */
-	gp_origin jorigin;
+	gp_origin jorigin; /* a copy: the input's own may be gone */
 	char jname[512];
 	char jmember[256];
-	bool jhas_member;
+	/* The origin of the lines read again: a copy, and its copy in the pool
+	 * for the records of this batch. */
+	gp_origin rorig;
+	char rname[512];
+	char rmember[256];
+	bool rhas_origin;
+	const gp_origin *rorigin;
+	gp_batch in; /* the input batch being read, and its next line */
+	size_t inpos;
 } table_st;
 
 static void free_table(void *arg)
@@ -915,7 +1010,9 @@ static void free_table(void *arg)
 	free(t->hoff);
 	free(t->hlenv);
 	free(t->hname);
-	free(t->jbuf);
+	lines_free(&t->join);
+	lines_free(&t->replay);
+	lines_free(&t->spare);
 }
 
 /* csv: is the record text still inside a quoted field at its end, scanning
@@ -1110,14 +1207,14 @@ static int set_header(table_st *t, uint32_t n)
 	return 0;
 }
 
-/* One complete record (joined if it was): the header, or a row. */
+/* One complete record (joined if it was): the header, or a row. Its text
+ * p[0..len) is kept as it is; a trailing CR is not part of the last value. */
 static int table_record(table_st *t, const gp_rec *r, const char *p, size_t len)
 {
-	if (len && p[len - 1] == '\r')
-		len--;
-	if (len == 0)
+	size_t blen = len && p[len - 1] == '\r' ? len - 1 : len;
+	if (blen == 0)
 		return 0; /* blank lines are skipped */
-	int n = t->tsv ? tsv_split(&t->b, p, len) : csv_split(&t->b, p, len, t->sep);
+	int n = t->tsv ? tsv_split(&t->b, p, blen) : csv_split(&t->b, p, blen, t->sep);
 	if (n < 0)
 		return -1;
 	if (t->need_header) {
@@ -1144,41 +1241,27 @@ static int table_record(table_st *t, const gp_rec *r, const char *p, size_t len)
 	return emit(&t->b, r, p, len, (uint32_t)n, t->lay);
 }
 
-/* csv: the joined record could not be completed (end of its input). */
-static void join_abandon(gp_stage *st, table_st *t)
+/* A copy of an origin in the pool (NULL for none): valid for the batch. */
+static const gp_origin *pool_origin(pbase *b, const gp_origin *o)
 {
-	if (!t->joining)
-		return;
-	t->joining = false;
-	if (t->joinskip) {
-		t->joinskip = false;
-		return;
-	}
-	gp_dropped_add(st->ctx, &t->b.drop, &t->jrec, "quoted field not closed at end of input");
-}
-
-static int join_put(table_st *t, const char *p, size_t n)
-{
-	if (t->jlen + n > t->jcap) {
-		size_t cap = t->jcap ? t->jcap : 4096;
-		while (cap < t->jlen + n)
-			cap *= 2;
-		char *j = realloc(t->jbuf, cap);
-		if (!j)
-			return -1;
-		t->jbuf = j;
-		t->jcap = cap;
-	}
-	memcpy(t->jbuf + t->jlen, p, n);
-	t->jlen += n;
-	return 0;
+	if (!o)
+		return NULL;
+	gp_origin *c = gp_pool_alloc(&b->pool, sizeof *c);
+	if (!c)
+		return NULL;
+	size_t nl = strlen(o->name), ml = o->member ? strlen(o->member) : 0;
+	char *n = (char *)pool_copy(b, o->name, nl + 1);
+	char *m = o->member ? (char *)pool_copy(b, o->member, ml + 1) : NULL;
+	if (!n || (o->member && !m))
+		return NULL;
+	*c = (gp_origin){ n, m, o->id };
+	return c;
 }
 
 static void join_start(table_st *t, const gp_rec *r)
 {
 	t->joining = true;
-	t->joinskip = false;
-	t->jlen = 0;
+	lines_clear(&t->join);
 	t->jrec = *r;
 	t->jrec.f = NULL;
 	t->jrec.nf = 0;
@@ -1192,89 +1275,167 @@ static void join_start(table_st *t, const gp_rec *r)
 	}
 }
 
-static int table_one(gp_stage *st, table_st *t, const gp_rec *r)
+/* csv: the quote opened on the join's first line is still open at
+ * --max-record (r: the line that would pass it) or at the end of the input
+ * (r NULL). Reports it, skips the first line and queues the lines after it,
+ * then r, ahead of the lines still queued, to be read again. */
+static int join_abandon(gp_stage *st, table_st *t, const gp_rec *r)
 {
-	uint64_t id = r->origin ? r->origin->id : 0;
-	if (!t->have_origin || id != t->origin_id) {
-		join_abandon(st, t);
-		t->have_origin = true;
-		t->origin_id = id;
-		t->need_header = true;
+	if (!t->joining)
+		return 0;
+	t->joining = false;
+	const gp_rec *f = &t->jrec;
+	unsigned long long at = (unsigned long long)f->line;
+	size_t nl = t->join.nlines + (r != NULL);
+	char why[96], after[96] = "";
+	if (r)
+		snprintf(why, sizeof why, "within --max-record (%zu bytes, %zu lines)",
+			 st->ctx->max_record, nl);
+	else
+		snprintf(why, sizeof why, "by the end of the input (%zu line%s)", nl, nl == 1 ? "" : "s");
+	if (nl > 1)
+		snprintf(after, sizeof after, ", the %zu line%s after it read again", nl - 1,
+			 nl == 2 ? "" : "s");
+	const char *member = f->origin ? f->origin->member : NULL;
+	gp_report(st->ctx, "csv: %s%s%s:%llu: quoted field not closed %s: line %llu skipped%s",
+		  f->origin ? f->origin->name : "(input)", member ? ":" : "", member ? member : "", at,
+		  why, at, after);
+	t->rhas_origin = f->origin != NULL;
+	t->rorigin = NULL; /* made again in the pool from rorig */
+	if (f->origin) {
+		snprintf(t->rname, sizeof t->rname, "%s", f->origin->name);
+		if (f->origin->member)
+			snprintf(t->rmember, sizeof t->rmember, "%s", f->origin->member);
+		t->rorig = (gp_origin){ t->rname, f->origin->member ? t->rmember : NULL, f->origin->id };
 	}
+	lines *q = &t->spare;
+	lines_clear(q);
+	const char *p;
+	size_t n;
+	uint64_t line;
+	lines_take(&t->join, &p, &n, &line); /* the first line: skipped */
+	if (lines_append_rest(q, &t->join) != 0 || (r && lines_add(q, r->p, r->len, r->line) != 0) ||
+	    lines_append_rest(q, &t->replay) != 0)
+		return -1;
+	lines done = t->replay; /* all taken: its storage is the next spare */
+	t->replay = *q;
+	*q = done;
+	return 0;
+}
+/* One line of the current input. */
+static int table_feed(gp_stage *st, table_st *t, const gp_rec *r)
+{
 	if (t->tsv)
 		return table_record(t, r, r->p, r->len);
 	if (t->joining) {
-		if (t->jlen + 1 + r->len > st->ctx->max_record) {
-			if (!t->joinskip) {
-				const gp_rec *f = &t->jrec;
-				if (f->origin && f->origin->member)
-					gp_report(st->ctx,
-						  "csv: %s:%s:%llu: quoted field not closed within --max-record (%zu bytes)",
-						  f->origin->name, f->origin->member,
-						  (unsigned long long)f->line, st->ctx->max_record);
-				else
-					gp_report(st->ctx,
-						  "csv: %s:%llu: quoted field not closed within --max-record (%zu bytes)",
-						  f->origin ? f->origin->name : "(input)",
-						  (unsigned long long)f->line, st->ctx->max_record);
-			}
-			/* Drop the record; skip its lines until the quote closes. */
-			t->joinskip = true;
-			t->jlen = 0;
-			if (!csv_open_quote(r->p, r->len, t->sep, true))
-				t->joining = false;
-			return 0;
-		}
-		if (t->joinskip) {
-			if (!csv_open_quote(r->p, r->len, t->sep, true))
-				t->joining = false;
-			return 0;
-		}
-		if (join_put(t, "\n", 1) != 0 || join_put(t, r->p, r->len) != 0)
+		/* join counts a '\n' after each line: the joined text with r
+		 * would be join.b.len + r->len bytes long. */
+		if (t->join.b.len + r->len > st->ctx->max_record)
+			return join_abandon(st, t, r);
+		if (lines_add(&t->join, r->p, r->len, r->line) != 0)
 			return -1;
 		if (csv_open_quote(r->p, r->len, t->sep, true))
 			return 0;
 		t->joining = false;
-		const char *p = pool_copy(&t->b, t->jbuf, t->jlen);
+		const char *p = pool_copy(&t->b, t->join.b.p, t->join.b.len - 1);
 		if (!p)
 			return -1;
 		/* The origin of this line (valid for this batch) is the first line's:
 		 * a join never crosses inputs. */
 		gp_rec jr = t->jrec;
 		jr.origin = r->origin;
-		return table_record(t, &jr, p, t->jlen);
+		return table_record(t, &jr, p, t->join.b.len - 1);
 	}
 	if (memchr(r->p, '"', r->len) && csv_open_quote(r->p, r->len, t->sep, false)) {
 		join_start(t, r);
-		if (r->len > st->ctx->max_record)
-			return 0;
-		return join_put(t, r->p, r->len);
+		return lines_add(&t->join, r->p, r->len, r->line);
 	}
 	return table_record(t, r, r->p, r->len);
 }
 
+/* Reads the lines join_abandon queued, as the lines they were, until the
+ * output batch holds TABLE_BATCH records. */
+#define TABLE_BATCH 4096
+
+static int table_drain(gp_stage *st, table_st *t)
+{
+	const char *p;
+	size_t n;
+	uint64_t line;
+	while (t->b.out.n < TABLE_BATCH && lines_take(&t->replay, &p, &n, &line)) {
+		if (t->rhas_origin && !t->rorigin && !(t->rorigin = pool_origin(&t->b, &t->rorig)))
+			return -1;
+		const char *c = pool_copy(&t->b, p, n);
+		if (!c)
+			return -1;
+		gp_rec r = { .p = c, .len = n, .line = line, .origin = t->rorigin };
+		if (table_feed(st, t, &r) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* One line of the input batch: 0 when it is read, 1 when it must wait for
+ * the lines an unclosed quote of the previous input queued, -1 on OOM. */
+static int table_one(gp_stage *st, table_st *t, const gp_rec *r)
+{
+	uint64_t id = r->origin ? r->origin->id : 0;
+	if (!t->have_origin || id != t->origin_id) {
+		if (t->joining)
+			return join_abandon(st, t, NULL) != 0 ? -1 : 1;
+		t->have_origin = true;
+		t->origin_id = id;
+		t->need_header = true;
+	}
+	gp_rec h;
+	if (r->line == 1 && r->len >= 3 && memcmp(r->p, "\xEF\xBB\xBF", 3) == 0) {
+		h = *r; /* a UTF-8 BOM before the header, as Python's utf-8-sig */
+		h.p += 3;
+		h.len -= 3;
+		r = &h;
+	}
+	return table_feed(st, t, r);
+}
+
+/* Lines come from the queue of lines read again first, then from the input
+ * batch, which is kept until all its lines are read: records may point into
+ * it, so the output is handed on before the next pull. */
 static gp_status table_next(gp_stage *st, gp_batch *out)
 {
 	table_st *t = st->state;
-	gp_batch in;
+	batch_begin(&t->b);
+	t->hfresh = false;
+	t->rorigin = NULL;
 	for (;;) {
-		gp_status rc = gp_pull(st, &in);
-		if (rc != GP_OK) {
-			if (rc == GP_EOF) {
-				join_abandon(st, t);
-				gp_dropped_flush(st->ctx, &t->b.drop);
-			}
-			return rc;
-		}
-		batch_begin(&t->b);
-		t->hfresh = false;
-		if (gp_batch_records(&in, st->ctx->delim) == (size_t)-1)
+		if (table_drain(st, t) != 0)
 			return gp_fail(st->ctx, NULL, "out of memory");
-		for (size_t i = 0; i < in.n; i++)
-			if (table_one(st, t, &in.recs[i]) != 0)
+		if (t->b.out.n >= TABLE_BATCH)
+			return batch_out(&t->b, out);
+		if (t->inpos < t->in.n) {
+			int k = table_one(st, t, &t->in.recs[t->inpos]);
+			if (k < 0)
 				return gp_fail(st->ctx, NULL, "out of memory");
+			t->inpos += k == 0;
+			continue;
+		}
 		if (t->b.out.n)
 			return batch_out(&t->b, out);
+		gp_status rc = gp_pull(st, &t->in);
+		t->inpos = 0;
+		if (rc == GP_OK) {
+			if (gp_batch_records(&t->in, st->ctx->delim) == (size_t)-1)
+				return gp_fail(st->ctx, NULL, "out of memory");
+			continue;
+		}
+		t->in.n = 0;
+		if (rc == GP_EOF && t->joining) {
+			if (join_abandon(st, t, NULL) != 0)
+				return gp_fail(st->ctx, NULL, "out of memory");
+			continue;
+		}
+		if (rc == GP_EOF)
+			gp_dropped_flush(st->ctx, &t->b.drop);
+		return rc;
 	}
 }
 
@@ -1404,7 +1565,8 @@ const gp_stage_def gp_stage_logfmt = {
 		"decoded (other backslashes are kept as they are).\n\n"
 		"An unterminated quote, a key starting with '=' or a quote where a key should be "
 		"makes the record unparsable: it is dropped and counted once per input on "
-		"standard error (an error with --strict). An empty record has no fields.",
+		"standard error (an error with --strict). An empty record has no fields. A UTF-8 "
+		"byte order mark at the start of an input is skipped.",
 	.examples = "grep level=error | logfmt\tthe error records, as fields\n"
 		    "logfmt | count\tcount the logfmt records (the others are reported)",
 	.open = logfmt_open,
@@ -1423,9 +1585,12 @@ const gp_stage_def gp_stage_csv = {
 	.help = "Parses CSV as RFC 4180 describes it: values may be quoted, \"\" inside quotes is a "
 		"quote, and a quoted value may hold the separator and line breaks (a record that "
 		"ends inside quotes is joined with the following ones, up to --max-record, and "
-		"keeps the line number of its first line). A quote inside an unquoted value is "
-		"kept as it is. A trailing carriage return is removed and blank lines are "
-		"skipped.\n\n"
+		"keeps the line number of its first line). A quote left open at --max-record or at "
+		"the end of the input is an error naming its line: that line is skipped and the "
+		"lines after it are read again, so the rows after a stray quote are kept. A quote inside an unquoted value is "
+		"kept as it is. A trailing carriage return is not part of the last value (the "
+		"record's text keeps it) and blank lines are skipped. A UTF-8 byte order mark before "
+		"the header is skipped, as Python's utf-8-sig does.\n\n"
 		"The first record of each input is its header: its values name the fields. A row "
 		"with more values than the header names the extra ones by position (\"4\"); a "
 		"row with fewer lacks the missing fields. Duplicate header names are kept as "
@@ -1445,8 +1610,9 @@ const gp_stage_def gp_stage_tsv = {
 	.help = "Splits records on tabs and decodes the escapes \\t \\n \\r and \\\\ in values "
 		"(other backslashes are kept). The first record of each input is its header; "
 		"extra values are named by position (\"4\"), missing ones are absent, duplicate "
-		"names are kept (a lookup finds the last). A trailing carriage return is "
-		"removed and blank lines are skipped.",
+		"names are kept (a lookup finds the last). A trailing carriage return is not part "
+		"of the last value and blank lines are skipped; a UTF-8 byte order mark before the "
+		"header is skipped.",
 	.examples = "tsv | head 10\tthe first rows of a TSV export",
 	.open = table_open,
 };

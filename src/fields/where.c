@@ -188,10 +188,11 @@ typedef struct set {
 	size_t nas;
 	gp_eval ev;
 	gp_pool pool;
-	gp_sb sb;
+	gp_sb sb;       /* builds records, bounded by --max-record */
 	gp_recvec out;
 	gp_dropped fails;
 	gp_dropped undecided;
+	gp_dropped big; /* records that grew past it */
 	gp_ctx *ctx;
 } set;
 
@@ -200,6 +201,7 @@ static void free_set(void *arg)
 	set *s = arg;
 	gp_dropped_flush(s->ctx, &s->fails);
 	gp_dropped_flush(s->ctx, &s->undecided);
+	gp_dropped_flush(s->ctx, &s->big);
 	gp_sb_free(&s->sb);
 }
 
@@ -207,9 +209,14 @@ static gp_status set_next(gp_stage *st, gp_batch *out)
 {
 	set *s = st->state;
 	gp_batch in;
+	size_t n = 0;
+again:;
 	gp_status r = gp_pull(st, &in);
-	if (r != GP_OK)
+	if (r != GP_OK) {
+		if (r == GP_EOF)
+			gp_dropped_flush(st->ctx, &s->big);
 		return r;
+	}
 	if (gp_batch_records(&in, st->ctx->delim) == (size_t)-1 || gp_recvec_reserve(&s->out, in.n) != 0)
 		return gp_fail(st->ctx, NULL, "out of memory");
 	gp_pool_reset(&s->pool);
@@ -249,20 +256,21 @@ static gp_status set_next(gp_stage *st, gp_batch *out)
 		}
 		if (f && rec.lay) {
 			gp_render(&s->sb, f, nf, rec.lay);
-			size_t len;
-			const char *p = gp_sb_finish_rec(&s->sb, &s->pool, st->ctx->delim, &len);
-			if (!p)
+			int k = gp_sb_finish_built(&s->sb, &s->pool, st->ctx, &s->big, src, &rec.p, &rec.len);
+			if (k < 0)
 				return gp_fail(st->ctx, NULL, "out of memory");
-			rec.p = p;
-			rec.len = len;
+			if (k == 0)
+				continue; /* longer than --max-record: reported, skipped */
 		}
-		s->out.v[i] = rec;
+		s->out.v[n++] = rec;
 		count_fail(st->ctx, &s->ev, &s->fails, before, src);
 		count_undecided(st->ctx, &s->ev, &s->undecided, ubefore, src);
 	}
+	if (n == 0 && in.n)
+		goto again; /* every record grew past --max-record */
 	gp_batch_reset(out);
 	out->recs = s->out.v;
-	out->n = in.n;
+	out->n = n;
 	out->has_recs = true;
 	return GP_OK;
 }
@@ -278,6 +286,7 @@ static gp_status set_open(gp_stage *st, const gp_args *args)
 		return gp_fail(ctx, NULL, "out of memory");
 	s->ctx = ctx;
 	fails_init(&s->fails, &s->undecided, "set");
+	gp_sb_bound(&s->sb, &s->big, ctx, "set");
 	ctx->need_lineno = true; /* for the summary's line */
 	if (gp_expr_compile_set(st, args, &s->as, &s->nas) != 0)
 		return GP_ERR;

@@ -15,21 +15,27 @@ static const gp_layout space_layout = { .fmt = GP_FMT_DELIM, .sep = " ", .seplen
 
 typedef struct xf {
 	gp_pool pool;
-	gp_sb sb;
+	gp_sb sb;       /* builds records, bounded by --max-record */
+	gp_dropped big; /* records that grew past it */
+	gp_ctx *ctx;
 	gp_recvec out;
 } xf;
 
-static void sb_free(void *arg)
+static void xf_free(void *arg)
 {
-	gp_sb_free(arg);
+	xf *x = arg;
+	gp_dropped_flush(x->ctx, &x->big);
+	gp_sb_free(&x->sb);
 }
 
 static xf *xf_new(gp_stage *st, size_t size)
 {
 	xf *x = gp_scope_alloc(st->scope, size);
 	if (!x || gp_pool_own(st->scope, &x->pool) != 0 || gp_recvec_own(st->scope, &x->out) != 0 ||
-	    gp_scope_defer(st->scope, sb_free, &x->sb) != 0)
+	    gp_scope_defer(st->scope, xf_free, x) != 0)
 		return NULL;
+	x->ctx = st->ctx;
+	gp_sb_bound(&x->sb, &x->big, st->ctx, st->def->name);
 	return x;
 }
 
@@ -40,14 +46,32 @@ static gp_status xf_pull(gp_stage *st, xf *x, gp_batch *in)
 	gp_pool_reset(&x->pool);
 	for (;;) {
 		gp_status r = gp_pull(st, in);
-		if (r != GP_OK)
+		if (r != GP_OK) {
+			if (r == GP_EOF)
+				gp_dropped_flush(st->ctx, &x->big);
 			return r;
+		}
 		if (gp_batch_records(in, st->ctx->delim) == (size_t)-1 ||
 		    gp_recvec_reserve(&x->out, in->n) != 0)
 			return gp_fail(st->ctx, NULL, "out of memory");
 		if (in->n)
 			return GP_OK;
 	}
+}
+
+/* Finishes the record built from rec in x->sb into out: 1 when it is there,
+ * 0 when it grew past --max-record (reported, skipped), -1 when out of memory. */
+static int xf_finish(gp_stage *st, xf *x, const gp_rec *rec, gp_rec *out)
+{
+	const char *p;
+	size_t len;
+	int k = gp_sb_finish_built(&x->sb, &x->pool, st->ctx, &x->big, rec, &p, &len);
+	if (k > 0) {
+		*out = *rec;
+		out->p = p;
+		out->len = len;
+	}
+	return k;
 }
 
 static void xf_emit(xf *x, gp_batch *out, size_t n)
@@ -90,6 +114,8 @@ static gp_status select_next(gp_stage *st, gp_batch *out)
 {
 	sel *s = st->state;
 	gp_batch in;
+	size_t n = 0;
+again:;
 	gp_status r = xf_pull(st, &s->x, &in);
 	if (r != GP_OK)
 		return r;
@@ -98,12 +124,21 @@ static gp_status select_next(gp_stage *st, gp_batch *out)
 		gp_field *f = gp_pool_alloc(&s->x.pool, s->n * sizeof *f);
 		if (!f)
 			return gp_fail(st->ctx, NULL, "out of memory");
+		const gp_layout *lay = rec->lay ? rec->lay : rec->f ? &gp_layout_logfmt : &space_layout;
+		/* A table row keeps its columns: a missing field is an empty one, as
+		 * in awk's print $1, $3; a record of named fields (JSON, logfmt)
+		 * leaves it out, as Miller's cut does. */
+		bool keep_empty = lay->fmt == GP_FMT_DELIM || lay->fmt == GP_FMT_CSV ||
+				  lay->fmt == GP_FMT_TSV;
 		uint32_t nf = 0;
 		for (uint32_t k = 0; k < s->n; k++) {
 			char numbuf[24];
 			gp_value v;
-			if (!gp_fref_get(&s->refs[k], rec, &v, numbuf))
-				continue;
+			if (!gp_fref_get(&s->refs[k], rec, &v, numbuf)) {
+				if (!keep_empty)
+					continue;
+				v = (gp_value){ GP_K_STR, "", 0 };
+			}
 			if (v.p == numbuf) {
 				char *c = gp_pool_alloc(&s->x.pool, v.len);
 				if (!c)
@@ -114,21 +149,21 @@ static gp_status select_next(gp_stage *st, gp_batch *out)
 			f[nf++] = (gp_field){ .name = s->names[k], .nlen = s->nlens[k], .v = v.p,
 					      .vlen = v.len, .kind = v.kind };
 		}
-		const gp_layout *lay = rec->lay ? rec->lay : rec->f ? &gp_layout_logfmt : &space_layout;
 		gp_render(&s->x.sb, f, nf, lay);
-		size_t len;
-		const char *p = gp_sb_finish_rec(&s->x.sb, &s->x.pool, st->ctx->delim, &len);
-		if (!p)
+		gp_rec *o = &s->x.out.v[n];
+		int k = xf_finish(st, &s->x, rec, o);
+		if (k < 0)
 			return gp_fail(st->ctx, NULL, "out of memory");
-		gp_rec *o = &s->x.out.v[i];
-		*o = *rec;
-		o->p = p;
-		o->len = len;
+		if (k == 0)
+			continue;
+		n++;
 		o->f = f;
 		o->nf = nf;
 		o->lay = lay;
 	}
-	xf_emit(&s->x, out, in.n);
+	if (n == 0)
+		goto again; /* every record grew past --max-record */
+	xf_emit(&s->x, out, n);
 	return GP_OK;
 }
 
@@ -203,8 +238,10 @@ const gp_stage_def gp_stage_select = {
 		"record stays key=value pairs, a delimited record is joined with its delimiter. A "
 		"field is any reference: a name, a path into JSON (req.headers.host, tags[0]), $N, "
 		"$NF, $0, _file, _member, _line or ${any name}. The new field is named as written: "
-		"$3 becomes \"3\", ${a b} becomes \"a b\". A field the record does not have is left "
-		"out.\n\n"
+		"$3 becomes \"3\", ${a b} becomes \"a b\". A field the record does not have is empty "
+		"in a table row (plain text, fields, csv, tsv), so the columns stay where they were, "
+		"and left out of a record of named fields (json, logfmt, parse), as Miller's cut "
+		"does.\n\n"
 		"A record without fields (plain text) is split awk-style and the selected fields are "
 		"joined by a space, so select $1 $3 prints what awk '{print $1, $3}' prints.",
 	.examples = "select ts status path\tthree fields, in that order (after json or logfmt)\n"
@@ -252,10 +289,12 @@ static gp_status format_next(gp_stage *st, gp_batch *out)
 {
 	fmt *t = st->state;
 	gp_batch in;
+	gp_sb *b = &t->x.sb;
+	size_t n = 0;
+again:;
 	gp_status r = xf_pull(st, &t->x, &in);
 	if (r != GP_OK)
 		return r;
-	gp_sb *b = &t->x.sb;
 	for (size_t i = 0; i < in.n; i++) {
 		const gp_rec *rec = &in.recs[i];
 		for (size_t k = 0; k < t->n; k++) {
@@ -269,16 +308,14 @@ static gp_status format_next(gp_stage *st, gp_batch *out)
 			if (gp_fref_get(&sg->ref, rec, &v, numbuf))
 				gp_sb_text(b, &v);
 		}
-		size_t len;
-		const char *p = gp_sb_finish_rec(b, &t->x.pool, st->ctx->delim, &len);
-		if (!p)
+		int k = xf_finish(st, &t->x, rec, &t->x.out.v[n]);
+		if (k < 0)
 			return gp_fail(st->ctx, NULL, "out of memory");
-		gp_rec *o = &t->x.out.v[i];
-		*o = *rec;
-		o->p = p;
-		o->len = len;
+		n += (size_t)k;
 	}
-	xf_emit(&t->x, out, in.n);
+	if (n == 0)
+		goto again; /* every record grew past --max-record */
+	xf_emit(&t->x, out, n);
 	return GP_OK;
 }
 

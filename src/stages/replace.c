@@ -29,9 +29,10 @@ typedef struct repl {
 	bool has_field;
 	gp_fref field;
 	gp_pool pool;
-	gp_sb sb, vb;
-	gp_recvec out;
+	gp_sb sb, vb; /* sb builds records, bounded by --max-record */
+	gp_dropped big; /* records that grew past it */
 	gp_ctx *ctx;
+	gp_recvec out;
 	/* records PCRE2 could not decide (a resource limit even after a retry
 	 * with larger ones): left unchanged, summarised per input as an error */
 	gp_dropped undecided;
@@ -42,6 +43,7 @@ static void repl_free(void *arg)
 {
 	repl *r = arg;
 	gp_dropped_flush(r->ctx, &r->undecided);
+	gp_dropped_flush(r->ctx, &r->big);
 	gp_sb_free(&r->sb);
 	gp_sb_free(&r->vb);
 }
@@ -60,7 +62,7 @@ static int substitute(repl *r, gp_sb *b, const char *s, size_t len)
 	uint32_t opts = 0;
 	bool any = false;
 	size_t base = b->len;
-	while (pos <= len) {
+	while (pos <= len && !b->over) {
 		int rc = run(r, s, len, pos, opts);
 		if (rc < PCRE2_ERROR_NOMATCH) {
 			gp_rx_why(rc, NULL, r->why, sizeof r->why);
@@ -111,27 +113,33 @@ static gp_status replace_next(gp_stage *st, gp_batch *out)
 {
 	repl *r = st->state;
 	gp_batch in;
+again:
 	gp_pool_reset(&r->pool);
 	for (;;) {
 		gp_status rs = gp_pull(st, &in);
-		if (rs != GP_OK)
+		if (rs != GP_OK) {
+			if (rs == GP_EOF)
+				gp_dropped_flush(st->ctx, &r->big);
 			return rs;
+		}
 		if (gp_batch_records(&in, st->ctx->delim) == (size_t)-1 ||
 		    gp_recvec_reserve(&r->out, in.n) != 0)
 			return gp_fail(st->ctx, NULL, "out of memory");
 		if (in.n)
 			break;
 	}
+	size_t n = 0; /* records out: a record grown past --max-record is skipped */
 	for (size_t i = 0; i < in.n; i++) {
 		const gp_rec *rec = &in.recs[i];
-		gp_rec *o = &r->out.v[i];
+		gp_rec *o = &r->out.v[n++];
 		*o = *rec;
+		int k;
 		if (!r->has_field) {
 			if (!changed(r, rec, &r->sb, rec->p, rec->len))
 				continue;
 			size_t len;
-			if (!(o->p = gp_sb_finish_rec(&r->sb, &r->pool, st->ctx->delim, &len)))
-				return gp_fail(st->ctx, NULL, "out of memory");
+			if ((k = gp_sb_finish_built(&r->sb, &r->pool, st->ctx, &r->big, rec, &o->p, &len)) <= 0)
+				goto built;
 			o->len = len;
 			/* Its fields no longer describe the text: it becomes plain
 			 * text (-o json must not print the values replaced away). */
@@ -161,8 +169,8 @@ static gp_status replace_next(gp_stage *st, gp_batch *out)
 			}
 			gp_sb_put(&r->sb, fp + fl, rec->len - pre - fl);
 			size_t len;
-			if (!(o->p = gp_sb_finish_rec(&r->sb, &r->pool, st->ctx->delim, &len)))
-				return gp_fail(st->ctx, NULL, "out of memory");
+			if ((k = gp_sb_finish_built(&r->sb, &r->pool, st->ctx, &r->big, rec, &o->p, &len)) <= 0)
+				goto built;
 			o->len = len;
 			continue;
 		}
@@ -186,10 +194,12 @@ static gp_status replace_next(gp_stage *st, gp_batch *out)
 			return gp_fail(st->ctx, NULL, "out of memory");
 		if (!changed(r, rec, &r->sb, r->vb.p, r->vb.len))
 			continue;
-		size_t vlen = r->sb.len;
-		const char *nv = gp_sb_finish(&r->sb, &r->pool);
+		size_t vlen;
+		const char *nv;
+		if ((k = gp_sb_finish_built(&r->sb, &r->pool, st->ctx, &r->big, rec, &nv, &vlen)) <= 0)
+			goto built;
 		gp_field *f = gp_pool_alloc(&r->pool, rec->nf * sizeof *f);
-		if (!nv || !f)
+		if (!f)
 			return gp_fail(st->ctx, NULL, "out of memory");
 		memcpy(f, rec->f, rec->nf * sizeof *f);
 		uint8_t kind = GP_K_STR;
@@ -200,14 +210,21 @@ static gp_status replace_next(gp_stage *st, gp_batch *out)
 		if (rec->lay) {
 			gp_render(&r->sb, f, rec->nf, rec->lay);
 			size_t len;
-			if (!(o->p = gp_sb_finish_rec(&r->sb, &r->pool, st->ctx->delim, &len)))
-				return gp_fail(st->ctx, NULL, "out of memory");
+			if ((k = gp_sb_finish_built(&r->sb, &r->pool, st->ctx, &r->big, rec, &o->p, &len)) <= 0)
+				goto built;
 			o->len = len;
 		}
+		continue;
+	built: /* the text could not be built: too long (skip it) or out of memory */
+		if (k < 0)
+			return gp_fail(st->ctx, NULL, "out of memory");
+		n--;
 	}
+	if (n == 0)
+		goto again; /* every record was skipped */
 	gp_batch_reset(out);
 	out->recs = r->out.v;
-	out->n = in.n;
+	out->n = n;
 	out->has_recs = true;
 	return GP_OK;
 }
@@ -310,6 +327,7 @@ static gp_status replace_open(gp_stage *st, const gp_args *args)
 				     .what = "could not be searched, left unchanged",
 				     .what1 = "could not be searched, left unchanged" };
 	ctx->need_lineno = true; /* for the summary's line */
+	gp_sb_bound(&r->sb, &r->big, ctx, "replace");
 	gp_getopt go;
 	if (gp_getopt_init(&go, ctx, st->def, args) != 0)
 		return GP_ERR;

@@ -421,3 +421,27 @@ EOF
 	vg 0 -o tsv --color=always 'json | head 1' v.jsonl
 	vg 2 --strict 'json | count' v.jsonl
 }
+
+@test "json: an empty object is a record without fields (clean under UBSan)" {
+	run --separate-stderr bash -c 'printf "{}\n{\"a\":1}\n{ }\n" | "$GPIPE" json'
+	out_is 0 '{}' '{"a":1}' '{ }'
+	run --separate-stderr bash -c 'printf "{}\n" | "$GPIPE" -o json json'
+	out_is 0 '{}'
+}
+
+@test "json, logfmt, csv, tsv: a UTF-8 BOM at the start of an input is skipped (jq, utf-8-sig)" {
+	printf '\357\273\277{"a":1}\n\357\273\277{"b":2}\n' > bom.jsonl
+	run --separate-stderr "$GPIPE" -o json json bom.jsonl
+	[ "$status" -eq 0 ] && [ "$output" = '{"a":1}' ] &&
+		[ "$stderr" = "gpipe: json: 1 record of bom.jsonl is not JSON (line 2: invalid character '\\xef' at byte 1)" ] ||
+		{ echo "status $status: $output / $stderr"; return 1; }
+	printf '\357\273\277k=v\n' > bom.log
+	run --separate-stderr "$GPIPE" -o json logfmt bom.log
+	out_is 0 '{"k":"v"}'
+	printf '\357\273\277id,name\r\n1,x\r\n' > bom.csv
+	run --separate-stderr "$GPIPE" -o json 'csv | where id == 1' bom.csv
+	out_is 0 '{"id":1,"name":"x"}'
+	printf '\357\273\277id\tname\n1\tx\n' > bom.tsv
+	run --separate-stderr "$GPIPE" -o json 'tsv | select id' bom.tsv
+	out_is 0 '{"id":1}'
+}

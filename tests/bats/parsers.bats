@@ -299,23 +299,46 @@ applog() {
 	ok_out '2:"multi' 'line ""x""",z' '4:plain,1' '5:"a' '' ',b",2'
 }
 
-@test "csv: a quote never closed is reported at the end of its input" {
+@test "csv: a quote never closed is an error at the end of its input; the lines after it are read again" {
 	printf 'h\nv\n"open\nmore\n' > bad.csv
 	printf 'h\nw\n' > good.csv
-	run --separate-stderr "$GPIPE" 'csv | count' bad.csv good.csv
-	out_err 0 2 "gpipe: csv: 1 record of bad.csv is not CSV (line 3: quoted field not closed at end of input)"
-	run --separate-stderr "$GPIPE" --strict 'csv | count' bad.csv
-	out_err 2 1 "gpipe: csv: 1 record of bad.csv is not CSV (line 3: quoted field not closed at end of input)"
+	run --separate-stderr "$GPIPE" -n 'csv' bad.csv good.csv
+	out_err 2 "$(printf '2:v\n4:more\n2:w')" \
+		"gpipe: csv: bad.csv:3: quoted field not closed by the end of the input (2 lines): line 3 skipped, the 1 line after it read again"
+	printf 'h\n"a\n' > last.csv
+	run --separate-stderr "$GPIPE" 'csv | count' last.csv
+	out_err 2 0 "gpipe: csv: last.csv:2: quoted field not closed by the end of the input (1 line): line 2 skipped"
 }
 
-@test "csv: a quoted field longer than --max-record is reported and dropped" {
+@test "csv: a stray quote in row 10 of 100000 costs that row only, with the line named" {
+	python3 -c "
+import random
+r = random.Random(9)
+with open('stray.csv', 'w') as f:
+    f.write('id,name,val\\n')
+    for i in range(1, 100001):
+        name = 'n%d' % r.randrange(10 ** 6)
+        f.write('%d,%s%s,%d\\n' % (i, '\"' if i == 10 else '', name, r.randrange(1000)))
+"
+	run --separate-stderr "$GPIPE" 'csv | count' stray.csv
+	out_err 2 99999 "gpipe: csv: stray.csv:11: quoted field not closed by the end of the input (99991 lines): line 11 skipped, the 99990 lines after it read again"
+	run --separate-stderr "$GPIPE" --max-record 100K 'csv | where id >= 9 and id <= 12 or id == 100000 | select id' stray.csv
+	out_err 2 "$(printf '9\n11\n12\n100000')" \
+		"gpipe: csv: stray.csv:11: quoted field not closed within --max-record (102400 bytes, 6172 lines): line 11 skipped, the 6171 lines after it read again"
+	# every row but row 10, in order
+	"$GPIPE" 'csv | select id' stray.csv > got 2> /dev/null || true
+	seq 1 100000 | grep -vx 10 > want
+	cmp got want
+}
+
+@test "csv: a quoted field longer than --max-record is reported, its first line skipped and the rest read again" {
 	{
 		printf 'h\n"start\n'
 		for i in $(seq 1 50); do printf 'continuation line %d\n' "$i"; done
 		printf 'end"\nnext\n'
 	} > in.csv
 	run --separate-stderr "$GPIPE" --max-record 200 'csv | count' in.csv
-	out_err 2 1 "gpipe: csv: in.csv:2: quoted field not closed within --max-record (200 bytes)"
+	out_err 2 52 "gpipe: csv: in.csv:2: quoted field not closed within --max-record (200 bytes, 11 lines): line 2 skipped, the 10 lines after it read again"
 }
 
 @test "csv -d: one byte, '\\t' is a tab; errors point at the argument" {
@@ -425,4 +448,34 @@ for r in rows[1:]:
 	run --separate-stderr "$GPIPE" --strict "parse 'a={a}' | head 1" in.log
 	[ "$status" -eq 2 ]
 	[ "$output" = "a=1" ]
+}
+
+@test "CRLF: a CR before the line end is not part of the last value, for every parser and \$N" {
+	need_json
+	json_is 'fields' $'a b c\r\n' '{"1":"a","2":"b","3":"c"}'
+	json_is 'fields -d ,' $'a,b\r\n,\r\n' '{"1":"a","2":"b"}' '{"1":"","2":""}'
+	json_is "parse '{x} {y}'" $'a b c\r\n' '{"x":"a","y":"b c"}'
+	json_is 'parse -r "=(?<v>.*)"' $'k=ab\r\n' '{"v":"ab"}'
+	json_is 'logfmt' $'k=v q="x y"\r\n' '{"k":"v","q":"x y"}'
+	json_is 'csv' $'h1,h2\r\n1,"two"\r\n' '{"h1":1,"h2":"two"}'
+	json_is 'tsv' $'h1\th2\r\n1\tx\r\n' '{"h1":1,"h2":"x"}'
+	json_is 'json' $'{"a":"x"}\r\n' '{"a":"x"}'
+	json_is 'select $NF $2' $'a b c\r\n' '{"NF":"c","2":"b"}'
+	printf 'a b c\r\nx\r\n' > crlf.txt
+	run --separate-stderr "$GPIPE" 'where $1 == "a" or $1 == "x" | format "<{$NF}>"' crlf.txt
+	ok_out '<c>' '<x>'
+	run --separate-stderr "$GPIPE" 'where $3 == "c" | count' crlf.txt
+	ok_out 1
+}
+
+@test "CRLF: records that pass a parser keep their CR on output, as grep prints them" {
+	printf 'h1,h2\r\n1,2\r\n' > in.csv
+	"$GPIPE" csv in.csv > got
+	printf '1,2\r\n' > want
+	cmp got want
+	printf 'a=1 b=x\r\n' > in.log
+	"$GPIPE" "parse 'a={a} b={b}' | where b == \"x\"" in.log > got
+	cmp got in.log
+	"$GPIPE" 'logfmt | where b == "x"' in.log > got
+	cmp got in.log
 }

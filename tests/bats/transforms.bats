@@ -64,9 +64,17 @@ PY
 	same got want
 }
 
-@test "select: missing fields are left out; the new fields are named as written" {
+@test "select: missing fields are empty in table rows (as awk's print); the new fields are named as written" {
 	gin 'a b c\nx y\n\none\n' 'select $1 $3'
-	ok_out 'a c' 'x' '' 'one'
+	ok_out 'a c' 'x ' ' ' 'one '
+	printf 'a b c\nx y\n\none\n' > in.txt
+	awk '{print $1, $3}' in.txt > want
+	"$GPIPE" 'select $1 $3' in.txt > got
+	same got want
+	gin 'a,b\n' 'fields -d , | select $3 $1'
+	ok_out ',a'
+	gin 'h1,h2\n1,2\n' 'csv | select h2 nope h1'
+	ok_out '2,,1'
 	gin 'a b c\n' 'select $3 $1 | format "{3}/{1}/{$1}"'
 	ok_out 'c/a/c'
 	gin 'a b c\n' 'select $3 $1 | select $2'
@@ -595,4 +603,29 @@ PY
 	diag 'replace -f nested.${user.name} a b' \
 		"gpipe: replace: -f cannot change a value inside 'nested.\${user.name}': name a top-level field" \
 		'  replace -f nested.${user.name} a b' '             ^^^^^^^^^^^^^^^^^^^'
+}
+
+@test "--max-record bounds the records transforms build: reported once per input, skipped, exit 2" {
+	python3 -c "print('a' * 1000000); print('short a')" > big.log
+	python3 -c "import sys; sys.stdout.buffer.write(b'{\"a\":\"' + b'\xff' * 300000 + b'\",\"t\":[1,2]}\n{\"a\":\"x\",\"t\":[3]}\n')" > bad.jsonl
+	msg() { echo "gpipe: $1: 1 record of $2 is longer than --max-record once rebuilt, skipped (line 1: more than $3 bytes)"; }
+	run --separate-stderr "$GPIPE" --max-record 2M 'replace "" XXXXXXXXXX | replace "" XXXXXXXXXX' big.log
+	want=$(python3 -c "import re; print(re.sub('', 'X' * 10, re.sub('', 'X' * 10, 'short a')))")
+	[ "$status" -eq 2 ] && [ "$output" = "$want" ] && [ "$stderr" = "$(msg replace big.log 2097152)" ]
+	run --separate-stderr "$GPIPE" --max-record 2M 'replace -f $1 "" XXXXXXXXXX | count' big.log
+	[ "$status" -eq 2 ] && [ "$output" = 1 ] && [ "$stderr" = "$(msg replace big.log 2097152)" ]
+	run --separate-stderr "$GPIPE" --max-record 2M 'select $1 $1 $1 | count' big.log
+	[ "$status" -eq 2 ] && [ "$output" = 1 ] && [ "$stderr" = "$(msg select big.log 2097152)" ]
+	run --separate-stderr "$GPIPE" --max-record 2M 'format "{0}{0}{0}" | count' big.log big.log
+	[ "$status" -eq 2 ] && [ "$output" = 2 ] &&
+		[ "$stderr" = "$(msg format big.log 2097152; msg format big.log 2097152)" ]
+	run --separate-stderr "$GPIPE" --max-record 2M 'set b = $1 + $1 + $1 | count' big.log
+	[ "$status" -eq 2 ] && [ "$output" = 1 ] && [ "$stderr" = "$(msg set big.log 2097152)" ]
+	# each invalid byte becomes \ufffd (6 bytes) when the JSON text is rebuilt
+	run --separate-stderr "$GPIPE" --max-record 1M 'json | explode t' bad.jsonl
+	[ "$status" -eq 2 ] && [ "$output" = '{"a":"x","t":3}' ] &&
+		[ "$stderr" = "gpipe: explode: 2 records of bad.jsonl are longer than --max-record once rebuilt, skipped (first at line 1: more than 1048576 bytes)" ]
+	# within the bound nothing changes
+	run --separate-stderr "$GPIPE" --max-record 12M 'replace "" XXXXXXXXXX | count' big.log
+	[ "$status" -eq 0 ] && [ "$output" = 2 ] && [ -z "$stderr" ]
 }
