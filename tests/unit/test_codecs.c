@@ -706,8 +706,16 @@ static void test_detect(void)
 	unsigned char *iso = calloc(1, 40000);
 	iso[32768] = 1;
 	memcpy(iso + 32769, "CD001", 5);
+	iso[32774] = 1;
 	ok(gp_detect(iso, 40000) == GP_FMT_ISO9660, "detect ISO 9660");
 	ok(gp_detect(iso, 512) == GP_FMT_PLAIN, "ISO 9660 is not seen in 512 bytes");
+	ok(gp_detect_wants(iso, 512) == GP_DETECT_MORE && gp_detect_wants(iso, 100) == 100,
+	   "a zero start wants the bytes up to ISO 9660's descriptor");
+	iso[32768] = 'x';
+	ok(gp_detect(iso, 40000) == GP_FMT_PLAIN, "text before CD001 is not ISO 9660");
+	iso[32768] = 1;
+	iso[0] = 'L';
+	ok(gp_detect_wants(iso, 512) == 512, "a text start wants no more bytes");
 	free(iso);
 
 	ok(gp_format_is_archive(GP_FMT_TAR) && gp_format_is_archive(GP_FMT_ISO9660) &&
@@ -1197,6 +1205,8 @@ typedef struct arc_result {
 	int end; /* GP_ARC_END or GP_ARC_ERROR */
 	char err[256];
 	char open_err[256];
+	char below[256]; /* gp_archive_below_fault at the end */
+	bool below_twice; /* ... and it was handed out again */
 } arc_result;
 
 /* Opens an archive over p (through gzip when gzipped) and reads every member. */
@@ -1238,6 +1248,9 @@ static void arc_run(arc_result *res, const void *p, size_t n, gp_format fmt, boo
 		if (mr->r < 0)
 			snprintf(mr->err, sizeof mr->err, "%s", mem_s->err);
 	}
+	const char *bf = gp_archive_below_fault(a);
+	snprintf(res->below, sizeof res->below, "%s", bf ? bf : "");
+	res->below_twice = gp_archive_below_fault(a) != NULL;
 	gp_scope_unwind(&sc);
 }
 
@@ -1344,12 +1357,24 @@ static void test_tar(const buf *text)
 	   "tar cut in a header: '%s'", res.err);
 	arc_free_res(&res);
 
-	/* Truncated tar.gz: the gzip layer's message, naming the member. */
+	/* Truncated tar.gz: the gzip layer's fault, once, and the tar's. */
 	arc_run(&res, tgz.p, tgz.n / 2, GP_FMT_TAR, true, 0);
 	mb = res.n ? &res.m[res.n - 1] : NULL;
-	ok(mb && mb->r == -1 && starts(mb->err, "truncated gzip stream after ") &&
-		   strstr(mb->err, "in member '") && res.end == GP_ARC_ERROR,
-	   "truncated tar.gz: '%s', next: '%s'", mb ? mb->err : "", res.err);
+	ok(mb && mb->r == -1 && starts(mb->err, "truncated tar archive in member '") &&
+		   starts(res.below, "truncated gzip stream after ") && !res.below_twice &&
+		   res.end == GP_ARC_ERROR,
+	   "truncated tar.gz: '%s', below: '%s', next: '%s'", mb ? mb->err : "", res.below,
+	   res.err);
+	arc_free_res(&res);
+
+	/* A bad gzip CRC after a complete tar: every member, then the fault
+	 * found by reading on past the tar's end. */
+	tgz.p[tgz.n - 8] ^= 0xff;
+	arc_run(&res, tgz.p, tgz.n, GP_FMT_TAR, true, 0);
+	ok(res.end == GP_ARC_END && res.n == 4 && has_member(&res, "app/b.log", b, bn) &&
+		   starts(res.below, "gzip checksum mismatch at byte "),
+	   "tar.gz with a bad CRC: end %d, below '%s'", res.end, res.below);
+	tgz.p[tgz.n - 8] ^= 0xff;
 	arc_free_res(&res);
 
 	/* A damaged header (bad checksum) after the first member. */
