@@ -157,3 +157,23 @@ void gp_stage_close_upstream(gp_stage *st)
 		}
 	}
 }
+
+void gp_report_at(gp_ctx *ctx, const char *stage, const gp_batch *b, const char *p,
+		  const char *why)
+{
+	const gp_origin *o = NULL;
+	uint64_t line = 0;
+	if (b->span && p >= b->span && p < b->span + b->span_len) {
+		o = b->span_origin;
+		if (b->span_line)
+			line = b->span_line + gp_count_byte(b->span, (size_t)(p - b->span), ctx->delim);
+	}
+	for (size_t i = 0; !o && b->has_recs && i < b->n; i++)
+		if (p >= b->recs[i].p && p <= b->recs[i].p + b->recs[i].len)
+			o = b->recs[i].origin, line = b->recs[i].line;
+	char at[32] = "";
+	if (line)
+		snprintf(at, sizeof at, ":%llu", (unsigned long long)line);
+	gp_report(ctx, "%s: %s%s%s%s: %s", stage, o ? o->name : "(input)", o && o->member ? ":" : "",
+		  o && o->member ? o->member : "", at, why);
+}

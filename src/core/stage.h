@@ -189,6 +189,13 @@ gp_status gp_fail(gp_ctx *ctx, const gp_span *span, const char *fmt, ...)
  * Returns the record count, or (size_t)-1 when out of memory. */
 size_t gp_batch_records(gp_batch *b, char delim);
 
+/* A byte p of a record of batch b that a stage cannot process (a line the
+ * regex engine could not decide, matcher.h): reported through gp_report as
+ * "STAGE: INPUT[:MEMBER][:LINE]: why", the input and line found from the span
+ * or the record p lies in; the run fails (exit 2). */
+void gp_report_at(gp_ctx *ctx, const char *stage, const gp_batch *b, const char *p,
+		  const char *why);
+
 /* Count delimiter bytes in p[0..n): vectorised. */
 size_t gp_count_byte(const char *p, size_t n, char c);
 

@@ -437,7 +437,13 @@ static void lex(parser *P)
 		return;
 	}
 	if (c == '"' || c == '\'') {
-		size_t cap = end - p;
+		/* Sized by the string itself, not by the rest of the expression:
+		 * many strings in one expression cost what they hold. A backslash
+		 * in double quotes never ends it (the decoding below agrees). */
+		size_t close = p + 1;
+		while (close < end && s[close] != c)
+			close += c == '"' && s[close] == '\\' && close + 1 < end ? 2 : 1;
+		size_t cap = (close < end ? close : end) - p;
 		t->s = gp_arena_alloc(P->ctx->arena, cap + 1);
 		t->map = gp_arena_alloc(P->ctx->arena, (cap + 1) * sizeof *t->map);
 		if (!t->s || !t->map) {

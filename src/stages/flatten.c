@@ -24,7 +24,18 @@ typedef struct split {
 	size_t seplen;
 	gp_matcher *re; /* -r REGEX */
 	gp_recvec out;
+	gp_ctx *ctx;
+	gp_batch in; /* the batch being cut, to place undecided lines */
 } split;
+
+/* A record PCRE2 could not decide (a resource limit even after a retry):
+ * reported, the run fails; split stops cutting that record there. */
+static void split_undecided(void *arg, const char *p, size_t len, const char *why)
+{
+	split *s = arg;
+	gp_report_at(s->ctx, "split", &s->in, p, why);
+	(void)len;
+}
 
 static int push_piece(split *s, const gp_rec *r, const char *p, size_t len)
 {
@@ -45,6 +56,7 @@ static gp_status split_next(gp_stage *st, gp_batch *out)
 			return r;
 		if (gp_batch_records(&in, st->ctx->delim) == (size_t)-1)
 			return gp_fail(st->ctx, NULL, "out of memory");
+		s->in = in;
 		s->out.n = 0;
 		for (size_t i = 0; i < in.n; i++) {
 			const gp_rec *rec = &in.recs[i];
@@ -145,6 +157,9 @@ static gp_status split_open(gp_stage *st, const gp_args *args)
 		}
 		if (gp_scope_defer(st->scope, matcher_free, s->re) != 0)
 			return gp_fail(ctx, NULL, "out of memory");
+		s->ctx = ctx;
+		gp_matcher_on_undecided(s->re, split_undecided, s, false);
+		ctx->need_lineno = true; /* for the message's line */
 		size_t need = re.len * 4 + 16;
 		char *ex = gp_arena_alloc(ctx->arena, need);
 		if (ex) {
@@ -221,7 +236,18 @@ typedef struct ml {
 	bool reported;
 	gp_pool pool;
 	gp_recvec out;
+	gp_ctx *ctx;
+	gp_batch in; /* the batch being joined, to place undecided lines */
 } ml;
+
+/* A line PCRE2 could not decide: reported (the run fails), and it begins a
+ * record of its own rather than being joined to an unrelated one. */
+static void ml_undecided(void *arg, const char *p, size_t len, const char *why)
+{
+	ml *m = arg;
+	gp_report_at(m->ctx, "multiline", &m->in, p, why);
+	(void)len;
+}
 
 static void ml_free(void *arg)
 {
@@ -475,12 +501,14 @@ static gp_status ml_next(gp_stage *st, gp_batch *out)
 			break;
 		}
 		bool contig = in.span && !in.has_recs && ctx->delim == '\n';
+		m->in = in;
 		if (contig && !m->cont) {
 			if (ml_span(m, ctx, &in) != 0)
 				return gp_fail(ctx, NULL, "out of memory");
 		} else {
 			if (gp_batch_records(&in, ctx->delim) == (size_t)-1)
 				return gp_fail(ctx, NULL, "out of memory");
+			m->in = in;
 			for (size_t i = 0; i < in.n; i++)
 				if (ml_line(m, ctx, &in.recs[i], contig, -1) != 0)
 					return gp_fail(ctx, NULL, "out of memory");
@@ -546,6 +574,8 @@ static gp_status ml_open(gp_stage *st, const gp_args *args)
 		}
 		return gp_fail(ctx, NULL, "multiline: %s", err.msg);
 	}
+	m->ctx = ctx;
+	gp_matcher_on_undecided(m->m, ml_undecided, m, !m->cont);
 	ctx->need_lineno = true;
 	size_t need = pat.len * 4 + 16;
 	char *ex = gp_arena_alloc(ctx->arena, need);

@@ -68,27 +68,12 @@ typedef struct grep {
 	gp_batch in; /* the batch being searched, to place undecided lines */
 } grep;
 
-/* A line the regex engine could not decide (matcher.h): said with its input
- * and line number, found from the batch it lies in; the run fails (exit 2). */
+/* A line the regex engine could not decide (matcher.h): reported with its
+ * input and line number; the run fails (exit 2). */
 static void report_undecided(void *arg, const char *p, size_t len, const char *why)
 {
 	grep *g = arg;
-	const gp_batch *b = &g->in;
-	const gp_origin *o = NULL;
-	uint64_t line = 0;
-	if (b->span && p >= b->span && p < b->span + b->span_len) {
-		o = b->span_origin;
-		if (b->span_line)
-			line = b->span_line + gp_count_byte(b->span, (size_t)(p - b->span), g->ctx->delim);
-	}
-	for (size_t i = 0; !o && b->has_recs && i < b->n; i++)
-		if (p >= b->recs[i].p && p <= b->recs[i].p + b->recs[i].len)
-			o = b->recs[i].origin, line = b->recs[i].line;
-	char at[32] = "";
-	if (line)
-		snprintf(at, sizeof at, ":%llu", (unsigned long long)line);
-	gp_report(g->ctx, "grep: %s%s%s%s: %s", o ? o->name : "(input)", o && o->member ? ":" : "",
-		  o && o->member ? o->member : "", at, why);
+	gp_report_at(g->ctx, "grep", &g->in, p, why);
 	(void)len;
 }
 

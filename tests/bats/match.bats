@@ -89,6 +89,21 @@ BT='gpipe: grep: bt.log:1: pattern too complex for this line (PCRE2 backtracking
 	[[ $stderr == *'could not be matched by the regex (line 3: pattern too complex'* ]]
 }
 
+@test "split -r and multiline: a line PCRE2 cannot decide is reported, never silently uncut or joined" {
+	run --separate-stderr "$GPIPE" 'split -r "(a+)+c|b"' mix.log
+	[ "$status" -eq 2 ] && [ "$output" = "good "$'\n\nnone\n'"$(cat bt.log)"$'\ngood \n\nnone' ]
+	[ "$stderr" = 'gpipe: split: mix.log:3: pattern too complex for this line (PCRE2 backtracking limit)' ]
+	# START and -c CONTINUE, over a span and over records: the undecided
+	# line is a record of its own, not joined to its neighbours
+	want="good b|none"$'\n'"$(cat bt.log)"$'\n'"good b|none"
+	for e in 'multiline "(a+)+c|^g"' 'multiline -c "(a+)+c|^n"' 'tail 100 | multiline "(a+)+c|^g"'; do
+		run --separate-stderr "$GPIPE" "$e | replace \"\\n\" \"|\"" mix.log
+		[ "$status" -eq 2 ] && [ "$output" = "$want" ] ||
+			{ echo "$e: $status: $output"; return 1; }
+		[ "$stderr" = 'gpipe: multiline: mix.log:3: pattern too complex for this line (PCRE2 backtracking limit)' ]
+	done
+}
+
 @test "grep -o and --color with several patterns: GNU's leftmost-longest, not the first listed" {
 	printf 'w247\nw2472\n' > s
 	run "$GPIPE" 'grep -F -o -f s' <<<'a w2472 b'

@@ -306,6 +306,11 @@ rss_below() {
 	python3 -c "print('where ' + 'not ' * 32000 + 'x')" > e.gp
 	rss_below 65536 -f e.gp in.log
 	[ "$st" -eq 2 ] && [ "$(head -1 err)" = "gpipe: e.gp:1: where: expression nested too deeply (more than 256 levels)" ]
+	# where's strings are sized by themselves, not by the rest of the
+	# expression (1,000 strings in 220 KB once took about 1 GB).
+	python3 -c "print('where ' + ' or '.join('\$1 == \"w%07d%s\"' % (i, 'x' * 200) for i in range(1000)) + ' or \$1 == \"zzz\"')" > e.gp
+	rss_below 65536 -f e.gp in.log
+	[ "$st" -eq 0 ] && [ "$(cat out)" = zzz ]
 	# 1.1 MB of expression: 100,000 patterns (once "expression file too large").
 	python3 -c "print('grep -F ' + ' '.join('-e w%07d' % i for i in range(100000)))" > e.gp
 	[ "$(stat -c %s e.gp)" -gt 1048576 ]
