@@ -63,7 +63,7 @@ suite() {
 		local s
 		for s in loghub agrind gnugrep; do
 			[ -f "$corpus_dir/run-$s.sh" ] || continue
-			tally "$tag corpus $s" corpus_tap "$corpus_dir/run-$s.sh" "$bin"
+			tally "$tag corpus $s" corpus_tap "$corpus_dir/run-$s.sh" "$PWD/$bin"
 		done
 	fi
 }

@@ -295,12 +295,16 @@ big_log() {
 }
 
 @test "-o csv and -o tsv: a record with no fields is one empty line for a run of them, then a new header" {
-	# select of a field the record lacks leaves no column: before, a header of
-	# no names and a row of no cells (two empty lines), and memcmp(NULL) under
-	# UBSan.
-	run --separate-stderr bash -c 'echo x | "$1" -o csv "select nope" > got' _ "$GPIPE"
+	# A record without fields: before, a header of no names and a row of no
+	# cells (two empty lines), and memcmp(NULL) under UBSan.
+	run --separate-stderr bash -c 'printf "{}\n{}\n" | "$1" -o csv json > got' _ "$GPIPE"
 	[ "$status" -eq 0 ] && [ -z "$stderr" ]
 	printf '\n' | cmp - got
+	# select of a field a line lacks: a column with an empty cell, as awk's
+	# print $3 prints an empty field
+	run --separate-stderr bash -c 'echo x | "$1" -o csv "select nope" > got' _ "$GPIPE"
+	[ "$status" -eq 0 ] && [ -z "$stderr" ]
+	printf 'nope\n\n' | cmp - got
 	printf '{"a":1}\n{"b":2}\n{"b":3}\n{"a":"x,y"}\n{"a":2}\n' > t.jsonl
 	run --separate-stderr bash -c '"$1" -o csv "json | select a" t.jsonl > got' _ "$GPIPE"
 	[ "$status" -eq 0 ] && [ -z "$stderr" ]
