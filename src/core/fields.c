@@ -203,8 +203,6 @@ const char *gp_rec_body(const gp_rec *r, bool bom, size_t *len)
 
 bool gp_awk_next(const char *p, size_t len, size_t *pos, const char **fp, size_t *flen)
 {
-	if (len && p[len - 1] == '\r')
-		len--;
 	size_t i = *pos;
 	while (i < len && awk_blank(p[i]))
 		i++;

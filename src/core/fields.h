@@ -131,8 +131,8 @@ const gp_field *gp_field_find(const gp_rec *r, const char *name, size_t len);
 const char *gp_rec_body(const gp_rec *r, bool bom, size_t *len);
 
 /* The next field of p[0..len) by awk's rule, from *pos: a run of bytes
- * other than space, tab and newline; a CR at the very end belongs to the
- * line end, not to the last field. false when there is none; *pos then
+ * other than space, tab and newline (a CR before the line end stays in the
+ * last field, as in awk; the parsers drop it with gp_rec_body). false when there is none; *pos then
  * moves past it. */
 bool gp_awk_next(const char *p, size_t len, size_t *pos, const char **fp, size_t *flen);
 
