@@ -6,13 +6,11 @@ set -eu
 cd "$(dirname "$0")/.."
 secs=${FUZZ_SECONDS:-60}
 command -v clang >/dev/null || { echo "fuzz: clang is needed (apt-get install clang libclang-rt-14-dev)" >&2; exit 2; }
-srcs=$(ls src/*.c src/*/*.c | grep -v '^src/main.c$')
-flags="-std=c11 -D_GNU_SOURCE -g -O1 -pthread -fsanitize=fuzzer,address,undefined $(pkg-config --cflags libpcre2-8)"
-libs="$(pkg-config --libs libpcre2-8 zlib libarchive liblzma libzstd liblz4) -lbz2 -pthread"
-if pkg-config --exists libisal 2>/dev/null; then
-	flags="$flags -DGP_HAVE_ISAL $(pkg-config --cflags libisal)"
-	libs="$libs $(pkg-config --libs libisal)"
-fi
+srcs=$(find src -name '*.c' | sort | grep -v '^src/main.c$')
+# The libraries and their flags come from the Makefile (make fuzz-flags).
+pkg=$(make -s --no-print-directory fuzz-flags)
+flags="-std=c11 -D_GNU_SOURCE -g -O1 -pthread -fsanitize=fuzzer,address,undefined $(echo "$pkg" | sed -n 1p)"
+libs=$(echo "$pkg" | sed -n 2p)
 only=${FUZZ_ONLY:-}
 mkdir -p fuzz/out
 for t in fuzz/fuzz_*.c; do
