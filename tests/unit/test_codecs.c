@@ -30,32 +30,9 @@
 #include <lz4frame.h>
 #include <zlib.h>
 #include <zstd.h>
+#include "tap.h"
 
-/* ---- TAP ---- */
-
-static int ntests, nfailed;
-
-static bool ok(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool ok(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-	ntests++;
-	if (!cond)
-		nfailed++;
-	printf("%s %d - ", cond ? "ok" : "not ok", ntests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	return cond;
-}
-
-static void skip(const char *what, const char *why)
-{
-	printf("ok %d - %s # skip %s\n", ++ntests, what, why);
-	fflush(stdout);
-}
+/* ---- TAP (ok, skip: tap.h) ---- */
 
 static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void diag(const char *fmt, ...)
@@ -1731,6 +1708,5 @@ int main(void)
 		if (system(cmd) != 0)
 			diag("could not remove %s", tmpdir);
 	}
-	printf("1..%d\n", ntests);
-	return nfailed ? 1 : 0;
+	return tap_done();
 }

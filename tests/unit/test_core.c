@@ -9,20 +9,7 @@
 #include "core/stage.h"
 #include "expr/parse.h"
 #include "registry.h"
-
-static int n_test, n_fail;
-
-static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	printf("%s %d - ", cond ? "ok" : "not ok", ++n_test);
-	vprintf(fmt, ap);
-	printf("\n");
-	va_end(ap);
-	if (!cond)
-		n_fail++;
-}
+#include "tap.h"
 
 /* scopes */
 
@@ -356,6 +343,5 @@ int main(void)
 	test_parser();
 	test_getopt();
 	test_registry();
-	printf("1..%d\n", n_test);
-	return n_fail ? 1 : 0;
+	return tap_done();
 }

@@ -10,22 +10,10 @@
 #include "expr/parse.h"
 #include "fields/eval.h"
 #include "registry.h"
+#include "tap.h"
 
 extern const gp_stage_def gp_stage_where, gp_stage_set;
 
-static int n_test, n_fail;
-
-static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	printf("%s %d - ", cond ? "ok" : "not ok", ++n_test);
-	vprintf(fmt, ap);
-	printf("\n");
-	va_end(ap);
-	if (!cond)
-		n_fail++;
-}
 
 #define F(n, k, v) { n, v, sizeof v - 1, sizeof n - 1, k }
 
@@ -272,6 +260,5 @@ int main(void)
 	test_fields();
 	test_numbers();
 	test_set();
-	printf("1..%d\n", n_test);
-	return n_fail != 0;
+	return tap_done();
 }

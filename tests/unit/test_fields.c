@@ -6,20 +6,7 @@
 #include <string.h>
 
 #include "core/fields.h"
-
-static int n_test, n_fail;
-
-static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	printf("%s %d - ", cond ? "ok" : "not ok", ++n_test);
-	vprintf(fmt, ap);
-	printf("\n");
-	va_end(ap);
-	if (!cond)
-		n_fail++;
-}
+#include "tap.h"
 
 static bool eq(const char *p, size_t n, const char *want)
 {
@@ -330,6 +317,5 @@ int main(void)
 	test_keep();
 	test_dropped();
 	gp_arena_free(&arena);
-	printf("1..%d\n", n_test);
-	return n_fail ? 1 : 0;
+	return tap_done();
 }

@@ -7,20 +7,7 @@
 #include <string.h>
 
 #include "fields/json.h"
-
-static int n_test, n_fail;
-
-static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	printf("%s %d - ", cond ? "ok" : "not ok", ++n_test);
-	vprintf(fmt, ap);
-	printf("\n");
-	va_end(ap);
-	if (!cond)
-		n_fail++;
-}
+#include "tap.h"
 
 static gp_jsonp jp;
 static gp_pool pool;
@@ -131,6 +118,5 @@ int main(void)
 	test_errors();
 	gp_jsonp_free(&jp);
 	gp_scope_unwind(&scope);
-	printf("1..%d\n", n_test);
-	return n_fail ? 1 : 0;
+	return tap_done();
 }

@@ -12,6 +12,7 @@
 #endif
 #include "../../src/match/literal.h"
 #include "../../src/match/matcher.h"
+#include "tap.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -42,22 +43,6 @@ static bool jit_wanted(void)
 	return true;
 }
 
-static int ntests, nfailed;
-
-static bool ok(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-	ntests++;
-	if (!cond)
-		nfailed++;
-	printf("%s %d - ", cond ? "ok" : "not ok", ntests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	return cond;
-}
 
 static void diag(const char *fmt, ...)
 {
@@ -1221,8 +1206,5 @@ int main(void)
 	test_literal_search();
 	test_large();
 	test_differential();
-	printf("1..%d\n", ntests);
-	if (nfailed)
-		printf("# %d of %d tests failed\n", nfailed, ntests);
-	return nfailed ? 1 : 0;
+	return tap_done();
 }
