@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-const gp_layout gp_layout_json = { .fmt = GP_FMT_JSON };
-const gp_layout gp_layout_logfmt = { .fmt = GP_FMT_LOGFMT, .sep = " ", .seplen = 1 };
-const gp_layout gp_layout_tsv = { .fmt = GP_FMT_TSV, .sep = "\t", .seplen = 1 };
+const gp_layout gp_layout_json = { .fmt = GP_LAY_JSON };
+const gp_layout gp_layout_logfmt = { .fmt = GP_LAY_LOGFMT, .sep = " ", .seplen = 1 };
+const gp_layout gp_layout_tsv = { .fmt = GP_LAY_TSV, .sep = "\t", .seplen = 1 };
 
 /* References */
 
@@ -1113,12 +1113,12 @@ static void put_value_cell(gp_sb *b, enum cell how, const gp_value *v, char sep)
 void gp_render(gp_sb *b, const gp_field *f, uint32_t nf, const gp_layout *lay)
 {
 	const gp_layout *l = lay ? lay : &gp_layout_logfmt;
-	if (l->fmt == GP_FMT_JSON)
+	if (l->fmt == GP_LAY_JSON)
 		gp_sb_putc(b, '{');
 	for (uint32_t i = 0; i < nf; i++) {
 		gp_value v = { f[i].kind, f[i].v, f[i].vlen };
-		switch ((gp_fmt)l->fmt) {
-		case GP_FMT_JSON:
+		switch ((gp_lay_kind)l->fmt) {
+		case GP_LAY_JSON:
 			if (i)
 				gp_sb_putc(b, ',');
 			gp_sb_putc(b, '"');
@@ -1126,31 +1126,31 @@ void gp_render(gp_sb *b, const gp_field *f, uint32_t nf, const gp_layout *lay)
 			gp_sb_put(b, "\":", 2);
 			gp_sb_json_value(b, &v, false);
 			break;
-		case GP_FMT_LOGFMT:
+		case GP_LAY_LOGFMT:
 			if (i)
 				gp_sb_putc(b, ' ');
 			gp_sb_put(b, f[i].name, f[i].nlen);
 			gp_sb_putc(b, '=');
 			put_value_cell(b, CELL_LOGFMT, &v, 0);
 			break;
-		case GP_FMT_DELIM:
+		case GP_LAY_DELIM:
 			if (i)
 				gp_sb_put(b, l->sep, l->seplen);
 			put_value_cell(b, CELL_TEXT, &v, 0);
 			break;
-		case GP_FMT_CSV:
+		case GP_LAY_CSV:
 			if (i)
 				gp_sb_put(b, l->sep, l->seplen);
 			put_value_cell(b, CELL_CSV, &v, l->seplen ? l->sep[0] : ',');
 			break;
-		case GP_FMT_TSV:
+		case GP_LAY_TSV:
 			if (i)
 				gp_sb_putc(b, '\t');
 			put_value_cell(b, CELL_TSV, &v, 0);
 			break;
 		}
 	}
-	if (l->fmt == GP_FMT_JSON)
+	if (l->fmt == GP_LAY_JSON)
 		gp_sb_putc(b, '}');
 }
 

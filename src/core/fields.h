@@ -48,16 +48,16 @@ typedef struct gp_field {
 } gp_field;
 
 /* How a record's text is rebuilt from its fields (see gp_render). */
-typedef enum gp_fmt {
-	GP_FMT_LOGFMT = 0, /* key=value, quoted when needed (parse, parse -r) */
-	GP_FMT_JSON,       /* a JSON object */
-	GP_FMT_DELIM,      /* values joined by sep (fields) */
-	GP_FMT_CSV,        /* values joined by sep with RFC 4180 quoting */
-	GP_FMT_TSV,        /* values joined by tabs, \t \n \\ escaped */
-} gp_fmt;
+typedef enum gp_lay_kind {
+	GP_LAY_LOGFMT = 0, /* key=value, quoted when needed (parse, parse -r) */
+	GP_LAY_JSON,       /* a JSON object */
+	GP_LAY_DELIM,      /* values joined by sep (fields) */
+	GP_LAY_CSV,        /* values joined by sep with RFC 4180 quoting */
+	GP_LAY_TSV,        /* values joined by tabs, \t \n \\ escaped */
+} gp_lay_kind;
 
 typedef struct gp_layout {
-	uint8_t fmt; /* gp_fmt */
+	uint8_t fmt; /* gp_lay_kind (GP_LAY_*) */
 	char sep[8];
 	uint8_t seplen;
 } gp_layout;

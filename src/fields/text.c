@@ -287,7 +287,7 @@ static gp_status fields_open(gp_stage *st, const gp_args *args)
 	gp_layout *lay = gp_arena_alloc(ctx->arena, sizeof *lay);
 	if (!lay)
 		return gp_fail(ctx, NULL, "out of memory");
-	lay->fmt = GP_FMT_DELIM;
+	lay->fmt = GP_LAY_DELIM;
 	if (have_sep) {
 		char *buf = gp_arena_alloc(ctx->arena, sep.len + 1);
 		if (!buf)
@@ -1481,7 +1481,7 @@ static gp_status table_open(gp_stage *st, const gp_args *args)
 		gp_layout *lay = gp_arena_alloc(ctx->arena, sizeof *lay);
 		if (!lay)
 			return gp_fail(ctx, NULL, "out of memory");
-		lay->fmt = GP_FMT_CSV;
+		lay->fmt = GP_LAY_CSV;
 		lay->sep[0] = t->sep;
 		lay->seplen = 1;
 		t->lay = lay;

@@ -120,7 +120,7 @@ static long gather(gp_out *o, gp_structured *s, const gp_rec *r)
 
 static void put_json(gp_out *o, gp_structured *s, const gp_rec *r, size_t n)
 {
-	const bool text_numbers = !(r->lay && ((const gp_layout *)r->lay)->fmt == GP_FMT_JSON);
+	const bool text_numbers = !(r->lay && ((const gp_layout *)r->lay)->fmt == GP_LAY_JSON);
 	gp_sb *b = &s->line;
 	gp_sb_putc(b, '{');
 	for (size_t i = 0; i < n; i++) {

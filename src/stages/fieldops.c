@@ -10,7 +10,7 @@
 #include "../registry.h"
 
 /* Plain-text records select from: $1 $3 joined by a space, as awk prints. */
-static const gp_layout space_layout = { .fmt = GP_FMT_DELIM, .sep = " ", .seplen = 1 };
+static const gp_layout space_layout = { .fmt = GP_LAY_DELIM, .sep = " ", .seplen = 1 };
 
 
 typedef struct xf {
@@ -128,8 +128,8 @@ again:;
 		/* A table row keeps its columns: a missing field is an empty one, as
 		 * in awk's print $1, $3; a record of named fields (JSON, logfmt)
 		 * leaves it out, as Miller's cut does. */
-		bool keep_empty = lay->fmt == GP_FMT_DELIM || lay->fmt == GP_FMT_CSV ||
-				  lay->fmt == GP_FMT_TSV;
+		bool keep_empty = lay->fmt == GP_LAY_DELIM || lay->fmt == GP_LAY_CSV ||
+				  lay->fmt == GP_LAY_TSV;
 		uint32_t nf = 0;
 		for (uint32_t k = 0; k < s->n; k++) {
 			char numbuf[24];

@@ -196,7 +196,7 @@ static void test_builders(void)
 	gp_render(&b, f, 3, &gp_layout_logfmt);
 	ok(eq(b.p, b.len, "a=\"x y\" b=2 c=\"q\\\"t\""), "render logfmt");
 	b.len = 0;
-	gp_layout csv1 = { .fmt = GP_FMT_CSV, .sep = ",", .seplen = 1 };
+	gp_layout csv1 = { .fmt = GP_LAY_CSV, .sep = ",", .seplen = 1 };
 	gp_field j[2] = {
 		{ .name = "a", .nlen = 1, .kind = GP_K_JSTR, .v = "x,\\\"y\\\"\\n", .vlen = 9 },
 		{ .name = "b", .nlen = 1, .kind = GP_K_JSTR, .v = "t\\tu\\\\", .vlen = 6 },
@@ -207,7 +207,7 @@ static void test_builders(void)
 	gp_render(&b, j, 2, &gp_layout_tsv);
 	ok(eq(b.p, b.len, "x,\"y\"\\n\tt\\tu\\\\"), "render tsv of JSON strings (decoded, then escaped)");
 	b.len = 0;
-	gp_layout csv = { .fmt = GP_FMT_CSV, .sep = ",", .seplen = 1 };
+	gp_layout csv = { .fmt = GP_LAY_CSV, .sep = ",", .seplen = 1 };
 	gp_field g[2] = {
 		{ .name = "a", .nlen = 1, .v = "x,y", .vlen = 3 },
 		{ .name = "b", .nlen = 1, .v = "say \"hi\"", .vlen = 8 },
@@ -222,7 +222,7 @@ static void test_builders(void)
 	gp_render(&b, t, 2, &gp_layout_tsv);
 	ok(eq(b.p, b.len, "x\\ty\ta\\\\b"), "render tsv");
 	b.len = 0;
-	gp_layout sp = { .fmt = GP_FMT_DELIM, .sep = " ", .seplen = 1 };
+	gp_layout sp = { .fmt = GP_LAY_DELIM, .sep = " ", .seplen = 1 };
 	gp_render(&b, t, 2, &sp);
 	ok(eq(b.p, b.len, "x\ty a\\b"), "render delimited");
 
