@@ -627,16 +627,10 @@ typedef struct patlist {
 
 static gp_status pat_push(gp_ctx *ctx, patlist *l, patsrc p)
 {
-	if (l->n == l->cap) {
-		size_t nc = l->cap ? l->cap * 2 : 16;
-		patsrc *nv = gp_arena_alloc(ctx->arena, nc * sizeof *nv);
-		if (!nv)
-			return gp_fail(ctx, NULL, "out of memory");
-		if (l->n)
-			memcpy(nv, l->v, l->n * sizeof *nv);
-		l->v = nv;
-		l->cap = nc;
-	}
+	patsrc *v = gp_arena_grow(ctx->arena, l->v, l->n, &l->cap, sizeof *v);
+	if (!v)
+		return gp_fail(ctx, NULL, "out of memory");
+	l->v = v;
 	l->v[l->n++] = p;
 	return GP_OK;
 }
