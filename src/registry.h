@@ -7,7 +7,7 @@
 #define GP_REGISTRY_H
 
 #include "core/stage.h"
-#include "expr/args.h"
+#include "core/args.h"
 
 typedef enum gp_family {
 	GP_FAM_INPUT,
@@ -18,13 +18,6 @@ typedef enum gp_family {
 	GP_FAM_AGGREGATE,
 	GP_FAM_OUTPUT,
 } gp_family;
-
-/* One option of a stage, for parsing, help and completion. */
-typedef struct gp_optdef {
-	char letter;       /* -i */
-	const char *arg;   /* argument name ("PATTERN") or NULL for a flag */
-	const char *help;  /* one line */
-} gp_optdef;
 
 struct gp_stage_def {
 	const char *name;

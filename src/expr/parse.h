@@ -14,7 +14,7 @@
 #ifndef GP_PARSE_H
 #define GP_PARSE_H
 
-#include "args.h"
+#include "../core/args.h"
 
 typedef struct gp_stage_expr {
 	gp_arg name;

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "../core/fields.h"
-#include "../expr/args.h"
+#include "../core/args.h"
 #include "../registry.h"
 
 typedef struct gp_enode gp_enode; /* a compiled expression */

@@ -476,7 +476,7 @@ static const gp_stage_ops json_ops = { json_next };
 
 static gp_status json_open(gp_stage *st, const gp_args *args)
 {
-	if (gp_no_args(st, args) != GP_OK)
+	if (gp_no_args(st->ctx, st->def->name, args) != GP_OK)
 		return GP_ERR;
 	jstage *j = gp_scope_alloc(st->scope, sizeof *j);
 	if (!j || gp_pool_own(st->scope, &j->pool) != 0 || gp_recvec_own(st->scope, &j->out) != 0 ||

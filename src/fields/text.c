@@ -271,7 +271,7 @@ static gp_status fields_open(gp_stage *st, const gp_args *args)
 	if (!s || base_init(st, &s->b, "fields", "", "") != 0)
 		return gp_fail(ctx, NULL, "out of memory");
 	gp_getopt go;
-	if (gp_getopt_init(&go, ctx, st->def, args) != 0)
+	if (gp_getopt_init(&go, ctx, st->def->name, st->def->opts, args) != 0)
 		return GP_ERR;
 	int c;
 	gp_arg sep = { 0 };
@@ -688,7 +688,7 @@ static gp_status parse_open(gp_stage *st, const gp_args *args)
 		return gp_fail(ctx, NULL, "out of memory");
 	gp_args a = strip_long(ctx, args, "--keep", &s->keep);
 	gp_getopt go;
-	if (gp_getopt_init(&go, ctx, st->def, &a) != 0)
+	if (gp_getopt_init(&go, ctx, st->def->name, st->def->opts, &a) != 0)
 		return GP_ERR;
 	int c;
 	gp_arg re = { 0 };
@@ -871,7 +871,7 @@ static const gp_stage_ops logfmt_ops = { logfmt_next };
 
 static gp_status logfmt_open(gp_stage *st, const gp_args *args)
 {
-	if (gp_no_args(st, args) != GP_OK)
+	if (gp_no_args(st->ctx, st->def->name, args) != GP_OK)
 		return GP_ERR;
 	logfmt_st *s = gp_scope_alloc(st->scope, sizeof *s);
 	if (!s || base_init(st, &s->b, "logfmt", "are not logfmt", "is not logfmt") != 0)
@@ -1452,13 +1452,13 @@ static gp_status table_open(gp_stage *st, const gp_args *args)
 	t->tsv = tsv;
 	t->sep = tsv ? '\t' : ',';
 	if (tsv) {
-		if (gp_no_args(st, args) != GP_OK)
+		if (gp_no_args(st->ctx, st->def->name, args) != GP_OK)
 			return GP_ERR;
 		t->lay = &gp_layout_tsv;
 		st->explain = gp_arena_strndup(ctx->arena, "[header: first record of each input]", 36);
 	} else {
 		gp_getopt go;
-		if (gp_getopt_init(&go, ctx, st->def, args) != 0)
+		if (gp_getopt_init(&go, ctx, st->def->name, st->def->opts, args) != 0)
 			return GP_ERR;
 		int c;
 		while ((c = gp_getopt_next(&go)) > 0) {

@@ -47,7 +47,7 @@ static gp_status count_open(gp_stage *st, const gp_args *args)
 		if (args->v[0].len == 2 && args->v[0].s[0] == 'b' && args->v[0].s[1] == 'y')
 			return gp_fail(st->ctx, &args->v[0].span,
 				       "count: grouping ('count by KEY') is not available yet");
-		return gp_no_args(st, args);
+		return gp_no_args(st->ctx, st->def->name, args);
 	}
 	count *c = gp_scope_alloc(st->scope, sizeof *c);
 	if (!c)

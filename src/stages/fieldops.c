@@ -176,7 +176,7 @@ static gp_status select_open(gp_stage *st, const gp_args *args)
 	if (!s)
 		return gp_fail(ctx, NULL, "out of memory");
 	gp_getopt go;
-	if (gp_getopt_init(&go, ctx, st->def, args) != 0)
+	if (gp_getopt_init(&go, ctx, st->def->name, st->def->opts, args) != 0)
 		return GP_ERR;
 	int c;
 	while ((c = gp_getopt_next(&go)) > 0)
@@ -328,7 +328,7 @@ static gp_status format_open(gp_stage *st, const gp_args *args)
 	if (!t)
 		return gp_fail(ctx, NULL, "out of memory");
 	gp_getopt go;
-	if (gp_getopt_init(&go, ctx, st->def, args) != 0)
+	if (gp_getopt_init(&go, ctx, st->def->name, st->def->opts, args) != 0)
 		return GP_ERR;
 	int c;
 	while ((c = gp_getopt_next(&go)) > 0)
@@ -456,7 +456,7 @@ static const gp_stage_ops number_ops = { number_next };
 
 static gp_status number_open(gp_stage *st, const gp_args *args)
 {
-	if (gp_no_args(st, args) != GP_OK)
+	if (gp_no_args(st->ctx, st->def->name, args) != GP_OK)
 		return GP_ERR;
 	num *m = (num *)xf_new(st, sizeof(num));
 	if (!m)

@@ -128,7 +128,7 @@ static gp_status split_open(gp_stage *st, const gp_args *args)
 	if (!s || gp_recvec_own(st->scope, &s->out) != 0)
 		return gp_fail(ctx, NULL, "out of memory");
 	gp_getopt go;
-	if (gp_getopt_init(&go, ctx, st->def, args) != 0)
+	if (gp_getopt_init(&go, ctx, st->def->name, st->def->opts, args) != 0)
 		return GP_ERR;
 	gp_arg re = { 0 };
 	bool have_re = false;
@@ -535,7 +535,7 @@ static gp_status ml_open(gp_stage *st, const gp_args *args)
 	    gp_recvec_own(st->scope, &m->out) != 0)
 		return gp_fail(ctx, NULL, "out of memory");
 	gp_getopt go;
-	if (gp_getopt_init(&go, ctx, st->def, args) != 0)
+	if (gp_getopt_init(&go, ctx, st->def->name, st->def->opts, args) != 0)
 		return GP_ERR;
 	unsigned flags = 0;
 	gp_arg pat = { 0 };

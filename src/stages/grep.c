@@ -707,7 +707,7 @@ static gp_status grep_open(gp_stage *st, const gp_args *args)
 		return gp_fail(ctx, NULL, "out of memory");
 
 	gp_getopt go;
-	if (gp_getopt_init(&go, ctx, st->def, args) != 0)
+	if (gp_getopt_init(&go, ctx, st->def->name, st->def->opts, args) != 0)
 		return GP_ERR;
 	unsigned flags = 0;
 	patlist pl = { 0 };

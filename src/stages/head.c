@@ -23,7 +23,7 @@ static gp_status parse_n(gp_stage *st, const gp_args *args, uint64_t *n)
 	    gp_parse_count(args->v[0].s + 1, n) == 0)
 		goto done;
 	gp_getopt go;
-	if (gp_getopt_init(&go, st->ctx, st->def, args) != 0)
+	if (gp_getopt_init(&go, st->ctx, st->def->name, st->def->opts, args) != 0)
 		return GP_ERR;
 	const gp_arg *val = NULL;
 	int c;

@@ -329,7 +329,7 @@ static gp_status replace_open(gp_stage *st, const gp_args *args)
 	ctx->need_lineno = true; /* for the summary's line */
 	gp_sb_bound(&r->sb, &r->big, ctx, "replace");
 	gp_getopt go;
-	if (gp_getopt_init(&go, ctx, st->def, args) != 0)
+	if (gp_getopt_init(&go, ctx, st->def->name, st->def->opts, args) != 0)
 		return GP_ERR;
 	uint32_t opts = 0;
 	gp_arg field = { 0 };

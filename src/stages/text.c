@@ -105,7 +105,7 @@ static const gp_stage_ops case_ops = { case_next };
 
 static gp_status case_open(gp_stage *st, const gp_args *args)
 {
-	if (gp_no_args(st, args) != GP_OK)
+	if (gp_no_args(st->ctx, st->def->name, args) != GP_OK)
 		return GP_ERR;
 	casemap *c = gp_scope_alloc(st->scope, sizeof *c);
 	if (!c || gp_scope_defer(st->scope, free_ptr, &c->buf) != 0 ||
@@ -169,7 +169,7 @@ static const gp_stage_ops trim_ops = { trim_next };
 
 static gp_status trim_open(gp_stage *st, const gp_args *args)
 {
-	if (gp_no_args(st, args) != GP_OK)
+	if (gp_no_args(st->ctx, st->def->name, args) != GP_OK)
 		return GP_ERR;
 	st->ops = &trim_ops;
 	return GP_OK;

@@ -119,7 +119,7 @@ static gp_status uniq_open(gp_stage *st, const gp_args *args)
 	    gp_recvec_own(st->scope, &u->out) != 0)
 		return gp_fail(st->ctx, NULL, "out of memory");
 	gp_getopt go;
-	if (gp_getopt_init(&go, st->ctx, st->def, args) != 0)
+	if (gp_getopt_init(&go, st->ctx, st->def->name, st->def->opts, args) != 0)
 		return GP_ERR;
 	int c;
 	while ((c = gp_getopt_next(&go)) > 0)
@@ -300,7 +300,7 @@ static gp_status sample_open(gp_stage *st, const gp_args *args)
 	if (!s || gp_scope_defer(st->scope, sample_free, s) != 0 || gp_recvec_own(st->scope, &s->out) != 0)
 		return gp_fail(ctx, NULL, "out of memory");
 	gp_getopt go;
-	if (gp_getopt_init(&go, ctx, st->def, args) != 0)
+	if (gp_getopt_init(&go, ctx, st->def->name, st->def->opts, args) != 0)
 		return GP_ERR;
 	int c;
 	while ((c = gp_getopt_next(&go)) > 0)

@@ -281,7 +281,7 @@ static void test_getopt(void)
 	parse(&p, "grep -iv -eX -- -y 'z' -o", false);
 	const gp_stage_def *g = gp_registry_find("grep", 4);
 	gp_getopt go;
-	gp_getopt_init(&go, &p.ctx, g, &p.pe.v[0].args);
+	gp_getopt_init(&go, &p.ctx, g->name, g->opts, &p.pe.v[0].args);
 	char got[16] = { 0 };
 	int c, k = 0;
 	const char *eval = NULL;
@@ -298,7 +298,7 @@ static void test_getopt(void)
 	gp_arena_free(&p.arena);
 
 	parse(&p, "grep -iq x", false);
-	gp_getopt_init(&go, &p.ctx, g, &p.pe.v[0].args);
+	gp_getopt_init(&go, &p.ctx, g->name, g->opts, &p.pe.v[0].args);
 	while ((c = gp_getopt_next(&go)) > 0)
 		;
 	ok(c == -1 && strcmp(p.ctx.diag.msg, "grep: unknown option '-q'") == 0 &&

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../core/stage.h"
+#include "stage.h"
 
 typedef struct gp_arg {
 	const char *s;   /* decoded, NUL-terminated (arena) */
@@ -29,15 +29,20 @@ typedef struct gp_args {
 /* Source span of decoded bytes s[from..to) of an argument. */
 gp_span gp_arg_subspan(const gp_arg *a, size_t from, size_t to);
 
-typedef struct gp_optdef gp_optdef;
-struct gp_stage_def;
+/* One option of a stage, for parsing, help and completion. */
+typedef struct gp_optdef {
+	char letter;       /* -i */
+	const char *arg;   /* argument name ("PATTERN") or NULL for a flag */
+	const char *help;  /* one line */
+} gp_optdef;
 
 /* Iterates a stage's arguments: options (unquoted words starting with '-'),
  * possibly bundled (-iv) or with attached values (-ePAT), anywhere among the
  * operands, until `--`. Operands are collected in order. */
 typedef struct gp_getopt {
 	const gp_args *args;
-	const struct gp_stage_def *def;
+	const char *name;        /* the stage, for messages */
+	const gp_optdef *opts;   /* terminated by letter 0; NULL if none */
 	gp_ctx *ctx;
 	size_t i;       /* next word */
 	size_t sub;     /* position inside a bundled option word, 0 if none */
@@ -48,8 +53,8 @@ typedef struct gp_getopt {
 	size_t noperands;
 } gp_getopt;
 
-int gp_getopt_init(gp_getopt *g, gp_ctx *ctx, const struct gp_stage_def *def,
-		   const gp_args *args);
+int gp_getopt_init(gp_getopt *g, gp_ctx *ctx, const char *name,
+		   const gp_optdef *opts, const gp_args *args);
 /* Returns the option letter, 0 at the end (operands then complete), or -1 on
  * error with ctx->diag filled. */
 int gp_getopt_next(gp_getopt *g);
@@ -58,8 +63,8 @@ int gp_getopt_next(gp_getopt *g);
  * NUL-terminated; needs cap >= 4 * len + 1 for the whole text. */
 size_t gp_escape(char *dst, size_t cap, const char *s, size_t len);
 
-/* For stages without arguments: fails on the first one, naming it. */
-gp_status gp_no_args(gp_stage *st, const gp_args *args);
+/* For stages without arguments: fails on the first one, naming the stage. */
+gp_status gp_no_args(gp_ctx *ctx, const char *name, const gp_args *args);
 
 /* Parse a non-negative count ("10", "1k" not allowed). -1 on error. */
 int gp_parse_count(const char *s, uint64_t *out);

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../registry.h"
 
 gp_span gp_arg_subspan(const gp_arg *a, size_t from, size_t to)
 {
@@ -27,11 +26,13 @@ gp_span gp_arg_subspan(const gp_arg *a, size_t from, size_t to)
 	return s;
 }
 
-int gp_getopt_init(gp_getopt *g, gp_ctx *ctx, const gp_stage_def *def, const gp_args *args)
+int gp_getopt_init(gp_getopt *g, gp_ctx *ctx, const char *name, const gp_optdef *opts,
+		   const gp_args *args)
 {
 	memset(g, 0, sizeof *g);
 	g->args = args;
-	g->def = def;
+	g->name = name;
+	g->opts = opts;
 	g->ctx = ctx;
 	g->operands = gp_arena_alloc(ctx->arena, (args->n + 1) * sizeof *g->operands);
 	if (!g->operands) {
@@ -41,9 +42,9 @@ int gp_getopt_init(gp_getopt *g, gp_ctx *ctx, const gp_stage_def *def, const gp_
 	return 0;
 }
 
-static const gp_optdef *find_opt(const gp_stage_def *def, char c)
+static const gp_optdef *find_opt(const gp_optdef *opts, char c)
 {
-	for (const gp_optdef *o = def->opts; o && o->letter; o++)
+	for (const gp_optdef *o = opts; o && o->letter; o++)
 		if (o->letter == c)
 			return o;
 	return NULL;
@@ -82,13 +83,13 @@ int gp_getopt_next(gp_getopt *g)
 		const gp_arg *a = &as->v[g->i];
 		char c = a->s[g->sub];
 		g->optspan = gp_arg_subspan(a, g->sub == 1 ? 0 : g->sub, g->sub + 1);
-		const gp_optdef *o = find_opt(g->def, c);
+		const gp_optdef *o = find_opt(g->opts, c);
 		if (!o) {
 			if (a->s[1] == '-') {
 				g->optspan = a->span;
-				gp_fail(g->ctx, &g->optspan, "%s: unknown option '%s'", g->def->name, a->s);
+				gp_fail(g->ctx, &g->optspan, "%s: unknown option '%s'", g->name, a->s);
 			} else {
-				gp_fail(g->ctx, &g->optspan, "%s: unknown option '-%c'", g->def->name, c);
+				gp_fail(g->ctx, &g->optspan, "%s: unknown option '-%c'", g->name, c);
 			}
 			return -1;
 		}
@@ -101,7 +102,7 @@ int gp_getopt_next(gp_getopt *g)
 				g->optarg = as->v[g->i];
 			} else {
 				gp_fail(g->ctx, &g->optspan, "%s: option '-%c' needs an argument (%s)",
-					g->def->name, c, o->arg);
+					g->name, c, o->arg);
 				return -1;
 			}
 			g->sub = 0;
@@ -153,13 +154,13 @@ int gp_parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-gp_status gp_no_args(gp_stage *st, const gp_args *args)
+gp_status gp_no_args(gp_ctx *ctx, const char *name, const gp_args *args)
 {
 	if (args->n == 0)
 		return GP_OK;
 	const gp_arg *a = &args->v[0];
 	bool opt = !a->quoted && a->len > 1 && a->s[0] == '-';
-	return gp_fail(st->ctx, &a->span, "%s: %s '%s'", st->def->name,
+	return gp_fail(ctx, &a->span, "%s: %s '%s'", name,
 		       opt ? "unknown option" : "unexpected argument", a->s);
 }
 
