@@ -12,6 +12,9 @@
 #include <string.h>
 
 #include "../src/fields/json.h"
+#include "../src/core/jsonval.h"
+#include "../src/core/render.h"
+#include "../src/core/sb.h"
 
 static gp_jsonp jp, check;
 

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
+
 #if defined(__x86_64__) || defined(__SSE2__)
 #include <emmintrin.h>
 #define GP_HAVE_SSE2 1
@@ -13,14 +15,18 @@
 
 volatile sig_atomic_t gp_signal;
 
-void gp_vsay(gp_ctx *ctx, const char *fmt, va_list ap)
+void gp_say(gp_ctx *ctx, bool fails, const char *fmt, ...)
 {
+	if (fails)
+		ctx->had_error = true;
 	/* Any length: on the stack when it fits, else on the heap, so a long
 	 * path never cuts off the reason that follows it. */
 	char small[1024];
-	va_list again;
+	va_list ap, again;
+	va_start(ap, fmt);
 	va_copy(again, ap);
 	int n = vsnprintf(small, sizeof small, fmt, ap);
+	va_end(ap);
 	char *big = NULL;
 	if (n >= (int)sizeof small && (big = malloc((size_t)n + 1)) != NULL)
 		vsnprintf(big, (size_t)n + 1, fmt, again);
@@ -28,15 +34,6 @@ void gp_vsay(gp_ctx *ctx, const char *fmt, va_list ap)
 	if (ctx->report)
 		ctx->report(ctx, big ? big : small);
 	free(big);
-}
-
-void gp_report(gp_ctx *ctx, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	ctx->had_error = true;
-	gp_vsay(ctx, fmt, ap);
-	va_end(ap);
 }
 
 gp_status gp_fail(gp_ctx *ctx, const gp_span *span, const char *fmt, ...)
@@ -55,15 +52,8 @@ int gp_recvec_reserve(gp_recvec *v, size_t n)
 {
 	if (n <= v->cap)
 		return 0;
-	size_t cap = v->cap ? v->cap : 1024;
-	while (cap < n)
-		cap *= 2;
-	gp_rec *p = realloc(v->v, cap * sizeof *p);
-	if (!p)
-		return -1;
-	v->v = p;
-	v->cap = cap;
-	return 0;
+	/* 1024 at least: a batch holds hundreds of records from the start. */
+	return gp_grow(&v->v, &v->cap, n < 1024 ? 1024 : n, sizeof *v->v);
 }
 
 static void recvec_free(void *arg)

@@ -174,12 +174,13 @@ struct gp_ctx {
 /* Set by signal handlers (SIGINT, SIGTERM); the pull loop notices and unwinds. */
 extern volatile sig_atomic_t gp_signal;
 
-/* Non-fatal: print through ctx->report and mark the run as failed. */
-void gp_report(gp_ctx *ctx, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-/* Prints through ctx->report without marking the run as failed. Messages
- * have no length limit (a deep path keeps its reason). */
-void gp_vsay(gp_ctx *ctx, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* Non-fatal: prints a diagnostic through ctx->report, of any length (a deep
+ * path keeps its reason). With fails, the run is marked as failed (exit 2):
+ * a problem with one input, the run goes on. Without, it is only a warning
+ * and the exit status stays as it is. Call it as one of: */
+void gp_say(gp_ctx *ctx, bool fails, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+#define gp_report(ctx, ...) gp_say((ctx), true, __VA_ARGS__)
+#define gp_warn(ctx, ...) gp_say((ctx), false, __VA_ARGS__)
 
 /* Fatal: fill ctx->diag (with a span when given) and return GP_ERR. */
 gp_status gp_fail(gp_ctx *ctx, const gp_span *span, const char *fmt, ...)

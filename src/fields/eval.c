@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/fref.h"
+#include "../core/jsonval.h"
 #include "../match/rx.h"
 
 #define MAX_NEST 256

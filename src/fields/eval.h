@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "../core/fields.h"
+#include "../core/pool.h"
 #include "../core/args.h"
 #include "../registry.h"
 

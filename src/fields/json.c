@@ -13,6 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/dropped.h"
+#include "../core/fref.h"
+#include "../core/jsonval.h"
+#include "../core/render.h"
+#include "../core/sb.h"
 #include "../registry.h"
 
 #if defined(__x86_64__) || defined(__SSE2__)

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "../core/fields.h"
+#include "../core/pool.h"
 
 #define GP_JSON_MAX_DEPTH 10000
 

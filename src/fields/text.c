@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/fields.h"
+#include "../core/dropped.h"
+#include "../core/fref.h"
+#include "../core/pool.h"
+#include "../core/sb.h"
 #include "../match/rx.h"
 #include "../registry.h"
 

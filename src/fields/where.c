@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../core/dropped.h"
+#include "../core/render.h"
+#include "../core/sb.h"
 #include "../registry.h"
 #include "eval.h"
 

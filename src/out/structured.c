@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/fields.h"
+#include "../core/sb.h"
 
 #define KEY_COLOR "\33[34;1m" /* jq's colour of object keys */
 #define COLOR_END "\33[0m"

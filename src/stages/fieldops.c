@@ -6,7 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../core/fields.h"
+#include "../core/dropped.h"
+#include "../core/fref.h"
+#include "../core/pool.h"
+#include "../core/render.h"
+#include "../core/sb.h"
 #include "../registry.h"
 
 /* Plain-text records select from: $1 $3 joined by a space, as awk prints. */

@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/fields.h"
+#include "../core/fref.h"
+#include "../core/pool.h"
+#include "../core/sb.h"
 #include "../match/matcher.h"
 #include "../registry.h"
 

@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/fields.h"
+#include "../core/pool.h"
+#include "../core/rec.h"
 #include "../input/source.h"
 #include "../match/matcher.h"
 #include "../registry.h"

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/fields.h"
+#include "../core/rec.h"
 #include "../registry.h"
 
 typedef struct counter {

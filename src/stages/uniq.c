@@ -13,7 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../core/fields.h"
+#include "../core/pool.h"
+#include "../core/rec.h"
 #include "../registry.h"
 
 typedef struct uniq {

@@ -1,11 +1,14 @@
-/* Unit tests of the core: cleanup scopes, the arena, byte counting, span
- * splitting, the expression parser and the stage getopt. TAP output. */
+/* Unit tests of the core: cleanup scopes, the arena, growing arrays, byte
+ * counting, span splitting, diagnostics, the expression parser and the stage
+ * getopt. TAP output. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/grow.h"
 #include "core/stage.h"
 #include "expr/parse.h"
 #include "registry.h"
@@ -150,6 +153,70 @@ static void test_split(void)
 	ok(b.recs[2].origin == &o, "split: origin");
 	ok(gp_batch_records(&b, '\n') == 3, "split: idempotent");
 	free(v.v);
+
+	gp_recvec w = { 0 };
+	ok(gp_recvec_reserve(&w, 0) == 0 && w.v == NULL && w.cap == 0, "recvec: reserving 0 allocates nothing");
+	ok(gp_recvec_reserve(&w, 1) == 0 && w.cap == 1024, "recvec: 1024 records at first (%zu)", w.cap);
+	ok(gp_recvec_reserve(&w, 1025) == 0 && w.cap == 2048, "recvec: then doubles (%zu)", w.cap);
+	free(w.v);
+}
+
+/* gp_grow */
+
+static void test_grow(void)
+{
+	int *v = NULL;
+	size_t cap = 0;
+	ok(gp_grow(&v, &cap, 3, sizeof *v) == 0 && v && cap == 8, "grow: from nothing to 8 (%zu)", cap);
+	for (int i = 0; i < 8; i++)
+		v[i] = i;
+	int *was = v;
+	ok(gp_grow(&v, &cap, 8, sizeof *v) == 0 && v == was && cap == 8, "grow: no-op when it fits");
+	ok(gp_grow(&v, &cap, 9, sizeof *v) == 0 && cap == 16, "grow: doubles (%zu)", cap);
+	ok(gp_grow(&v, &cap, 100, sizeof *v) == 0 && cap == 100, "grow: to need when that is more (%zu)", cap);
+	bool kept = true;
+	for (int i = 0; i < 8; i++)
+		kept &= v[i] == i;
+	ok(kept, "grow: the elements stay");
+	was = v;
+	ok(gp_grow(&v, &cap, SIZE_MAX / 2 + 1, sizeof *v) == -1 && v == was && cap == 100,
+	   "grow: need * size overflowing is -1, array and cap unchanged");
+	free(v);
+	char *c = NULL;
+	size_t ccap = 0;
+	ok(gp_grow(&c, &ccap, 1000, 1) == 0 && ccap == 1000, "grow: bytes, straight to need");
+	free(c);
+}
+
+/* diagnostics */
+
+static char said[2][2100];
+static int nsaid;
+
+static void say(gp_ctx *ctx, const char *msg)
+{
+	(void)ctx;
+	if (nsaid < 2)
+		snprintf(said[nsaid++], sizeof said[0], "%s", msg);
+}
+
+static void test_say(void)
+{
+	gp_ctx ctx = { .report = say };
+	gp_warn(&ctx, "json: %d records of %s are not JSON", 3, "a.jsonl");
+	ok(nsaid == 1 && strcmp(said[0], "json: 3 records of a.jsonl are not JSON") == 0 && !ctx.had_error,
+	   "warn: printed, exit status unchanged");
+	char path[1500];
+	memset(path, 'p', sizeof path - 1);
+	path[sizeof path - 1] = '\0';
+	gp_report(&ctx, "cannot open '%s': %s", path, "No such file or directory");
+	size_t n = strlen(said[1]);
+	ok(nsaid == 2 && ctx.had_error && n == sizeof path - 1 + 41 &&
+		   strcmp(said[1] + n - 27, ": No such file or directory") == 0,
+	   "report: marks the run failed; a long message keeps its reason (%zu)", n);
+	ctx.report = NULL;
+	gp_say(&ctx, false, "nowhere to print");
+	ok(ctx.had_error, "say without a printer: nothing printed, the failure stays");
 }
 
 /* parser */
@@ -338,8 +405,10 @@ int main(void)
 {
 	test_scopes();
 	test_arena();
+	test_grow();
 	test_bytes();
 	test_split();
+	test_say();
 	test_parser();
 	test_getopt();
 	test_registry();

@@ -5,7 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/fields.h"
+#include "core/dropped.h"
+#include "core/fref.h"
+#include "core/jsonval.h"
+#include "core/pool.h"
+#include "core/rec.h"
+#include "core/render.h"
+#include "core/sb.h"
 #include "tap.h"
 
 static bool eq(const char *p, size_t n, const char *want)
@@ -225,6 +231,13 @@ static void test_builders(void)
 	gp_layout sp = { .fmt = GP_LAY_DELIM, .sep = " ", .seplen = 1 };
 	gp_render(&b, t, 2, &sp);
 	ok(eq(b.p, b.len, "x\ty a\\b"), "render delimited");
+	b.len = 0;
+	gp_sb_logfmt_cell(&b, "", 0);
+	gp_sb_putc(&b, ' ');
+	gp_sb_logfmt_cell(&b, "plain", 5);
+	gp_sb_putc(&b, ' ');
+	gp_sb_logfmt_cell(&b, "a=b \"c\"\n", 8);
+	ok(eq(b.p, b.len, "\"\" plain \"a=b \\\"c\\\"\\n\""), "logfmt cells: empty and special ones quoted");
 
 	gp_pool pool = { 0 };
 	gp_scope sc;
@@ -271,6 +284,18 @@ static void test_keep(void)
 		   k.rec.lay == &gp_layout_logfmt,
 	   "kept fields are copies");
 	gp_kept_free(&k);
+
+	gp_kept *v = NULL;
+	size_t cap = 0;
+	ok(gp_kept_room(&v, &cap, 0, 10) == 0 && cap == 10 && v[9].buf == NULL, "kept_room: at most max, zeroed");
+	ok(gp_kept_room(&v, &cap, 5, 10) == 0 && cap == 10, "kept_room: no growth while i < cap");
+	free(v);
+	v = NULL;
+	cap = 0;
+	ok(gp_kept_room(&v, &cap, 0, 1000) == 0 && cap == 64 && gp_kept_room(&v, &cap, 64, 1000) == 0 &&
+		   cap == 128 && v[127].f == NULL,
+	   "kept_room: 64 first, then doubling, new slots zeroed");
+	free(v);
 }
 
 static char reported[4][300];
@@ -305,6 +330,37 @@ static void test_dropped(void)
 	gp_dropped_add(&ctx, &d, &r1, NULL);
 	gp_dropped_flush(&ctx, &d);
 	ok(ctx.had_error, "an error with --strict");
+
+	/* A built record past --max-record: skipped and summarised as an error. */
+	gp_ctx c2 = { .report = rep, .max_record = 8, .delim = '\n' };
+	gp_sb sb = { 0 };
+	gp_dropped bd;
+	gp_pool pool = { 0 };
+	gp_scope sc;
+	gp_scope_init(&sc);
+	gp_pool_own(&sc, &pool);
+	gp_sb_bound(&sb, &bd, &c2, "replace");
+	const char *p;
+	size_t len;
+	gp_sb_put(&sb, "12345678", 8);
+	ok(gp_sb_finish_built(&sb, &pool, &c2, &bd, &r1, &p, &len) == 1 && eq(p, len, "12345678") &&
+		   p[len] == '\n',
+	   "built: a record of --max-record bytes, its delimiter after it");
+	gp_sb_put(&sb, "12345", 5);
+	gp_sb_put(&sb, "6789", 4);
+	ok(gp_sb_finish_built(&sb, &pool, &c2, &bd, &r1, &p, &len) == 0 && sb.len == 0 && !sb.over,
+	   "built: one byte more is skipped, the builder ready again");
+	gp_sb_put(&sb, "ok", 2);
+	ok(gp_sb_finish_built(&sb, &pool, &c2, &bd, &r2, &p, &len) == 1 && eq(p, len, "ok"),
+	   "built: the next one is fine");
+	nreported = 0;
+	gp_dropped_flush(&c2, &bd);
+	ok(nreported == 1 && c2.had_error &&
+		   strcmp(reported[0], "replace: 1 record of a.jsonl is longer than --max-record once rebuilt, "
+				       "skipped (line 17: more than 8 bytes)") == 0,
+	   "built: summarised as an error: %s", reported[0]);
+	gp_sb_free(&sb);
+	gp_scope_unwind(&sc);
 }
 
 int main(void)
