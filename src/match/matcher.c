@@ -48,6 +48,7 @@
 #include <pcre2.h>
 
 #include "rx.h" /* gp_jit_wanted */
+#include "../core/sb.h"
 
 enum mode { M_LITERAL, M_PREFILTER, M_SPAN, M_LINES, M_MULTI };
 
@@ -109,40 +110,6 @@ struct gp_matcher {
 	size_t window;
 	char desc[192];
 };
-
-/* ---- small growable string ---- */
-
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void sb_add(struct sbuf *b, const void *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p, b->cap = cap;
-	}
-	if (n)
-		memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_str(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
 
 /* ---- pattern analysis ---- */
 
@@ -238,20 +205,25 @@ static bool span_safe(const char *pat, size_t n)
 }
 
 /* Append pattern i, made safe to wrap in a group, to b. */
-static void add_body(struct sbuf *b, const gp_pattern *pt, bool fixed)
+static void sb_str(gp_sb *b, const char *s)
+{
+	gp_sb_put(b, s, strlen(s));
+}
+
+static void add_body(gp_sb *b, const gp_pattern *pt, bool fixed)
 {
 	const unsigned char *p = (const unsigned char *)pt->p;
 	size_t n = pt->len;
 	if (fixed) {
 		if (!memmem(p, n, "\\E", 2)) {
 			sb_str(b, "\\Q");
-			sb_add(b, p, n);
+			gp_sb_put(b, p, n);
 			sb_str(b, "\\E");
 			return;
 		}
 		for (size_t i = 0; i < n; i++) {
 			if (is_alnum(p[i])) {
-				sb_add(b, p + i, 1);
+				gp_sb_put(b, p + i, 1);
 			} else {
 				char x[8];
 				snprintf(x, sizeof x, "\\x%02X", p[i]);
@@ -260,7 +232,7 @@ static void add_body(struct sbuf *b, const gp_pattern *pt, bool fixed)
 		}
 		return;
 	}
-	sb_add(b, p, n);
+	gp_sb_put(b, p, n);
 	/* An unterminated \Q would swallow our ')'; a lone \E is ignored. */
 	sb_str(b, "\\E");
 	/* A (?x) '#' comment running to the end would too: end it with a
@@ -270,14 +242,14 @@ static void add_body(struct sbuf *b, const gp_pattern *pt, bool fixed)
 }
 
 struct built {
-	struct sbuf s;
+	gp_sb s;
 	size_t *start; /* offset of each pattern's body in s */
 };
 
 static bool build(struct built *bt, const gp_pattern *pats, size_t npats, unsigned flags,
 		  bool branch_reset)
 {
-	struct sbuf *b = &bt->s;
+	gp_sb *b = &bt->s;
 	bool fixed = flags & GP_M_FIXED;
 	b->len = 0;
 	if (flags & GP_M_LINE)
@@ -294,7 +266,7 @@ static bool build(struct built *bt, const gp_pattern *pats, size_t npats, unsign
 			sb_str(b, "(?:");
 		bt->start[i] = b->len;
 		if (!wrap && !fixed)
-			sb_add(b, pats[i].p, pats[i].len); /* as is: (*VERB)s keep working */
+			gp_sb_put(b, pats[i].p, pats[i].len); /* as is: (*VERB)s keep working */
 		else
 			add_body(b, &pats[i], fixed);
 		if (wrap)
@@ -306,7 +278,13 @@ static bool build(struct built *bt, const gp_pattern *pats, size_t npats, unsign
 		sb_str(b, "$");
 	else if (flags & GP_M_WORD)
 		sb_str(b, "(?![A-Za-z0-9_])");
-	return !b->oom;
+	/* NUL-terminated, so p is a C string and never NULL, even for an empty
+	 * pattern (PCRE2 may refuse a NULL one even of length 0). */
+	gp_sb_putc(b, '\0');
+	if (b->oom)
+		return false;
+	b->len--;
+	return true;
 }
 
 static void set_err(gp_match_error *err, size_t pat, size_t off, const char *msg)
@@ -493,7 +471,7 @@ static bool compile_set(gp_matcher *m, const gp_pattern *pats, size_t n, size_t 
 			break;
 	}
 	if (!c && ec == PCRE2_ERROR_PATTERN_TOO_LARGE && n > 1) {
-		free(bt.s.p);
+		gp_sb_free(&bt.s);
 		free(bt.start);
 		return compile_set(m, pats, n / 2, base, opts, cc, err) &&
 		       compile_set(m, pats + n / 2, n - n / 2, base + n / 2, opts, cc, err);
@@ -526,7 +504,7 @@ static bool compile_set(gp_matcher *m, const gp_pattern *pats, size_t n, size_t 
 oom:
 	set_err(err, 0, 0, "out of memory");
 out:
-	free(bt.s.p);
+	gp_sb_free(&bt.s);
 	free(bt.start);
 	return ok;
 }
@@ -634,14 +612,14 @@ gp_matcher *gp_matcher_new(const gp_pattern *pats_in, size_t npats, unsigned fla
 			size_t st[1];
 			bt.start = npats == 1 ? st : calloc(npats, sizeof *bt.start);
 			if (!bt.start || !build(&bt, pats, npats, flags, true)) {
-				free(bt.s.p);
+				gp_sb_free(&bt.s);
 				if (bt.start != st)
 					free(bt.start);
 				goto oom;
 			}
 			uint32_t sopts = base | PCRE2_MULTILINE | (npats > 1 ? PCRE2_DUPNAMES : 0);
 			m->span_code = compile(bt.s.p, bt.s.len, sopts, &ec, &eo, cc);
-			free(bt.s.p);
+			gp_sb_free(&bt.s);
 			if (bt.start != st)
 				free(bt.start);
 			if (!m->span_code && ec == PCRE2_ERROR_NOMEMORY)
@@ -856,7 +834,7 @@ static bool per_pattern(gp_matcher *m)
 		if (ok)
 			pj[i] = jit(pc[i]);
 	}
-	free(bt.s.p);
+	gp_sb_free(&bt.s);
 	pcre2_compile_context_free(cc);
 	if (!ok) {
 		for (size_t i = 0; pc && i < m->npats; i++)
