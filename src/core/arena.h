@@ -1,7 +1,18 @@
 /* A parse-time arena: many small allocations freed at once.
- * Everything built while parsing and planning (tokens, decoded arguments,
- * source maps) lives here and is freed when the run ends. Never used on the
- * hot path. */
+ *
+ * Rules:
+ *  - Everything built while parsing and planning (tokens, decoded arguments,
+ *    source maps, compiled field references, --explain texts) lives here
+ *    and is freed at once, with gp_arena_free, when the run ends. Nothing is
+ *    freed one by one; gp_arena_grow leaves the old copy behind.
+ *  - So it only holds what is made a bounded number of times per run, never
+ *    anything per record or per batch (that is a stage's pool, pool.h). Stages
+ *    take from it in next() in one place: the names "1", "2", ... of the fields
+ *    stage's fields and of csv/tsv columns past the header (posname in
+ *    fields/text.c) are made the first time a record has that many fields
+ *    and kept for the run, so their number is bounded by the widest record,
+ *    not by the number of records.
+ *  - Not thread-safe: it has no lock. */
 #ifndef GP_ARENA_H
 #define GP_ARENA_H
 
