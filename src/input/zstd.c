@@ -1,5 +1,5 @@
 /* zstd and lz4 decoding with libzstd and liblz4 directly, frame by frame,
- * through the member loop of unpack.c (as xz and bzip2 in xzbz.c).
+ * through the member loop of unpack.c (as xz in xz.c, bzip2 in bz2.c).
  *
  * libarchive's zstd and lz4 filters drop everything they decoded into the
  * block they were filling when a stream fails: three whole frames and the
@@ -461,13 +461,7 @@ gp_stream *gp_zstd_open(gp_scope *scope, gp_stream *below, gp_format fmt, char *
 	}
 	d->scope = scope;
 	d->fmt = fmt;
-	d->u = (gp_unpack){ .ops = &zf_ops, .below = below, .name = name, .err = d->s.err,
-			    .errcap = sizeof d->s.err, .in = in, .in_size = ZF_IN_SIZE,
-			    .between_min = ZF_HEAD_MAX, .next = in, .state = GP_UNP_FIRST };
-	d->s.read = gp_unpack_stream_read;
-	d->s.impl = d;
-	d->s.below = below;
-	d->s.kind = name;
+	gp_unpack_init(&d->u, &d->s, &zf_ops, below, name, in, ZF_IN_SIZE, ZF_HEAD_MAX);
 	return &d->s;
 nomem:
 	snprintf(errbuf, errlen, "cannot start %s decoder: out of memory", name);

@@ -3,8 +3,8 @@
  * output.
  *
  *   gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Isrc tests/unit/test_codecs.c \
- *       src/input/detect.c src/input/gzip.c src/input/filter.c src/input/xzbz.c \
- *       src/input/zstd.c src/input/unpack.c src/input/archive.c src/core/scope.c \
+ *       src/input/detect.c src/input/gzip.c src/input/filter.c src/input/xz.c \
+ *       src/input/bz2.c src/input/zstd.c src/input/unpack.c src/input/archive.c src/core/scope.c \
  *       $(pkg-config --cflags --libs zlib libarchive liblzma libzstd liblz4) -lbz2 -o test_codecs
  *   (add -DGP_HAVE_ISAL ... -lisal, or -DGP_GZIP_THREADS, as the build does)
  *
@@ -918,11 +918,11 @@ static ssize_t filter_run(buf *out, const void *p, size_t n, gp_format fmt, size
 	return r;
 }
 
-/* xz, lzma and bzip2 (xzbz.c): a cut stream gives every whole line the
+/* xz, lzma and bzip2 (xz.c, bz2.c): a cut stream gives every whole line the
  * codec's own tool prints from the same bytes (bzip2(1) holds back the last
  * part of its output buffer, so for bzip2 at least as many), then
  * "truncated X stream after N bytes"; NUL padding follows xz's rules. */
-static void test_xzbz(void)
+static void test_xz_bz2(void)
 {
 	static const struct {
 		const char *tool, *cmd, *dcmd, *name;
@@ -1696,7 +1696,7 @@ int main(void)
 		buf text = { 0 };
 		make_log(&text, 200000);
 		test_filters(&text);
-		test_xzbz();
+		test_xz_bz2();
 		test_frames(&text);
 		test_tar(&text);
 		test_zip_crafted();
