@@ -405,6 +405,8 @@ static gp_status source_next(gp_stage *st, gp_batch *out)
 				s->skip_line = s->line;
 				s->have = 0;
 			} else {
+				/* Doubling capped at the limit, not gp_grow: the
+				 * buffer never holds more than --max-record. */
 				size_t ncap = s->cap * 2 > limit ? limit : s->cap * 2;
 				char *nb = realloc(s->buf, ncap + 1);
 				if (!nb)

@@ -4,9 +4,11 @@
  *
  *   gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Isrc tests/unit/test_codecs.c \
  *       src/input/detect.c src/input/gzip.c src/input/filter.c src/input/xz.c \
- *       src/input/bz2.c src/input/zstd.c src/input/unpack.c src/input/archive.c src/core/scope.c \
+ *       src/input/bz2.c src/input/zstd.c src/input/unpack.c src/input/archive.c \
+ *       src/input/fd.c src/core/scope.c src/core/tmpfile.c src/core/batch.c \
  *       $(pkg-config --cflags --libs zlib libarchive liblzma libzstd liblz4) -lbz2 -o test_codecs
- *   (add -DGP_HAVE_ISAL ... -lisal, or -DGP_GZIP_THREADS, as the build does)
+ *   (add -DGP_HAVE_ISAL ... -lisal, or -DGP_GZIP_THREADS, as the build does;
+ *   `make` links it with every object but main's)
  *
  * Fixtures for bzip2, xz, lzma, zstd, lz4, zip, cpio, ar, 7z and ISO 9660 are
  * made at test time with the command-line tools when they are installed
