@@ -109,12 +109,11 @@ gp_stream *gp_bzip2_open(gp_scope *scope, gp_stream *below, gp_format fmt, char 
 		snprintf(errbuf, errlen, "%s is not bzip2", gp_format_name(fmt));
 		return NULL;
 	}
-	bz2 *d = gp_scope_alloc(scope, sizeof *d);
-	unsigned char *in = d ? gp_scope_alloc(scope, BZ_IN_SIZE) : NULL;
-	if (!in || gp_scope_defer(scope, engine_free, d) != 0) {
-		snprintf(errbuf, errlen, "cannot start bzip2 decoder: out of memory");
+	unsigned char *in;
+	bz2 *d = gp_unpack_new(scope, sizeof *d, BZ_IN_SIZE, engine_free, &in, "bzip2", errbuf,
+			       errlen);
+	if (!d)
 		return NULL;
-	}
 	gp_unpack_init(&d->u, &d->s, &bz2_ops, below, "bzip2", in, BZ_IN_SIZE, GP_UNPACK_MAGIC_MAX);
 	if (engine_start(d) != 0) {
 		snprintf(errbuf, errlen, "%s", d->s.err);

@@ -4,6 +4,18 @@
 #include <stdio.h>
 #include <string.h>
 
+void *gp_unpack_new(gp_scope *scope, size_t size, size_t in_size, gp_cleanup_fn fn,
+		    unsigned char **in, const char *name, char *errbuf, size_t errlen)
+{
+	void *d = gp_scope_alloc(scope, size);
+	*in = d ? gp_scope_alloc(scope, in_size) : NULL;
+	if (!*in || gp_scope_defer(scope, fn, d) != 0) {
+		snprintf(errbuf, errlen, "cannot start %s decoder: out of memory", name);
+		return NULL;
+	}
+	return d;
+}
+
 void gp_unpack_init(gp_unpack *u, gp_stream *s, const gp_unpack_ops *ops, gp_stream *below,
 		    const char *name, unsigned char *in, size_t in_size, size_t between_min)
 {
@@ -156,35 +168,27 @@ int gp_unpack_next_stream(gp_unpack *u, gp_format fmt, bool pad4)
 		if (gp_unpack_refill(u) < 0)
 			return -1;
 	}
-	static const char bad_pad_msg[] = "stream padding is not a multiple of four bytes";
-	bool bad_pad = pad4 && pad % 4 != 0;
-	if (u->avail == 0) {
-		if (first) {
-			gp_unpack_truncated(u);
-			return -1;
-		}
-		if (bad_pad) {
-			gp_unpack_corrupt(u, gp_unpack_offset(u), bad_pad_msg);
-			return -1;
-		}
-		return 0;
+	/* What follows: the end, this format's magic, or something else. */
+	if (u->avail == 0 && first) {
+		gp_unpack_truncated(u);
+		return -1;
 	}
 	size_t look = u->avail < GP_DETECT_BYTES ? u->avail : GP_DETECT_BYTES;
-	if ((!first || u->avail >= GP_UNPACK_MAGIC_MAX) && gp_detect(u->next, look) != fmt) {
-		if (first) {
-			char msg[64];
-			snprintf(msg, sizeof msg, "not a valid %s header", u->name);
-			gp_unpack_corrupt(u, gp_unpack_offset(u), msg);
-		} else if (bad_pad) {
-			gp_unpack_corrupt(u, gp_unpack_offset(u), bad_pad_msg);
-		} else {
-			gp_unpack_garbage(u);
-		}
+	bool other = u->avail > 0 && (!first || u->avail >= GP_UNPACK_MAGIC_MAX) &&
+		     gp_detect(u->next, look) != fmt;
+	if (other && first) {
+		char msg[64];
+		snprintf(msg, sizeof msg, "not a valid %s header", u->name);
+		gp_unpack_corrupt(u, gp_unpack_offset(u), msg);
 		return -1;
 	}
-	if (bad_pad) {
-		gp_unpack_corrupt(u, gp_unpack_offset(u), bad_pad_msg);
+	if (pad4 && pad % 4 != 0) {
+		gp_unpack_corrupt(u, gp_unpack_offset(u), "stream padding is not a multiple of four bytes");
 		return -1;
 	}
-	return 1;
+	if (other) {
+		gp_unpack_garbage(u);
+		return -1;
+	}
+	return u->avail > 0;
 }

@@ -50,6 +50,13 @@ struct gp_unpack {
 	int state;
 };
 
+/* Allocates a codec's struct (size bytes, zeroed) and its input buffer
+ * (*in, in_size bytes) in scope, and defers fn(struct) there to end the
+ * codec's engine. NULL with "cannot start NAME decoder: out of memory" in
+ * errbuf. */
+void *gp_unpack_new(gp_scope *scope, size_t size, size_t in_size, gp_cleanup_fn fn,
+		    unsigned char **in, const char *name, char *errbuf, size_t errlen);
+
 /* Sets up u for a codec whose stream is s, both in the codec's struct (u
  * first, so s->impl may be it): reads from below through `in` (in_size
  * bytes, owned by the codec's scope), messages in s->err, the first member

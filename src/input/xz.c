@@ -142,12 +142,10 @@ gp_stream *gp_xz_open(gp_scope *scope, gp_stream *below, gp_format fmt, char *er
 		return NULL;
 	}
 	const char *name = gp_format_name(fmt);
-	xz *d = gp_scope_alloc(scope, sizeof *d);
-	unsigned char *in = d ? gp_scope_alloc(scope, XZ_IN_SIZE) : NULL;
-	if (!in || gp_scope_defer(scope, engine_free, d) != 0) {
-		snprintf(errbuf, errlen, "cannot start %s decoder: out of memory", name);
+	unsigned char *in;
+	xz *d = gp_unpack_new(scope, sizeof *d, XZ_IN_SIZE, engine_free, &in, name, errbuf, errlen);
+	if (!d)
 		return NULL;
-	}
 	d->fmt = fmt;
 	gp_unpack_init(&d->u, &d->s, &xz_ops, below, name, in, XZ_IN_SIZE, GP_UNPACK_MAGIC_MAX);
 	if (engine_start(d) != 0) {

@@ -444,10 +444,10 @@ gp_stream *gp_zstd_open(gp_scope *scope, gp_stream *below, gp_format fmt, char *
 		return NULL;
 	}
 	const char *name = gp_format_name(fmt);
-	zf *d = gp_scope_alloc(scope, sizeof *d);
-	unsigned char *in = d ? gp_scope_alloc(scope, ZF_IN_SIZE) : NULL;
-	if (!in || gp_scope_defer(scope, engine_free, d) != 0)
-		goto nomem;
+	unsigned char *in;
+	zf *d = gp_unpack_new(scope, sizeof *d, ZF_IN_SIZE, engine_free, &in, name, errbuf, errlen);
+	if (!d)
+		return NULL;
 	if (fmt == GP_FMT_ZSTD) {
 		if (!(d->zd = ZSTD_createDCtx()))
 			goto nomem;
