@@ -49,9 +49,10 @@ int gp_stream_file_fd(const gp_stream *s)
 	for (; s; s = s->below) {
 		if (!s->kind || strcmp(s->kind, "file") != 0)
 			return -1;
-		if (!s->below && s->read == fd_read)
-			return ((const gp_fdstream *)s->impl)->regular ? ((const gp_fdstream *)s->impl)->fd
-								       : -1;
+		if (!s->below && s->read == fd_read) {
+			const gp_fdstream *f = s->impl;
+			return f->regular ? f->fd : -1;
+		}
 	}
 	return -1;
 }

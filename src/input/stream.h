@@ -2,6 +2,10 @@
  *
  *   read (fd) → [gzip | zlib | bzip2 | xz | lzma | zstd | lz4] … → [archive member] → lines
  *
+ * The fd layer is fd.c, the peek layer that detection looks through is
+ * peek.c, the decoders are gzip.c, xz.c, bz2.c and zstd.c (through unpack.c),
+ * members come from archive.c; layers.c decides which to stack.
+ *
  * A stream pulls from the one below it. Every layer is built in a cleanup
  * scope (its decoder state, buffers, struct archive *) and is released when
  * that scope unwinds; a stream never frees the stream below it.
