@@ -310,7 +310,7 @@ static int spool(gp_archive *x, char *errbuf, size_t errlen)
 	}
 	gp_tmpfile t;
 	if (gp_tmpfile_open(&t, x->scope, "gpipe-archive") != 0) {
-		if (t.fd < 0 && errno == ENOMEM)
+		if (errno == ENOMEM) /* the scope could not take it */
 			msgf(errbuf, errlen, "out of memory");
 		else
 			msgf(errbuf, errlen, "cannot make a temporary file in '%s' for a %s archive: %s",
