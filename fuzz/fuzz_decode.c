@@ -1,23 +1,26 @@
-/* libFuzzer target: the input layers. The bytes go through detection, then
- * decoders (detecting again after each, up to depth 4), then archive members
- * (each detected and opened in turn), and every stream is drained into a
- * small buffer. Inputs of odd length stop reading each stream after its
- * first read, as `head` does, to exercise early release of the scopes.
+/* libFuzzer target: the input layers, stacked by the run's own code. The
+ * bytes go through gp_layers_stack (layers.c: peeking, ISO 9660 included,
+ * detection, up to 4 decoders, the archive reader, the depth limit), as
+ * every input and member of a run does; a plain result is drained into a
+ * small buffer, and an archive's members are each stacked and read in turn
+ * (after the last one the archive drains the stream below it). Inputs of odd
+ * length stop reading each stream after its first read, as `head` does, to
+ * exercise early release of the scopes.
  *
  * Checked beyond "no crash, no leak": a read never returns more than asked,
- * a -1 always comes with a message, and a stream is never read after its end.
- * Output is bounded per input (a gzip bomb is drained only so far).
+ * a -1 always comes with a message, and the input and member streams are
+ * never read after their end (a check layer under the stacking). Output is
+ * bounded per input (a gzip bomb is drained only so far).
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/input/stream.h"
+#include "../src/input/layers.h"
 
 #define DRAIN_LIMIT (32u << 20) /* output bytes per input, all layers */
 #define MAX_MEMBERS 64
-#define MAX_DEPTH 4
 
 typedef struct mem {
 	gp_stream s;
@@ -37,37 +40,6 @@ static ssize_t mem_read(gp_stream *s, char *dst, size_t cap)
 	return (ssize_t)k;
 }
 
-/* The first bytes of a stream for gp_detect, given back before the rest. */
-typedef struct peek {
-	gp_stream s;
-	unsigned char buf[GP_DETECT_BYTES];
-	size_t n, off;
-	int end; /* 1: below ended, -1: below failed after the peeked bytes */
-} peek;
-
-static ssize_t peek_read(gp_stream *s, char *dst, size_t cap)
-{
-	peek *p = s->impl;
-	if (p->off < p->n) {
-		size_t k = p->n - p->off < cap ? p->n - p->off : cap;
-		memcpy(dst, p->buf + p->off, k);
-		p->off += k;
-		return (ssize_t)k;
-	}
-	if (p->end > 0)
-		return 0;
-	if (p->end < 0) {
-		memcpy(s->err, s->below->err, sizeof s->err);
-		return -1;
-	}
-	ssize_t r = s->below->read(s->below, dst, cap);
-	if (r < 0)
-		memcpy(s->err, s->below->err, sizeof s->err);
-	if (r <= 0)
-		p->end = r < 0 ? -1 : 1;
-	return r;
-}
-
 static size_t budget;
 static bool head_mode;
 
@@ -79,26 +51,36 @@ static void check_read(gp_stream *s, ssize_t r, size_t cap)
 		__builtin_trap(); /* an error without a message */
 }
 
-static peek *peek_open(gp_scope *sc, gp_stream *below)
+/* A layer that checks every read of the stream under it, and that it is not
+ * read again once it has ended. */
+typedef struct check {
+	gp_stream s;
+	bool ended;
+} check;
+
+static ssize_t check_stream_read(gp_stream *s, char *dst, size_t cap)
 {
-	peek *p = gp_scope_alloc(sc, sizeof *p);
-	if (!p)
+	check *c = s->impl;
+	if (c->ended)
+		__builtin_trap(); /* read after its end */
+	ssize_t r = s->below->read(s->below, dst, cap);
+	check_read(s->below, r, cap);
+	if (r < 0)
+		memcpy(s->err, s->below->err, sizeof s->err);
+	if (r <= 0)
+		c->ended = true;
+	s->pos = s->below->pos;
+	return r;
+}
+
+static gp_stream *check_open(gp_scope *sc, gp_stream *below)
+{
+	check *c = gp_scope_alloc(sc, sizeof *c);
+	if (!c)
 		return NULL;
-	p->s.read = peek_read;
-	p->s.impl = p;
-	p->s.below = below;
-	p->s.kind = below->kind;
-	while (p->n < sizeof p->buf) {
-		size_t cap = sizeof p->buf - p->n;
-		ssize_t r = below->read(below, (char *)p->buf + p->n, cap);
-		check_read(below, r, cap);
-		if (r <= 0) {
-			p->end = r < 0 ? -1 : 1;
-			break;
-		}
-		p->n += (size_t)r;
-	}
-	return p;
+	c->s = (gp_stream){ .read = check_stream_read, .impl = c, .below = below,
+			    .kind = below->kind, .pos = below->pos };
+	return &c->s;
 }
 
 static void drain(gp_stream *s)
@@ -116,48 +98,58 @@ static void drain(gp_stream *s)
 	}
 }
 
+/* One level, as source.c opens it: depth 1 for the input, 2 for a member. */
 static void process(gp_scope *parent, gp_stream *in, int depth)
 {
-	char err[256];
+	char err[256] = "";
 	gp_scope *sc = gp_scope_child(parent);
 	if (!sc)
 		return;
-	peek *p = peek_open(sc, in);
-	if (!p)
-		goto out;
-	gp_format f = gp_detect(p->buf, p->n);
-	(void)gp_format_name(f);
-	if (f == GP_FMT_PLAIN || depth >= MAX_DEPTH) {
-		drain(&p->s);
-	} else if (gp_format_is_archive(f)) {
-		gp_archive *a = gp_archive_open(sc, &p->s, f, err, sizeof err);
-		for (int i = 0; a && i < MAX_MEMBERS && budget > 0; i++) {
+	gp_stream *c = check_open(sc, in);
+	gp_layers ly;
+	gp_stack_result r = c ? gp_layers_stack(sc, c, NULL, depth, &ly, err, sizeof err)
+			      : GP_STACK_NOMEM;
+	if (r != GP_STACK_NOMEM)
+		for (int i = 0; i < ly.ndec; i++)
+			(void)gp_format_name(ly.dec[i]);
+	switch (r) {
+	case GP_STACK_RECORDS:
+		drain(ly.top);
+		break;
+	case GP_STACK_ARCHIVE:
+		for (int i = 0; i < MAX_MEMBERS && budget > 0; i++) {
 			const char *name;
 			gp_stream *m;
-			int r = gp_archive_next(a, &name, &m, err, sizeof err);
-			if (r == GP_ARC_MEMBER) {
+			int a = gp_archive_next(ly.arc, &name, &m, err, sizeof err);
+			if (a == GP_ARC_MEMBER) {
 				if (!name || !m)
 					__builtin_trap();
 				process(sc, m, depth + 1);
-			} else if (r == GP_ARC_SKIPPED) {
+			} else if (a == GP_ARC_SKIPPED) {
 				if (!err[0])
 					__builtin_trap();
-			} else if (r == GP_ARC_END || r == GP_ARC_ERROR) {
+			} else if (a == GP_ARC_END || a == GP_ARC_ERROR) {
 				break;
 			} else {
 				__builtin_trap();
 			}
+			(void)gp_archive_below_fault(ly.arc);
 			if (head_mode && i >= 2)
 				break;
 		}
-	} else {
-		gp_stream *d = (f == GP_FMT_GZIP || f == GP_FMT_ZLIB)
-				       ? gp_gzip_open(sc, &p->s, f == GP_FMT_ZLIB, err, sizeof err)
-				       : gp_filter_open(sc, &p->s, f, err, sizeof err);
-		if (d)
-			process(sc, d, depth + 1);
+		break;
+	case GP_STACK_FAILED:
+		if (!err[0])
+			__builtin_trap(); /* a failure without a message */
+		break;
+	case GP_STACK_TOO_MANY:
+	case GP_STACK_TOO_DEEP:
+		if (!gp_layers_skipped(r))
+			__builtin_trap();
+		break;
+	case GP_STACK_NOMEM:
+		break;
 	}
-out:
 	gp_scope_close(sc);
 }
 
@@ -181,7 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	m.s.impl = &m;
 	budget = DRAIN_LIMIT;
 	head_mode = size & 1;
-	process(&root, &m.s, 0);
+	process(&root, &m.s, 1);
 	gp_scope_unwind(&root);
 	return 0;
 }

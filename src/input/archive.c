@@ -5,10 +5,11 @@
  * 7z cannot be read without seeking, and zip is only read right with its
  * central directory (file types, encrypted members' sizes), so these are
  * read where they can seek: the file itself when the archive is a regular
- * file read as it is (pread, gp_stream_file_fd), else a copy in an unlinked
- * temporary file in $TMPDIR (a pipe, or an archive inside another or
- * compressed: constant memory, disk the size of the archive); a zip cut short
- * (no central directory) is read again with libarchive's streaming reader.
+ * file read as it is (pread, gp_stream_file_fd), else a copy in a nameless
+ * temporary file in $TMPDIR (core/tmpfile.h: a pipe, or an archive inside
+ * another or compressed: constant memory, disk the size of the archive); a
+ * zip cut short (no central directory) is read again with libarchive's
+ * streaming reader.
  *
  * The archive is opened by the first gp_archive_next, so all I/O and every
  * fault is reported from gp_archive_next or a member's read. Each member's
@@ -23,8 +24,9 @@
  */
 #include "stream.h"
 
+#include "../core/tmpfile.h"
+
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,8 +297,8 @@ static la_int64_t spool_skip_cb(struct archive *la, void *arg, la_int64_t n)
 	return n;
 }
 
-/* Copies the rest of below into an unlinked temporary file. 0 or -1 with a
- * message in errbuf. */
+/* Copies the rest of below into a temporary file (core/tmpfile.h). 0 or -1
+ * with a message in errbuf. */
 static int spool(gp_archive *x, char *errbuf, size_t errlen)
 {
 	/* A regular file read as it is needs no copy: read it where it lies. */
@@ -306,27 +308,16 @@ static int spool(gp_archive *x, char *errbuf, size_t errlen)
 		x->spool_fd = own;
 		return 0;
 	}
-	const char *dir = getenv("TMPDIR");
-	if (!dir || !*dir)
-		dir = "/tmp";
-	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		char path[4096];
-		snprintf(path, sizeof path, "%s/gpipe-archive-XXXXXX", dir);
-		fd = mkostemp(path, O_CLOEXEC);
-		if (fd >= 0)
-			unlink(path);
-	}
-	if (fd < 0) {
-		msgf(errbuf, errlen, "cannot make a temporary file in '%s' for a %s archive: %s",
-		     dir, x->fname, strerror(errno));
+	gp_tmpfile t;
+	if (gp_tmpfile_open(&t, x->scope, "gpipe-archive") != 0) {
+		if (errno == ENOMEM) /* the scope could not take it */
+			msgf(errbuf, errlen, "out of memory");
+		else
+			msgf(errbuf, errlen, "cannot make a temporary file in '%s' for a %s archive: %s",
+			     t.dir, x->fname, strerror(errno));
 		return -1;
 	}
-	if (gp_scope_fd(x->scope, fd) < 0) {
-		msgf(errbuf, errlen, "out of memory");
-		return -1;
-	}
-	x->spool_fd = fd;
+	x->spool_fd = t.fd;
 	for (;;) {
 		ssize_t r = x->below->read(x->below, (char *)x->in, ARC_IN_SIZE);
 		if (r < 0) {
@@ -336,17 +327,10 @@ static int spool(gp_archive *x, char *errbuf, size_t errlen)
 		if (r == 0)
 			break;
 		x->in_total += (uint64_t)r;
-		for (ssize_t off = 0; off < r;) {
-			ssize_t w = write(fd, x->in + off, (size_t)(r - off));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0) {
-				msgf(errbuf, errlen,
-					 "cannot copy a %s archive to a temporary file in '%s': %s", x->fname, dir,
-					 w < 0 ? strerror(errno) : "short write");
-				return -1;
-			}
-			off += w;
+		if (gp_tmpfile_write(&t, x->in, (size_t)r) != 0) {
+			msgf(errbuf, errlen, "cannot copy a %s archive to a temporary file in '%s': %s",
+			     x->fname, t.dir, errno ? strerror(errno) : "short write");
+			return -1;
 		}
 	}
 	x->below_eof = false;

@@ -1,8 +1,8 @@
 /* The compression filters by format: every codec is decoded with its own
  * library, through the member-by-member loop of unpack.c, so every byte
  * decoded before a fault reaches the caller and the fault is named with its
- * byte offset: bzip2, xz and lzma in xzbz.c (libbz2, liblzma), zstd and lz4
- * in zstd.c (libzstd, liblz4). gzip and zlib have their own decoder
+ * byte offset: xz and lzma in xz.c (liblzma), bzip2 in bz2.c (libbz2), zstd
+ * and lz4 in zstd.c (libzstd, liblz4). gzip and zlib have their own decoder
  * (gzip.c). libarchive is used for archives only; its filters lose the block
  * they were filling when a stream fails (see zstd.c).
  */

@@ -1,9 +1,12 @@
+/* The source stage: read → decompress → archive → lines over every input
+ * (see source.h). Here are the levels of an input (the file, the members of
+ * archives in it), the origins of their records, and the line splitting;
+ * the paths come from the walk (walk.c), each level's layers from
+ * gp_layers_stack (layers.c), the bottom layer from fd.c. */
 #include "source.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,27 +14,11 @@
 #include <unistd.h>
 
 #include "../registry.h"
+#include "layers.h"
 #include "stream.h"
+#include "walk.h"
 
 #define STDIN_NAME "(standard input)"
-
-/* One directory being walked: its descriptor (entries are opened relative
- * to it, so a tree deeper than PATH_MAX is walked as grep -r walks it), the
- * length of its path in source.path, its sorted entries and the next one. */
-typedef struct dirframe {
-	int fd;
-	size_t plen;
-	struct dirent **ents;
-	int n, next;
-} dirframe;
-
-/* The bottom layer of an input: a file descriptor. */
-typedef struct fdstream {
-	gp_stream s;
-	gp_ctx *ctx;
-	int fd;
-	bool regular;
-} fdstream;
 
 /* One level of the input stack: a file, or a member of the archive one level
  * down. A level reads records from `top`, or, if it is an archive, hands out
@@ -48,23 +35,16 @@ typedef struct level {
 	char *display; /* "file" or "file:member:member", for messages */
 } level;
 
-#define MAX_DEPTH 6 /* levels: a file and nested members/encodings */
-
 typedef struct source {
-	const char *const *paths;
-	size_t npaths, next_path;
 	bool raw;
 
-	dirframe *dirs;
-	size_t ndirs, dirs_cap;
-	char *path; /* the entry being opened, shown whole in messages and -H */
-	size_t path_cap;
+	gp_walk walk; /* the paths to open, directories walked lazily */
 
-	level lv[MAX_DEPTH];
+	level lv[GP_MAX_DEPTH];
 	int nlv;
 	bool reading; /* lv[nlv-1].top is being read */
 	uint64_t next_id; /* for gp_origin.id */
-	fdstream *bottom;
+	gp_fdstream *bottom;
 
 	/* Line buffer: bytes [pos, have) are not yet emitted and hold no delim. */
 	char *buf;
@@ -83,217 +63,10 @@ typedef struct source {
 	gp_recvec lazy;
 } source;
 
-static void pop_dir(source *s)
-{
-	dirframe *d = &s->dirs[--s->ndirs];
-	for (int k = 0; k < d->n; k++)
-		free(d->ents[k]);
-	free(d->ents);
-	close(d->fd);
-}
-
-static void free_dirs(void *arg)
-{
-	source *s = arg;
-	while (s->ndirs > 0)
-		pop_dir(s);
-	free(s->dirs);
-	s->dirs = NULL;
-	free(s->path);
-	s->path = NULL;
-}
-
-/* s->path becomes its first `keep` bytes, a '/' unless keep is 0 or they end
- * in one, and name. */
-static int path_at(source *s, size_t keep, const char *name)
-{
-	size_t nl = strlen(name);
-	if (keep + nl + 2 > s->path_cap) {
-		size_t cap = (keep + nl + 2) * 2;
-		char *p = realloc(s->path, cap);
-		if (!p)
-			return -1;
-		s->path = p;
-		s->path_cap = cap;
-	}
-	if (keep > 0 && s->path[keep - 1] != '/')
-		s->path[keep++] = '/';
-	memcpy(s->path + keep, name, nl + 1);
-	return 0;
-}
-
 static void free_ptr(void *arg)
 {
 	free(*(char **)arg);
 	*(char **)arg = NULL;
-}
-
-static int skip_dots(const struct dirent *e)
-{
-	return !(e->d_name[0] == '.' && (e->d_name[1] == '\0' ||
-					 (e->d_name[1] == '.' && e->d_name[2] == '\0')));
-}
-
-/* Pushes the directory open as fd (borrowed: a duplicate is kept), whose
- * path is `path`. 0 when pushed or reported, -1 when out of memory. */
-static int push_dir(gp_stage *st, int fd, const char *path)
-{
-	source *s = st->state;
-	if (s->ndirs == s->dirs_cap) {
-		size_t cap = s->dirs_cap ? s->dirs_cap * 2 : 8;
-		dirframe *d = realloc(s->dirs, cap * sizeof *d);
-		if (!d)
-			return -1;
-		s->dirs = d;
-		s->dirs_cap = cap;
-	}
-	if (path != s->path && path_at(s, 0, path) != 0)
-		return -1;
-	/* One descriptor per level of the tree: past RLIMIT_NOFILE (a tree
-	 * thousands deep) the subtree is reported, not walked. */
-	struct dirent **ents;
-	int n = -1, dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	if (dfd >= 0)
-		n = scandirat(dfd, ".", &ents, skip_dots, alphasort);
-	if (n < 0) {
-		gp_report(st->ctx, "cannot read directory '%s': %s", s->path, strerror(errno));
-		if (dfd >= 0)
-			close(dfd);
-		return 0;
-	}
-	dirframe *d = &s->dirs[s->ndirs++];
-	d->fd = dfd;
-	d->plen = strlen(s->path);
-	d->ents = ents;
-	d->n = n;
-	d->next = 0;
-	return 0;
-}
-
-/* ---- the fd layer ---- */
-
-static ssize_t fd_read(gp_stream *gs, char *dst, size_t n)
-{
-	fdstream *f = gs->impl;
-	for (;;) {
-		if (!f->regular && f->ctx->flush_hint) {
-			/* About to wait for input (tail -f): deliver what is through. */
-			struct pollfd p = { .fd = f->fd, .events = POLLIN };
-			if (poll(&p, 1, 0) == 0)
-				f->ctx->flush_hint(f->ctx);
-		}
-		ssize_t r = read(f->fd, dst, n);
-		if (r >= 0) {
-			gs->pos += (uint64_t)r;
-			if (f->ctx->progress)
-				__atomic_fetch_add(&f->ctx->bytes_in, (uint64_t)r, __ATOMIC_RELAXED);
-			return r;
-		}
-		if (errno == EINTR && !gp_signal)
-			continue;
-		if (gp_signal)
-			return 0;
-		snprintf(gs->err, sizeof gs->err, "read error: %s", strerror(errno));
-		return -1;
-	}
-}
-
-int gp_stream_file_fd(const gp_stream *s)
-{
-	for (; s; s = s->below) {
-		if (!s->kind || strcmp(s->kind, "file") != 0)
-			return -1;
-		if (!s->below && s->read == fd_read)
-			return ((const fdstream *)s->impl)->regular ? ((const fdstream *)s->impl)->fd : -1;
-	}
-	return -1;
-}
-
-/* ---- peeking: the first bytes of a stream, for detection ---- */
-
-typedef struct peek {
-	gp_stream s;
-	unsigned char first[GP_DETECT_BYTES];
-	unsigned char *buf; /* first, or GP_DETECT_MORE bytes when those call for it */
-	size_t n, off;
-	int pending; /* 0, or -1: the error below came after the peeked bytes */
-	bool eof;    /* below has ended within the peeked bytes */
-} peek;
-
-static ssize_t peek_read(gp_stream *gs, char *dst, size_t cap)
-{
-	peek *p = gs->impl;
-	if (p->off < p->n) {
-		size_t k = p->n - p->off;
-		if (k > cap)
-			k = cap;
-		memcpy(dst, p->buf + p->off, k);
-		p->off += k;
-		return (ssize_t)k;
-	}
-	if (p->pending) {
-		memcpy(gs->err, gs->below->err, sizeof gs->err);
-		return -1;
-	}
-	if (p->eof)
-		return 0;
-	ssize_t r = gs->below->read(gs->below, dst, cap);
-	gs->pos = gs->below->pos;
-	if (r < 0)
-		memcpy(gs->err, gs->below->err, sizeof gs->err);
-	return r;
-}
-
-/* Reads below into p->buf up to `want` bytes, or to its end or error.
- * With `patient` false, on a pipe it stops at what is ready. */
-static void peek_fill(peek *p, size_t want, const fdstream *bottom, bool patient)
-{
-	gp_stream *below = p->s.below;
-	while (p->n < want && !p->pending && !p->eof) {
-		ssize_t r = below->read(below, (char *)p->buf + p->n, want - p->n);
-		if (r < 0)
-			p->pending = -1;
-		if (r == 0)
-			p->eof = true;
-		if (r <= 0)
-			break;
-		p->n += (size_t)r;
-		/* On a pipe, any layer's next read may wait for the writer: detect
-		 * from what has come so far rather than hold records back. */
-		if (!patient && bottom && !bottom->regular) {
-			struct pollfd pf = { .fd = bottom->fd, .events = POLLIN };
-			if (poll(&pf, 1, 0) == 0)
-				break;
-		}
-	}
-}
-
-/* Reads the first bytes of `below` and returns a stream that gives them back
- * first. On a pipe it stops at what is ready, so `tail -f` is not held up;
- * only a start that may be an ISO 9660 image (binary: zeros or a boot
- * sector) is read on to its magic, 32 KiB in, wherever it is. */
-static peek *peek_open(gp_scope *scope, gp_stream *below, const fdstream *bottom)
-{
-	peek *p = gp_scope_alloc(scope, sizeof *p);
-	if (!p)
-		return NULL;
-	p->s.read = peek_read;
-	p->s.impl = p;
-	p->s.below = below;
-	p->s.kind = below->kind;
-	p->buf = p->first;
-	peek_fill(p, sizeof p->first, bottom, false);
-	size_t want = gp_detect_wants(p->buf, p->n);
-	if (want > p->n && !p->pending && !p->eof) {
-		unsigned char *more = gp_scope_alloc(scope, want);
-		if (!more)
-			return NULL;
-		memcpy(more, p->first, p->n);
-		p->buf = more;
-		peek_fill(p, want, bottom, true);
-	}
-	p->s.pos = below->pos;
-	return p;
 }
 
 /* ---- levels ---- */
@@ -378,106 +151,53 @@ static level *push_level(gp_stage *st, const char *name, const char *member)
 	return l;
 }
 
-/* The decoder layer for a compression format. */
-static gp_stream *open_decoder(gp_scope *scope, gp_stream *in, gp_format f, char *err,
-			       size_t errlen)
-{
-	if (f == GP_FMT_GZIP || f == GP_FMT_ZLIB)
-		return gp_gzip_open(scope, in, f == GP_FMT_ZLIB, err, errlen);
-	return gp_filter_open(scope, in, f, err, errlen);
-}
-
-#define MAX_LAYERS 4 /* compression layers in one level */
-
-/* What the first bytes of a stream call for: its decoders, stacked, and
- * what is under them. */
-typedef struct layering {
-	gp_stream *top;		   /* the records, or the archive's bytes */
-	gp_format dec[MAX_LAYERS]; /* decoders, outermost first */
-	int ndec;
-	gp_format what;	/* GP_FMT_PLAIN or an archive format */
-	bool too_many;	/* one more compression layer: not decoded */
-} layering;
-
-/* The one place that decides an input's layers: the run and --explain both
- * call it. Returns 1, 0 when a decoder cannot be set up (message in err),
- * -1 when out of memory. */
-static int stack_layers(gp_scope *scope, gp_stream *in, const fdstream *bottom, layering *ly,
-			char *err, size_t errlen)
-{
-	memset(ly, 0, sizeof *ly);
-	for (;;) {
-		peek *p = peek_open(scope, in, bottom);
-		if (!p)
-			return -1;
-		ly->top = &p->s;
-		gp_format f = gp_detect(p->buf, p->n);
-		if (f == GP_FMT_PLAIN || gp_format_is_archive(f)) {
-			ly->what = f;
-			return 1;
-		}
-		if (ly->ndec == MAX_LAYERS) {
-			ly->too_many = true;
-			return 1;
-		}
-		gp_stream *d = open_decoder(scope, &p->s, f, err, errlen);
-		if (!d)
-			return 0;
-		ly->dec[ly->ndec++] = f;
-		in = d;
-	}
-}
+/* What opening a level came to. */
+typedef enum open_result {
+	OPEN_NOMEM = -1,
+	OPEN_SKIPPED = 0, /* failed or skipped (reported), or a directory pushed on the walk */
+	OPEN_RECORDS = 1, /* the level's top gives records */
+	OPEN_ARCHIVE = 2, /* the level's archive hands out members */
+} open_result;
 
 /* Detects the encodings and format of the level's stream and stacks the
- * decoders. Returns 1 when the level has records to read, 2 when it is an
- * archive, 0 when it failed or is skipped (reported), -1 when out of memory. */
-static int open_layers(gp_stage *st, level *l, gp_stream *in)
+ * decoders (layers.c, as --explain does). */
+static open_result open_layers(gp_stage *st, level *l, gp_stream *in)
 {
 	source *s = st->state;
 	if (s->raw) {
 		l->top = in;
-		return 1;
+		return OPEN_RECORDS;
 	}
 	char err[256];
-	layering ly;
-	int r = stack_layers(l->scope, in, s->bottom, &ly, err, sizeof err);
-	if (r <= 0) {
-		if (r == 0)
-			report_level(st, l, err);
-		return r;
-	}
-	if (ly.too_many) {
-		/* Decoded bytes would be read as text: a zip bomb's way in, and
-		 * never a log. */
-		gp_report(st->ctx, "%s: more than %d compression layers, skipped", l->display,
-			  MAX_LAYERS);
-		return 0;
-	}
-	if (ly.what == GP_FMT_PLAIN) {
-		l->top = ly.top;
-		return 1;
-	}
-	if (s->nlv >= MAX_DEPTH) {
-		gp_report(st->ctx, "%s: archives nested more than %d deep, skipped", l->display,
-			  MAX_DEPTH - 1);
-		return 0;
-	}
-	l->arc = gp_archive_open(l->scope, ly.top, ly.what, err, sizeof err);
-	if (!l->arc) {
+	gp_layers ly;
+	gp_stack_result r = gp_layers_stack(l->scope, in, s->bottom, s->nlv, &ly, err, sizeof err);
+	switch (r) {
+	case GP_STACK_NOMEM:
+		return OPEN_NOMEM;
+	case GP_STACK_FAILED:
 		report_level(st, l, err);
-		return 0;
+		return OPEN_SKIPPED;
+	case GP_STACK_TOO_MANY:
+	case GP_STACK_TOO_DEEP:
+		report_level(st, l, gp_layers_skipped(r));
+		return OPEN_SKIPPED;
+	case GP_STACK_ARCHIVE:
+		l->arc = ly.arc;
+		return OPEN_ARCHIVE;
+	case GP_STACK_RECORDS:
+		break;
 	}
-	return 2;
+	l->top = ly.top;
+	return OPEN_RECORDS;
 }
 
-/* Opens `name` in directory `at` (AT_FDCWD for an operand), shown as path,
- * as a new bottom level. Returns 1 when it has records, 2 when it is an
- * archive, 0 when skipped (reported, or a directory pushed), -1 when out of
- * memory. */
-static int open_path(gp_stage *st, int at, const char *name, const char *path, bool top)
+/* Opens the walk's entry e as a new bottom level. A directory is pushed on
+ * the walk (OPEN_SKIPPED). */
+static open_result open_path(gp_stage *st, const gp_walk_entry *e)
 {
 	source *s = st->state;
-	bool is_stdin = top && strcmp(path, "-") == 0;
+	const char *path = e->path;
+	bool top = e->top, is_stdin = top && strcmp(path, "-") == 0;
 	if (top && !is_stdin) {
 		/* Opening a FIFO blocks until a writer comes: deliver what is
 		 * already through the chain first. */
@@ -487,69 +207,95 @@ static int open_path(gp_stage *st, int at, const char *name, const char *path, b
 	}
 	level *l = push_level(st, is_stdin ? STDIN_NAME : path, NULL);
 	if (!l)
-		return -1;
+		return OPEN_NOMEM;
 	int fd = STDIN_FILENO;
 	if (!is_stdin) {
 		/* Inside a tree a link is never followed, even one that
 		 * replaced the entry since it was listed. */
-		fd = openat(at, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | (top ? 0 : O_NOFOLLOW));
+		fd = openat(e->at, e->name, O_RDONLY | O_CLOEXEC | O_NOCTTY | (top ? 0 : O_NOFOLLOW));
 		if (fd < 0) {
 			if (!gp_signal)
 				gp_report(st->ctx, "cannot open '%s': %s", path, strerror(errno));
 			pop_level(s);
-			return 0;
+			return OPEN_SKIPPED;
 		}
 		if (gp_scope_fd(l->scope, fd) < 0)
-			return -1;
+			return OPEN_NOMEM;
 	}
 	struct stat sb;
 	if (fstat(fd, &sb) != 0) {
 		gp_report(st->ctx, "cannot stat '%s': %s", l->display, strerror(errno));
 		pop_level(s);
-		return 0;
+		return OPEN_SKIPPED;
 	}
 	if (S_ISDIR(sb.st_mode)) {
-		/* push_dir copies path: do it before the level's scope frees it. */
-		int r = is_stdin ? 0 : push_dir(st, fd, path);
+		/* The walk copies path: push before the level's scope frees it. */
+		int r = is_stdin ? 0 : gp_walk_push_dir(&s->walk, fd, path);
 		if (is_stdin)
 			gp_report(st->ctx, "%s: Is a directory", STDIN_NAME);
 		pop_level(s);
-		return r;
+		return r < 0 ? OPEN_NOMEM : OPEN_SKIPPED;
 	}
 	if (!top && !S_ISREG(sb.st_mode)) {
 		pop_level(s);
-		return 0;
+		return OPEN_SKIPPED;
 	}
-	fdstream *f = gp_scope_alloc(l->scope, sizeof *f);
+	gp_fdstream *f = gp_scope_alloc(l->scope, sizeof *f);
 	if (!f)
-		return -1;
-	f->s.read = fd_read;
-	f->s.impl = f;
-	f->ctx = st->ctx;
-	f->fd = fd;
-	f->regular = S_ISREG(sb.st_mode);
-	/* Decoders may read a "file" from a thread of their own; a pipe must
-	 * be read on the main thread, which flushes output when it pauses. */
-	f->s.kind = f->regular ? "file" : "pipe";
+		return OPEN_NOMEM;
+	gp_fdstream_init(f, st->ctx, fd, S_ISREG(sb.st_mode));
 	if (f->regular)
 		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	s->bottom = f;
-	int r = open_layers(st, l, &f->s);
-	if (r == 0)
+	open_result r = open_layers(st, l, &f->s);
+	if (r == OPEN_SKIPPED)
 		pop_level(s);
 	return r;
 }
 
+/* Opens the next member of the archive of level l as a level above it. */
+static open_result open_member(gp_stage *st, level *l, const char *name, gp_stream *member)
+{
+	source *s = st->state;
+	/* The member's origin: the file, and the member path inside. */
+	const char *outer = l->origin.member;
+	size_t ol = outer ? strlen(outer) : 0, nl = strlen(name);
+	char *mem = malloc(ol + nl + 2);
+	if (!mem)
+		return OPEN_NOMEM;
+	if (outer) {
+		memcpy(mem, outer, ol);
+		mem[ol] = ':';
+		memcpy(mem + ol + 1, name, nl + 1);
+	} else {
+		memcpy(mem, name, nl + 1);
+	}
+	level *m = push_level(st, l->origin.name, mem);
+	free(mem);
+	if (!m)
+		return OPEN_NOMEM;
+	open_result o = open_layers(st, m, member);
+	if (o == OPEN_SKIPPED)
+		pop_level(s);
+	return o;
+}
+
+typedef enum next_result {
+	NEXT_NOMEM = -1,
+	NEXT_END = 0,	/* no more inputs */
+	NEXT_READY = 1, /* the top level gives records */
+} next_result;
+
 /* The next level to read records from: the next member of the innermost
- * archive, or the next input. Returns 1 when one is ready, 0 when there are
- * no more inputs, -1 when out of memory. */
-static int next_input(gp_stage *st)
+ * archive, or the next input. */
+static next_result next_input(gp_stage *st)
 {
 	source *s = st->state;
 	char err[256];
 	for (;;) {
 		if (gp_signal)
-			return 0;
+			return NEXT_END;
+		open_result o;
 		if (s->nlv > 0) {
 			level *l = &s->lv[s->nlv - 1];
 			if (!l->arc) {
@@ -571,61 +317,20 @@ static int next_input(gp_stage *st)
 				pop_level(s);
 				continue;
 			}
-			/* The member's origin: the file, and the member path inside. */
-			const char *outer = l->origin.member;
-			size_t ol = outer ? strlen(outer) : 0, nl = strlen(name);
-			char *mem = malloc(ol + nl + 2);
-			if (!mem)
-				return -1;
-			if (outer) {
-				memcpy(mem, outer, ol);
-				mem[ol] = ':';
-				memcpy(mem + ol + 1, name, nl + 1);
-			} else {
-				memcpy(mem, name, nl + 1);
-			}
-			level *m = push_level(st, l->origin.name, mem);
-			free(mem);
-			if (!m)
-				return -1;
-			int o = open_layers(st, m, member);
-			if (o < 0)
-				return -1;
-			if (o == 0)
-				pop_level(s);
-			if (o == 1)
-				return 1;
-			continue;
-		}
-		int r;
-		if (s->ndirs > 0) {
-			dirframe *d = &s->dirs[s->ndirs - 1];
-			if (d->next >= d->n) {
-				pop_dir(s);
-				continue;
-			}
-			/* Only regular files and directories: links are not followed
-			 * while recursing (as grep -r), and opening a FIFO or device
-			 * found in a tree could block or never end. */
-			struct dirent *e = d->ents[d->next++];
-			if (e->d_type != DT_REG && e->d_type != DT_DIR && e->d_type != DT_UNKNOWN)
-				continue;
-			struct stat lsb;
-			if (e->d_type == DT_UNKNOWN &&
-			    (fstatat(d->fd, e->d_name, &lsb, AT_SYMLINK_NOFOLLOW) != 0 ||
-			     !(S_ISREG(lsb.st_mode) || S_ISDIR(lsb.st_mode))))
-				continue;
-			if (path_at(s, d->plen, e->d_name) != 0)
-				return -1;
-			r = open_path(st, d->fd, e->d_name, s->path, false);
-		} else if (s->next_path < s->npaths) {
-			const char *p = s->paths[s->next_path++];
-			r = open_path(st, AT_FDCWD, p, p, true);
+			o = open_member(st, l, name, member);
 		} else {
-			return 0;
+			gp_walk_entry e;
+			gp_walk_result w = gp_walk_next(&s->walk, &e);
+			if (w == GP_WALK_NOMEM)
+				return NEXT_NOMEM;
+			if (w == GP_WALK_END)
+				return NEXT_END;
+			o = open_path(st, &e);
 		}
-		if (r == 1 || r < 0)
-			return r;
+		if (o == OPEN_NOMEM)
+			return NEXT_NOMEM;
+		if (o == OPEN_RECORDS)
+			return NEXT_READY;
 	}
 }
 
@@ -679,10 +384,10 @@ static gp_status source_next(gp_stage *st, gp_batch *out)
 				 * any) hands out the next member. */
 				pop_level(s);
 			}
-			int r = next_input(st);
-			if (r < 0)
+			next_result r = next_input(st);
+			if (r == NEXT_NOMEM)
 				return gp_fail(st->ctx, NULL, "out of memory");
-			if (r == 0)
+			if (r == NEXT_END)
 				return GP_EOF;
 			s->reading = true;
 			s->eof = false;
@@ -700,6 +405,8 @@ static gp_status source_next(gp_stage *st, gp_batch *out)
 				s->skip_line = s->line;
 				s->have = 0;
 			} else {
+				/* Doubling capped at the limit, not gp_grow: the
+				 * buffer never holds more than --max-record. */
 				size_t ncap = s->cap * 2 > limit ? limit : s->cap * 2;
 				char *nb = realloc(s->buf, ncap + 1);
 				if (!nb)
@@ -795,8 +502,6 @@ gp_status gp_source_open(gp_stage *st, const char *const *paths, size_t npaths)
 		paths = stdin_only;
 		npaths = 1;
 	}
-	s->paths = paths;
-	s->npaths = npaths;
 	s->raw = st->ctx->raw;
 	s->ctx = st->ctx;
 	/* The buffer starts at one block and grows for long records; a full
@@ -807,7 +512,7 @@ gp_status gp_source_open(gp_stage *st, const char *const *paths, size_t npaths)
 		s->cap = st->ctx->max_record + 2;
 	s->buf = malloc(s->cap + 1);
 	if (!s->buf || gp_scope_defer(st->scope, free_ptr, &s->buf) != 0 ||
-	    gp_scope_defer(st->scope, free_dirs, s) != 0 ||
+	    gp_walk_init(&s->walk, st->scope, st->ctx, paths, npaths) != 0 ||
 	    gp_recvec_own(st->scope, &s->lazy) != 0 ||
 	    gp_scope_defer(st->scope, close_levels, s) != 0)
 		return gp_fail(st->ctx, NULL, "out of memory");
@@ -837,28 +542,36 @@ int gp_source_describe(const char *path, bool raw, char *out, size_t cap)
 		gp_scope_unwind(&scope);
 		return 0;
 	}
-	fdstream f = { .s = { .read = fd_read, .kind = "file" }, .fd = fd, .regular = true };
-	f.s.impl = &f;
 	static gp_ctx quiet;
-	f.ctx = &quiet;
+	gp_fdstream f;
+	gp_fdstream_init(&f, &quiet, fd, true);
+	/* The same stacking as the run's, for an input (depth 1). */
 	char err[256];
-	layering ly;
-	int r = stack_layers(&scope, &f.s, NULL, &ly, err, sizeof err);
+	gp_layers ly;
+	gp_stack_result r = gp_layers_stack(&scope, &f.s, NULL, 1, &ly, err, sizeof err);
 	for (int i = 0; i < ly.ndec && k < cap; i++)
 		k += (size_t)snprintf(out + k, cap - k, " → %s", gp_format_name(ly.dec[i]));
 	if (k >= cap)
 		k = cap - 1; /* cut: the last snprintf wrote what fits */
-	if (r < 0)
+	switch (r) {
+	case GP_STACK_NOMEM:
 		snprintf(out + k, cap - k, " → (out of memory)");
-	else if (r == 0)
+		break;
+	case GP_STACK_FAILED:
 		snprintf(out + k, cap - k, " → (%s)", err);
-	else if (ly.too_many)
-		snprintf(out + k, cap - k, " → (more than %d compression layers, skipped)", MAX_LAYERS);
-	else if (gp_format_is_archive(ly.what))
+		break;
+	case GP_STACK_TOO_MANY:
+	case GP_STACK_TOO_DEEP:
+		snprintf(out + k, cap - k, " → (%s)", gp_layers_skipped(r));
+		break;
+	case GP_STACK_ARCHIVE:
 		snprintf(out + k, cap - k, " → %s → (each member detected in turn) → lines",
 			 gp_format_name(ly.what));
-	else
+		break;
+	case GP_STACK_RECORDS:
 		snprintf(out + k, cap - k, " → lines");
+		break;
+	}
 	gp_scope_unwind(&scope);
 	return 0;
 }

@@ -2,6 +2,10 @@
  *
  *   read (fd) → [gzip | zlib | bzip2 | xz | lzma | zstd | lz4] … → [archive member] → lines
  *
+ * The fd layer is fd.c, the peek layer that detection looks through is
+ * peek.c, the decoders are gzip.c, xz.c, bz2.c and zstd.c (through unpack.c),
+ * members come from archive.c; layers.c decides which to stack.
+ *
  * A stream pulls from the one below it. Every layer is built in a cleanup
  * scope (its decoder state, buffers, struct archive *) and is released when
  * that scope unwinds; a stream never frees the stream below it.
@@ -42,10 +46,6 @@ struct gp_stream {
 	char err[256];
 };
 
-/* The descriptor of the regular file under s when every layer from s down
- * passes the file's bytes unchanged (peeking only), else -1: an archive
- * reader may then read and seek the file itself (pread) instead of a copy. */
-int gp_stream_file_fd(const gp_stream *s);
 
 /* Formats recognised by their first bytes (never by file name). */
 typedef enum gp_format {
@@ -82,6 +82,49 @@ size_t gp_detect_wants(const unsigned char *p, size_t n);
 gp_format gp_detect(const unsigned char *p, size_t n);
 const char *gp_format_name(gp_format f); /* "gzip", "tar", "plain" */
 bool gp_format_is_archive(gp_format f);
+
+/* ---- the bottom layer: a file descriptor (fd.c) ---- */
+
+struct gp_ctx;
+
+/* The fd layer of an input, built by the caller (in its level's scope); the
+ * descriptor belongs to the caller's scope too. Reads count into
+ * ctx->bytes_in (--progress); on a pipe, before a read would wait, ctx's
+ * flush_hint delivers what is through the chain (tail -f). A read stops
+ * quietly (0) once gp_signal is set. */
+typedef struct gp_fdstream {
+	gp_stream s;
+	struct gp_ctx *ctx;
+	int fd;
+	bool regular; /* a regular file: kind "file", else "pipe" */
+} gp_fdstream;
+
+void gp_fdstream_init(gp_fdstream *f, struct gp_ctx *ctx, int fd, bool regular);
+
+/* The descriptor of the regular file under s when every layer from s down
+ * passes the file's bytes unchanged (peeking only), else -1: an archive
+ * reader may then read and seek the file itself (pread) instead of a copy. */
+int gp_stream_file_fd(const gp_stream *s);
+
+/* ---- peeking: the first bytes of a stream, for detection (peek.c) ---- */
+
+/* A layer that has read the first bytes of below (buf[0..n)) and gives them
+ * back first. Built in a scope (freed with it). */
+typedef struct gp_peek {
+	gp_stream s;
+	unsigned char first[GP_DETECT_BYTES];
+	unsigned char *buf; /* first, or GP_DETECT_MORE bytes when those call for it */
+	size_t n, off;
+	int pending; /* 0, or -1: the error below came after the peeked bytes */
+	bool eof;    /* below has ended within the peeked bytes */
+} gp_peek;
+
+/* Reads the first bytes of `below`: GP_DETECT_BYTES, or GP_DETECT_MORE when
+ * they may start an ISO 9660 image (gp_detect_wants). When `bottom` (the fd
+ * layer at the bottom of the input, or NULL) is a pipe, it stops at what is
+ * ready, so `tail -f` is not held up; only a possible ISO 9660 image is read
+ * on to its magic, 32 KiB in. NULL when out of memory. */
+gp_peek *gp_peek_open(gp_scope *scope, gp_stream *below, const gp_fdstream *bottom);
 
 /* Decoders. Each returns NULL on failure to set up (out of memory, or the
  * filter is not available) with a message in errbuf. */

@@ -1,8 +1,32 @@
-/* The member-by-member decode loop of gzip.c, xzbz.c and zstd.c (see unpack.h). */
+/* The member-by-member decode loop of gzip.c, xz.c, bz2.c and zstd.c (see unpack.h). */
 #include "unpack.h"
 
 #include <stdio.h>
 #include <string.h>
+
+void *gp_unpack_new(gp_scope *scope, size_t size, size_t in_size, gp_cleanup_fn fn,
+		    unsigned char **in, const char *name, char *errbuf, size_t errlen)
+{
+	void *d = gp_scope_alloc(scope, size);
+	*in = d ? gp_scope_alloc(scope, in_size) : NULL;
+	if (!*in || gp_scope_defer(scope, fn, d) != 0) {
+		snprintf(errbuf, errlen, "cannot start %s decoder: out of memory", name);
+		return NULL;
+	}
+	return d;
+}
+
+void gp_unpack_init(gp_unpack *u, gp_stream *s, const gp_unpack_ops *ops, gp_stream *below,
+		    const char *name, unsigned char *in, size_t in_size, size_t between_min)
+{
+	*u = (gp_unpack){ .ops = ops, .below = below, .name = name, .err = s->err,
+			  .errcap = sizeof s->err, .in = in, .in_size = in_size,
+			  .between_min = between_min, .next = in, .state = GP_UNP_FIRST };
+	s->read = gp_unpack_stream_read;
+	s->impl = u;
+	s->below = below;
+	s->kind = name;
+}
 
 int gp_unpack_refill(gp_unpack *u)
 {
@@ -127,4 +151,44 @@ fail:
 	}
 	u->state = GP_UNP_FAILED;
 	return -1;
+}
+
+int gp_unpack_next_stream(gp_unpack *u, gp_format fmt, bool pad4)
+{
+	bool first = u->state == GP_UNP_FIRST;
+	uint64_t pad = 0;
+	for (;;) {
+		while (!first && u->avail && u->next[0] == 0) {
+			u->next++;
+			u->avail--;
+			pad++;
+		}
+		if (u->avail >= GP_UNPACK_MAGIC_MAX || u->below_eof)
+			break;
+		if (gp_unpack_refill(u) < 0)
+			return -1;
+	}
+	/* What follows: the end, this format's magic, or something else. */
+	if (u->avail == 0 && first) {
+		gp_unpack_truncated(u);
+		return -1;
+	}
+	size_t look = u->avail < GP_DETECT_BYTES ? u->avail : GP_DETECT_BYTES;
+	bool other = u->avail > 0 && (!first || u->avail >= GP_UNPACK_MAGIC_MAX) &&
+		     gp_detect(u->next, look) != fmt;
+	if (other && first) {
+		char msg[64];
+		snprintf(msg, sizeof msg, "not a valid %s header", u->name);
+		gp_unpack_corrupt(u, gp_unpack_offset(u), msg);
+		return -1;
+	}
+	if (pad4 && pad % 4 != 0) {
+		gp_unpack_corrupt(u, gp_unpack_offset(u), "stream padding is not a multiple of four bytes");
+		return -1;
+	}
+	if (other) {
+		gp_unpack_garbage(u);
+		return -1;
+	}
+	return u->avail > 0;
 }

@@ -1,7 +1,7 @@
 /* The member-by-member loop shared by the gzip/zlib, xz, lzma, bzip2, zstd
- * and lz4 decoders (gzip.c, xzbz.c, zstd.c): input buffering, members one after another,
- * what may follow a member, truncation, and errors that come out after the
- * good bytes. A codec supplies three callbacks: look past a member (another
+ * and lz4 decoders (gzip.c, xz.c, bz2.c, zstd.c): input buffering, members
+ * one after another, what may follow a member, truncation, and errors that
+ * come out after the good bytes. A codec supplies three callbacks: look past a member (another
  * member, padding and the end, or garbage), run its engine, and say where in
  * the compressed input it is. */
 #ifndef GP_UNPACK_H
@@ -49,6 +49,33 @@ struct gp_unpack {
 	bool pending;       /* bytes were returned; the error in err comes next */
 	int state;
 };
+
+/* Allocates a codec's struct (size bytes, zeroed) and its input buffer
+ * (*in, in_size bytes) in scope, and defers fn(struct) there to end the
+ * codec's engine. NULL with "cannot start NAME decoder: out of memory" in
+ * errbuf. */
+void *gp_unpack_new(gp_scope *scope, size_t size, size_t in_size, gp_cleanup_fn fn,
+		    unsigned char **in, const char *name, char *errbuf, size_t errlen);
+
+/* Sets up u for a codec whose stream is s, both in the codec's struct (u
+ * first, so s->impl may be it): reads from below through `in` (in_size
+ * bytes, owned by the codec's scope), messages in s->err, the first member
+ * not yet looked at (GP_UNP_FIRST). */
+void gp_unpack_init(gp_unpack *u, gp_stream *s, const gp_unpack_ops *ops, gp_stream *below,
+		    const char *name, unsigned char *in, size_t in_size, size_t between_min);
+
+/* Bytes that tell an xz, lzma or bzip2 stream header (gp_detect) apart. */
+#define GP_UNPACK_MAGIC_MAX 16
+
+/* The next_member of xz, lzma and bzip2, before the codec is set up again:
+ * at the start of the input or after a stream, skips NUL padding (for xz,
+ * with LZMA_CONCATENATED's rule that it comes in multiples of four: `pad4`),
+ * and checks that what follows is a stream of format fmt. 1: a stream
+ * begins, 0: the end, -1: an error in err ("not a valid xz header",
+ * "trailing garbage after ...", a padding fault, a truncated first stream).
+ * The first stream's header is left to the codec when it is too short to
+ * judge, so a cut header reads as truncated. */
+int gp_unpack_next_stream(gp_unpack *u, gp_format fmt, bool pad4);
 
 /* Keeps the unconsumed bytes and appends what below gives. 1: more input,
  * 0: end of input, -1: error (below's message copied to err). */

@@ -1,5 +1,5 @@
 /* zstd and lz4 decoding with libzstd and liblz4 directly, frame by frame,
- * through the member loop of unpack.c (as xz and bzip2 in xzbz.c).
+ * through the member loop of unpack.c (as xz in xz.c, bzip2 in bz2.c).
  *
  * libarchive's zstd and lz4 filters drop everything they decoded into the
  * block they were filling when a stream fails: three whole frames and the
@@ -444,10 +444,10 @@ gp_stream *gp_zstd_open(gp_scope *scope, gp_stream *below, gp_format fmt, char *
 		return NULL;
 	}
 	const char *name = gp_format_name(fmt);
-	zf *d = gp_scope_alloc(scope, sizeof *d);
-	unsigned char *in = d ? gp_scope_alloc(scope, ZF_IN_SIZE) : NULL;
-	if (!in || gp_scope_defer(scope, engine_free, d) != 0)
-		goto nomem;
+	unsigned char *in;
+	zf *d = gp_unpack_new(scope, sizeof *d, ZF_IN_SIZE, engine_free, &in, name, errbuf, errlen);
+	if (!d)
+		return NULL;
 	if (fmt == GP_FMT_ZSTD) {
 		if (!(d->zd = ZSTD_createDCtx()))
 			goto nomem;
@@ -461,13 +461,7 @@ gp_stream *gp_zstd_open(gp_scope *scope, gp_stream *below, gp_format fmt, char *
 	}
 	d->scope = scope;
 	d->fmt = fmt;
-	d->u = (gp_unpack){ .ops = &zf_ops, .below = below, .name = name, .err = d->s.err,
-			    .errcap = sizeof d->s.err, .in = in, .in_size = ZF_IN_SIZE,
-			    .between_min = ZF_HEAD_MAX, .next = in, .state = GP_UNP_FIRST };
-	d->s.read = gp_unpack_stream_read;
-	d->s.impl = d;
-	d->s.below = below;
-	d->s.kind = name;
+	gp_unpack_init(&d->u, &d->s, &zf_ops, below, name, in, ZF_IN_SIZE, ZF_HEAD_MAX);
 	return &d->s;
 nomem:
 	snprintf(errbuf, errlen, "cannot start %s decoder: out of memory", name);

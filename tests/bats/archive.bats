@@ -654,6 +654,44 @@ peakrss_tool() {
 	fi
 }
 
+@test "--explain and the run stack the same layers: 4 and 5 gzip layers over a tar, a nested archive" {
+	command -v gzip > /dev/null || skip "gzip is not installed"
+	printf 'x 1\n' > a.log
+	bsdtar -cf in.tar a.log
+	cp in.tar l4
+	local i
+	for i in 1 2 3 4; do gzip -c l4 > l4.gz && mv l4.gz l4; done
+	gzip -c l4 > l5
+	# Four layers: both decode them and read the tar under them.
+	run --separate-stderr "$GPIPE" --explain count l4
+	[ "$status" -eq 0 ]
+	[ "${lines[1]}" = "input    l4: read → gzip → gzip → gzip → gzip → tar → (each member detected in turn) → lines" ] ||
+		{ echo "$output"; return 1; }
+	run --separate-stderr "$GPIPE" -H 'grep x' l4
+	[ "$status" -eq 0 ]
+	[ "$output" = "l4:a.log:x 1" ]
+	# Five: both skip it, with the same words.
+	run --separate-stderr "$GPIPE" --explain count l5
+	[ "${lines[1]}" = "input    l5: read → gzip → gzip → gzip → gzip → (more than 4 compression layers, skipped)" ] ||
+		{ echo "$output"; return 1; }
+	run --separate-stderr "$GPIPE" 'grep x' l5
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "gpipe: l5: more than 4 compression layers, skipped" ]
+	# A tar holding a gzipped tar: --explain names the outer archive, the
+	# run opens the inner one as a member.
+	bsdtar -czf inner.tar.gz a.log
+	bsdtar -cf outer.tar inner.tar.gz
+	run --separate-stderr "$GPIPE" --explain count outer.tar
+	[ "${lines[1]}" = "input    outer.tar: read → tar → (each member detected in turn) → lines" ] ||
+		{ echo "$output"; return 1; }
+	run --separate-stderr "$GPIPE" --explain count inner.tar.gz
+	[ "${lines[1]}" = "input    inner.tar.gz: read → gzip → tar → (each member detected in turn) → lines" ] ||
+		{ echo "$output"; return 1; }
+	run --separate-stderr "$GPIPE" -H 'grep x' outer.tar
+	[ "$status" -eq 0 ]
+	[ "$output" = "outer.tar:inner.tar.gz:a.log:x 1" ]
+}
+
 # --- valgrind ---------------------------------------------------------------------
 
 

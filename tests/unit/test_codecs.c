@@ -3,10 +3,12 @@
  * output.
  *
  *   gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Isrc tests/unit/test_codecs.c \
- *       src/input/detect.c src/input/gzip.c src/input/filter.c src/input/xzbz.c \
- *       src/input/zstd.c src/input/unpack.c src/input/archive.c src/core/scope.c \
+ *       src/input/detect.c src/input/gzip.c src/input/filter.c src/input/xz.c \
+ *       src/input/bz2.c src/input/zstd.c src/input/unpack.c src/input/archive.c \
+ *       src/input/fd.c src/core/scope.c src/core/tmpfile.c src/core/batch.c \
  *       $(pkg-config --cflags --libs zlib libarchive liblzma libzstd liblz4) -lbz2 -o test_codecs
- *   (add -DGP_HAVE_ISAL ... -lisal, or -DGP_GZIP_THREADS, as the build does)
+ *   (add -DGP_HAVE_ISAL ... -lisal, or -DGP_GZIP_THREADS, as the build does;
+ *   `make` links it with every object but main's)
  *
  * Fixtures for bzip2, xz, lzma, zstd, lz4, zip, cpio, ar, 7z and ISO 9660 are
  * made at test time with the command-line tools when they are installed
@@ -16,6 +18,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include "../../src/input/layers.h"
 #include "../../src/input/stream.h"
 
 #include <stdarg.h>
@@ -918,11 +921,11 @@ static ssize_t filter_run(buf *out, const void *p, size_t n, gp_format fmt, size
 	return r;
 }
 
-/* xz, lzma and bzip2 (xzbz.c): a cut stream gives every whole line the
+/* xz, lzma and bzip2 (xz.c, bz2.c): a cut stream gives every whole line the
  * codec's own tool prints from the same bytes (bzip2(1) holds back the last
  * part of its output buffer, so for bzip2 at least as many), then
  * "truncated X stream after N bytes"; NUL padding follows xz's rules. */
-static void test_xzbz(void)
+static void test_xz_bz2(void)
 {
 	static const struct {
 		const char *tool, *cmd, *dcmd, *name;
@@ -1683,11 +1686,88 @@ static void test_archives_tools(const buf *text)
 	bfree(&z);
 }
 
+/* ---- layers.c: what the run, --explain and the fuzzer stack ---- */
+
+static void test_layers(void)
+{
+	static const char line[] = "x 1\n";
+	buf tar = { 0 }, wrapped[6] = { { 0 } };
+	tar_add(&tar, "a.log", '0', line, sizeof line - 1);
+	putz(&tar, 1024);
+	/* wrapped[k]: the tar under k gzip layers. */
+	put(&wrapped[0], tar.p, tar.n);
+	for (int k = 1; k < 6; k++)
+		deflate_to(&wrapped[k], wrapped[k - 1].p, wrapped[k - 1].n, 31, 6);
+	char err[256];
+	gp_layers ly;
+	mem m;
+	gp_scope sc;
+
+	gp_scope_init(&sc);
+	gp_stack_result r = gp_layers_stack(&sc, mem_open(&m, line, sizeof line - 1, 0), NULL, 1, &ly,
+					    err, sizeof err);
+	buf out = { 0 };
+	ok(r == GP_STACK_RECORDS && ly.ndec == 0 && drain(ly.top, &out, 7) == 0 &&
+		   out.n == sizeof line - 1 && memcmp(out.p, line, out.n) == 0,
+	   "layers: plain text is records, the peeked bytes given back");
+	gp_scope_unwind(&sc);
+	bfree(&out);
+
+	r = gp_layers_stack(&sc, mem_open(&m, wrapped[4].p, wrapped[4].n, 100), NULL, 1, &ly, err,
+			    sizeof err);
+	const char *name = NULL;
+	gp_stream *member = NULL;
+	bool all_gzip = ly.ndec == 4;
+	for (int i = 0; i < ly.ndec; i++)
+		all_gzip = all_gzip && ly.dec[i] == GP_FMT_GZIP;
+	ok(r == GP_STACK_ARCHIVE && all_gzip && ly.what == GP_FMT_TAR && ly.arc &&
+		   gp_archive_next(ly.arc, &name, &member, err, sizeof err) == GP_ARC_MEMBER &&
+		   strcmp(name, "a.log") == 0 && drain(member, &out, 64) == 0 &&
+		   out.n == sizeof line - 1,
+	   "layers: 4 gzip layers over a tar are decoded and the tar opened");
+	gp_scope_unwind(&sc);
+	bfree(&out);
+
+	r = gp_layers_stack(&sc, mem_open(&m, wrapped[5].p, wrapped[5].n, 0), NULL, 1, &ly, err,
+			    sizeof err);
+	ok(r == GP_STACK_TOO_MANY && ly.ndec == 4 &&
+		   strcmp(gp_layers_skipped(r), "more than 4 compression layers, skipped") == 0,
+	   "layers: a fifth layer is not decoded (%s)", gp_layers_skipped(r) ? gp_layers_skipped(r) : "-");
+	gp_scope_unwind(&sc);
+
+	r = gp_layers_stack(&sc, mem_open(&m, wrapped[1].p, wrapped[1].n, 0), NULL, GP_MAX_DEPTH, &ly,
+			    err, sizeof err);
+	ok(r == GP_STACK_TOO_DEEP && ly.what == GP_FMT_TAR && !ly.arc &&
+		   strcmp(gp_layers_skipped(r), "archives nested more than 5 deep, skipped") == 0,
+	   "layers: an archive at the deepest level is not opened");
+	gp_scope_unwind(&sc);
+	r = gp_layers_stack(&sc, mem_open(&m, wrapped[1].p, wrapped[1].n, 0), NULL, GP_MAX_DEPTH - 1,
+			    &ly, err, sizeof err);
+	ok(r == GP_STACK_ARCHIVE, "layers: one level up it is");
+	gp_scope_unwind(&sc);
+
+	/* A gzip header with a bad method: the decoder is set up, its first
+	 * read fails, so stacking still names gzip and the fault comes later. */
+	static const unsigned char junk[] = { 0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 3, 0xff, 0xff };
+	r = gp_layers_stack(&sc, mem_open(&m, junk, sizeof junk, 0), NULL, 1, &ly, err, sizeof err);
+	ok(r == GP_STACK_RECORDS && ly.ndec == 1 && drain(ly.top, &out, 64) == -1 && out.n == 0 &&
+		   ly.top->err[0],
+	   "layers: a damaged gzip start is stacked, and its fault read through the peek (%s)",
+	   ly.top->err);
+	bfree(&out);
+	gp_scope_unwind(&sc);
+
+	bfree(&tar);
+	for (int k = 0; k < 6; k++)
+		bfree(&wrapped[k]);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	test_detect();
 	test_gzip();
+	test_layers();
 
 	snprintf(tmpdir, sizeof tmpdir, "/tmp/gpipe-test-codecs-XXXXXX");
 	if (!mkdtemp(tmpdir)) {
@@ -1696,7 +1776,7 @@ int main(void)
 		buf text = { 0 };
 		make_log(&text, 200000);
 		test_filters(&text);
-		test_xzbz();
+		test_xz_bz2();
 		test_frames(&text);
 		test_tar(&text);
 		test_zip_crafted();
