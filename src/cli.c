@@ -401,6 +401,12 @@ static void bash_pattern(FILE *f, const gp_global_opt *o)
 	fprintf(f, "--%s", o->lng);
 }
 
+static void bash_equals_case_end(FILE *f, const char *values)
+{
+	fprintf(f, ") COMPREPLY=($(compgen -P \"${cur%%%%=*}=\" -W \"%s\" -- \"${cur#*=}\")); return ;;\n",
+		values);
+}
+
 /* The values of an optional argument, completed after "--color=": one case
  * for each run of options with the same choices ("--color=*|--colour=*"). */
 static void bash_optional_values(FILE *f)
@@ -414,14 +420,12 @@ static void bash_optional_values(FILE *f)
 			continue;
 		}
 		if (run)
-			fprintf(f, ") COMPREPLY=($(compgen -P \"${cur%%%%=*}=\" -W \"%s\" -- \"${cur#*=}\")); return ;;\n",
-				run->values);
+			bash_equals_case_end(f, run->values);
 		run = o;
 		fprintf(f, "        --%s=*", o->lng);
 	}
 	if (run)
-		fprintf(f, ") COMPREPLY=($(compgen -P \"${cur%%%%=*}=\" -W \"%s\" -- \"${cur#*=}\")); return ;;\n",
-			run->values);
+		bash_equals_case_end(f, run->values);
 }
 
 static void bash_completion(FILE *f)
