@@ -2,34 +2,12 @@
 
 #include <string.h>
 
+#include "options.h"
 #include "registry.h"
 
 #ifndef GP_VERSION
 #define GP_VERSION "0.0.0"
 #endif
-
-const gp_cli_opt gp_cli_opts[] = {
-	{ "file", 'f', "FILE", "read the expression from FILE ('#' comments, one stage a line)", NULL },
-	{ "with-filename", 'H', NULL, "prefix each record with its origin (file, or archive:member)", NULL },
-	{ "no-filename", 0, NULL, "do not prefix the origin (the default)", NULL },
-	{ "line-number", 'n', NULL, "prefix each record with its line number in its input", NULL },
-	{ "null-data", 'z', NULL, "records end with NUL, not newline (input and output)", NULL },
-	{ "color", 0, "[=WHEN]", "highlight matches: auto (default), always or never; NO_COLOR turns auto off", "auto always never" },
-	{ "colour", 0, "[=WHEN]", "same as --color", "auto always never" },
-	{ "line-buffered", 0, NULL, "write output after every batch of records", NULL },
-	{ "max-record", 0, "SIZE", "longest record kept, with K, M or G suffix (default 64M); longer ones are reported and skipped", NULL },
-	{ "output", 'o', "FORMAT", "write records as text (default: the record as it stands), json (JSON Lines of the fields), tsv or csv (a header, then one row a record)", "text json tsv csv" },
-	{ "strict", 0, NULL, "records a parsing stage cannot parse (not JSON, no match) are an error: exit status 2", NULL },
-	{ "seed", 0, "N", "seed for sample, for repeatable runs (default: from the clock)", NULL },
-	{ "progress", 0, "[=SECONDS]", "show bytes read, of how many, the rate and the time left on stderr: redrawn on a terminal from the first second on, else a line every 5 s (or every SECONDS)", NULL },
-	{ "stats", 0, NULL, "print on stderr, at the end, the records and bytes each stage handed on, the time spent in each, and the peak memory", NULL },
-	{ "raw", 0, NULL, "read every input as plain bytes: no decompression, no archive members", NULL },
-	{ "explain", 0, NULL, "print the chain that would run, with resolved arguments and the formats detected from each file's first bytes, and read no records", NULL },
-	{ "list-stages", 0, NULL, "print the stage names, one per line", NULL },
-	{ "help", 'h', NULL, "print this help; 'gpipe help STAGE' explains one stage", NULL },
-	{ "version", 'V', NULL, "print the version", NULL },
-	{ NULL, 0, NULL, NULL, NULL },
-};
 
 static const char *const fam_title[] = {
 	[GP_FAM_INPUT] = "Input (put in front of every chain by gpipe)",
@@ -49,14 +27,30 @@ void gp_print_usage(FILE *f)
 	      f);
 }
 
-static void opt_label(char *buf, size_t n, const gp_cli_opt *o)
+static void opt_label(char *buf, size_t n, const gp_global_opt *o)
 {
-	const char *arg = o->arg ? o->arg : "";
-	const char *sep = o->arg && o->arg[0] != '[' ? " " : "";
-	if (o->shrt)
-		snprintf(buf, n, "-%c, --%s%s%s", o->shrt, o->lng, sep, arg);
+	char arg[32];
+	gp_opt_arg_label(o, arg, sizeof arg);
+	if (gp_opt_short(o))
+		snprintf(buf, n, "-%c, --%s%s", gp_opt_short(o), o->lng, arg);
 	else
-		snprintf(buf, n, "    --%s%s%s", o->lng, sep, arg);
+		snprintf(buf, n, "    --%s%s", o->lng, arg);
+}
+
+/* The documented options: gp_global_opts without the hidden ones. */
+static const gp_global_opt *next_shown(const gp_global_opt *o)
+{
+	while (o->lng && (o->flags & GP_OPT_HIDDEN))
+		o++;
+	return o->lng ? o : NULL;
+}
+
+#define FOR_SHOWN(o) for (const gp_global_opt *o = next_shown(gp_global_opts); o; o = next_shown(o + 1))
+
+/* An option whose argument names a file (completed as one). */
+static bool takes_file(const gp_global_opt *o)
+{
+	return o->arg && strcmp(o->arg, "FILE") == 0;
 }
 
 /* "  LABEL   text", the text wrapped at 79 columns in a column of its own;
@@ -104,7 +98,7 @@ void gp_print_help(FILE *f)
 	      "process: gpipe 'grep -i timeout | upper | head 20' app.log\n\n"
 	      "Options:\n",
 	      f);
-	for (const gp_cli_opt *o = gp_cli_opts; o->lng; o++) {
+	FOR_SHOWN(o) {
 		char label[64];
 		opt_label(label, sizeof label, o);
 		help_row(f, label, o->help);
@@ -297,17 +291,18 @@ void gp_print_man(FILE *f)
 	      ".RE\n.fi\n"
 	      ".SH OPTIONS\n",
 	      f);
-	for (const gp_cli_opt *o = gp_cli_opts; o->lng; o++) {
+	FOR_SHOWN(o) {
 		fputs(".TP\n", f);
-		if (o->shrt)
-			fprintf(f, "\\fB\\-%c\\fR, ", o->shrt);
+		if (gp_opt_short(o))
+			fprintf(f, "\\fB\\-%c\\fR, ", gp_opt_short(o));
 		fputs("\\fB\\-\\-", f);
 		roffs(f, o->lng);
 		fputs("\\fR", f);
-		if (o->arg) {
-			fputs(o->arg[0] == '[' ? "" : " ", f);
-			fputs("\\fI", f);
-			roffs(f, o->arg);
+		if (o->has_arg != GP_ARG_NONE) {
+			char arg[64];
+			gp_opt_arg_label(o, arg, sizeof arg);
+			fputs(o->has_arg == GP_ARG_REQUIRED ? " \\fI" : "\\fI", f);
+			roffs(f, arg + (o->has_arg == GP_ARG_REQUIRED));
 			fputs("\\fR", f);
 		}
 		fputc('\n', f);
@@ -398,6 +393,41 @@ static void stage_words(FILE *f)
 	}
 }
 
+/* "-f|--file", or "--max-record" */
+static void bash_pattern(FILE *f, const gp_global_opt *o)
+{
+	if (gp_opt_short(o))
+		fprintf(f, "-%c|", gp_opt_short(o));
+	fprintf(f, "--%s", o->lng);
+}
+
+static void bash_equals_case_end(FILE *f, const char *values)
+{
+	fprintf(f, ") COMPREPLY=($(compgen -P \"${cur%%%%=*}=\" -W \"%s\" -- \"${cur#*=}\")); return ;;\n",
+		values);
+}
+
+/* The values of an optional argument, completed after "--color=": one case
+ * for each run of options with the same choices ("--color=*|--colour=*"). */
+static void bash_optional_values(FILE *f)
+{
+	const gp_global_opt *run = NULL;
+	FOR_SHOWN(o) {
+		if (o->has_arg != GP_ARG_OPTIONAL || !o->values)
+			continue;
+		if (run && strcmp(run->values, o->values) == 0) {
+			fprintf(f, "|--%s=*", o->lng);
+			continue;
+		}
+		if (run)
+			bash_equals_case_end(f, run->values);
+		run = o;
+		fprintf(f, "        --%s=*", o->lng);
+	}
+	if (run)
+		bash_equals_case_end(f, run->values);
+}
+
 static void bash_completion(FILE *f)
 {
 	fputs("# bash completion for gpipe; generated by `gpipe --dump-completion bash`\n"
@@ -410,26 +440,36 @@ static void bash_completion(FILE *f)
 	stage_words(f);
 	fputs("\"\n    opts=\"", f);
 	bool first = true;
-	for (const gp_cli_opt *o = gp_cli_opts; o->lng; o++) {
+	FOR_SHOWN(o) {
 		fprintf(f, "%s--%s", first ? "" : " ", o->lng);
-		if (o->shrt)
-			fprintf(f, " -%c", o->shrt);
+		if (gp_opt_short(o))
+			fprintf(f, " -%c", gp_opt_short(o));
 		first = false;
 	}
 	fputs("\"\n"
-	      "    case $prev in\n"
-	      "        -f|--file) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n"
-	      "        --max-record) return ;;\n"
+	      "    case $prev in\n",
+	      f);
+	FOR_SHOWN(o)
+		if (takes_file(o)) {
+			fputs("        ", f);
+			bash_pattern(f, o);
+			fputs(") COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n", f);
+		}
+	/* As the baseline has it: only --max-record of the free-text arguments
+	 * (not --seed) is named here and skipped in the loop below (not -o,
+	 * --output, --seed). */
+	fputs("        --max-record) return ;;\n"
 	      "        help) COMPREPLY=($(compgen -W \"$stages\" -- \"$cur\")); return ;;\n",
 	      f);
-	for (const gp_cli_opt *o = gp_cli_opts; o->lng; o++)
+	FOR_SHOWN(o)
 		if (o->values)
 			fprintf(f, "        --%s) COMPREPLY=($(compgen -W \"%s\" -- \"$cur\")); return ;;\n",
 				o->lng, o->values);
 	fputs("    esac\n"
-	      "    case $cur in\n"
-	      "        --color=*|--colour=*) COMPREPLY=($(compgen -P \"${cur%%=*}=\" -W \"auto always never\" -- \"${cur#*=}\")); return ;;\n"
-	      "        -*) COMPREPLY=($(compgen -W \"$opts\" -- \"$cur\")); return ;;\n"
+	      "    case $cur in\n",
+	      f);
+	bash_optional_values(f);
+	fputs("        -*) COMPREPLY=($(compgen -W \"$opts\" -- \"$cur\")); return ;;\n"
 	      "    esac\n"
 	      "    # The first operand is the expression: complete the stage after the last '|'.\n"
 	      "    local i word have_expr=0\n"
@@ -497,21 +537,25 @@ static void zsh_completion(FILE *f)
 	      "}\n"
 	      "_arguments -s -S \\\n",
 	      f);
-	for (const gp_cli_opt *o = gp_cli_opts; o->lng; o++) {
+	FOR_SHOWN(o) {
 		const char *action = "";
 		char buf[128];
 		if (o->values) {
 			snprintf(buf, sizeof buf, ":when:(%s)", o->values);
 			action = buf;
-		} else if (o->arg && strcmp(o->arg, "FILE") == 0) {
+		} else if (takes_file(o)) {
 			action = ":file:_files";
-		} else if (o->arg) {
-			snprintf(buf, sizeof buf, ":%s: ", o->arg);
+		} else if (o->has_arg != GP_ARG_NONE) {
+			/* The argument as --help shows it: ":N: ", ":[=SECONDS]: ". */
+			char arg[64];
+			gp_opt_arg_label(o, arg, sizeof arg);
+			snprintf(buf, sizeof buf, ":%s: ", arg + (o->has_arg == GP_ARG_REQUIRED));
 			action = buf;
 		}
-		const char *eq = o->arg && o->arg[0] == '[' ? "=-" : (o->arg ? "" : "");
-		if (o->shrt) {
-			fprintf(f, "    '(-%c --%s)'{-%c,--%s%s}'[", o->shrt, o->lng, o->shrt, o->lng, eq);
+		const char *eq = o->has_arg == GP_ARG_OPTIONAL ? "=-" : "";
+		char c = gp_opt_short(o);
+		if (c) {
+			fprintf(f, "    '(-%c --%s)'{-%c,--%s%s}'[", c, o->lng, c, o->lng, eq);
 		} else {
 			fprintf(f, "    '--%s%s[", o->lng, eq);
 		}
@@ -528,15 +572,15 @@ static void fish_completion(FILE *f)
 	fputs("# fish completion for gpipe; generated by `gpipe --dump-completion fish`\n"
 	      "complete -c gpipe -f\n",
 	      f);
-	for (const gp_cli_opt *o = gp_cli_opts; o->lng; o++) {
+	FOR_SHOWN(o) {
 		fprintf(f, "complete -c gpipe -l %s", o->lng);
-		if (o->shrt)
-			fprintf(f, " -s %c", o->shrt);
+		if (gp_opt_short(o))
+			fprintf(f, " -s %c", gp_opt_short(o));
 		if (o->values)
 			fprintf(f, " -x -a '%s'", o->values);
-		else if (o->arg && strcmp(o->arg, "FILE") == 0)
+		else if (takes_file(o))
 			fputs(" -r -F", f);
-		else if (o->arg)
+		else if (o->has_arg != GP_ARG_NONE)
 			fputs(" -x", f);
 		fputs(" -d '", f);
 		sq(f, o->help);

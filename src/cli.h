@@ -1,19 +1,15 @@
-/* Command-line options and the texts made from the registry: --help,
- * `gpipe help STAGE`, --list-stages, the man page and shell completions. */
+/* The texts made from the stage registry and the table of global options
+ * (options.h): --help, `gpipe help STAGE`, --list-stages, the man page and
+ * the bash, zsh and fish completions.
+ *
+ * Rules: each function writes to the FILE it is given and allocates nothing;
+ * the caller checks the stream for a write error and picks the exit status.
+ * Nothing here has an option or a stage name of its own, except the bash
+ * completion's two cases for --max-record (see cli.c). */
 #ifndef GP_CLI_H
 #define GP_CLI_H
 
 #include <stdio.h>
-
-typedef struct gp_cli_opt {
-	const char *lng;   /* "with-filename" */
-	char shrt;         /* 'H', or 0 */
-	const char *arg;   /* "FILE", or NULL; "[=WHEN]" for optional */
-	const char *help;  /* one line */
-	const char *values;/* space-separated choices for completion, or NULL */
-} gp_cli_opt;
-
-extern const gp_cli_opt gp_cli_opts[];
 
 void gp_print_usage(FILE *f);
 void gp_print_help(FILE *f);

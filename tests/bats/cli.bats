@@ -13,9 +13,11 @@ USAGE="usage: gpipe [OPTIONS] EXPRESSION [FILE...]
        gpipe help [STAGE]
 Try 'gpipe --help' for more information."
 
-# Every global option, by its long name (src/cli.c documents them).
-OPTIONS=(file with-filename no-filename line-number null-data color colour
-	line-buffered max-record explain list-stages help version)
+# The global options, from the binary's own table (src/options.c): one a
+# line, "LONG SHORT ARG", '-' for none (see docs.bats).
+options() {
+	"$GPIPE" --dump-options
+}
 
 setup() {
 	cd "$BATS_TEST_TMPDIR" || return 1
@@ -44,11 +46,13 @@ stages_in_help() {
 @test "--help lists every global option" {
 	run --separate-stderr "$GPIPE" --help
 	[ "$status" -eq 0 ]
-	local o
-	for o in "${OPTIONS[@]}"; do
+	local o short arg n=0
+	while read -r o short arg; do
 		grep -Eq -- "^  (-[a-zA-Z], |    )--$o([[ ]|\$)" <<<"$output" ||
 			{ echo "option --$o not in --help"; return 1; }
-	done
+		n=$((n + 1))
+	done < <(options)
+	[ "$n" -ge 19 ]
 	grep -q -- '^  -f, --file FILE ' <<<"$output"
 	grep -q -- '^      --max-record SIZE ' <<<"$output"
 	grep -q -- '^      --color\[=WHEN\] ' <<<"$output"
@@ -230,6 +234,32 @@ stages_in_help() {
 	run --separate-stderr "$GPIPE" upper --max-record
 	[ "$status" -eq 2 ] && [ -z "$output" ]
 	[[ ${stderr_lines[0]} == *"option '--max-record' requires an argument" ]]
+}
+
+@test "getopt knows every option of the table, by long name and by letter" {
+	local o short arg n=0
+	while read -r o short arg; do
+		# Alone, each prints, asks for its argument or for the expression:
+		# never "unrecognized".
+		run --separate-stderr "$GPIPE" "--$o" < /dev/null
+		[[ $stderr != *unrecognized* && $stderr != *invalid\ option* ]] ||
+			{ echo "--$o: $stderr"; return 1; }
+		case $arg in
+		-) [[ $stderr != *"requires an argument"* ]] ;;
+		'['*) [[ $stderr != *"requires an argument"* ]] ;;
+		*) [[ $stderr == "gpipe: option '--$o' requires an argument"* ]] ;;
+		esac || { echo "--$o ($arg): $stderr"; return 1; }
+		if [ "$short" != - ]; then
+			run --separate-stderr "$GPIPE" "-$short" < /dev/null
+			[[ $stderr != *"invalid option"* ]] || { echo "-$short: $stderr"; return 1; }
+		fi
+		n=$((n + 1))
+	done < <(options)
+	[ "$n" -ge 19 ]
+	# The hidden ones work too.
+	run --separate-stderr "$GPIPE" --dump-options
+	[ "$status" -eq 0 ] && [ -z "$stderr" ]
+	[[ $output == *$'\nlist-stages - -\n'* ]]
 }
 
 @test "bad global option: the message starts with 'gpipe:' like every other" {

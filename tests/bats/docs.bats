@@ -55,19 +55,67 @@ same_as_generated() {
 	done
 }
 
-@test "every global option is in the man page and in each completion" {
-	local f o
+# The global options come from the binary's own table (src/options.c), shown
+# by the hidden `gpipe --dump-options`: one a line, "LONG SHORT ARG", '-' for
+# no short letter or no argument, ARG as --help shows it ("FILE", "[=WHEN]").
+
+@test "--dump-options: the options of --help, each once, in the same order" {
+	run --separate-stderr "$GPIPE" --dump-options
+	[ "$status" -eq 0 ] && [ -z "$stderr" ]
+	[ "${#lines[@]}" -ge 19 ]
+	local l
+	for l in "${lines[@]}"; do
+		[[ $l =~ ^[a-z][a-z-]*\ ([a-zA-Z]|-)\ (-|[A-Z]+|\[=[A-Z]+\])$ ]] || { echo "bad line: $l"; return 1; }
+	done
+	[ -z "$(printf '%s\n' "${lines[@]}" | cut -d' ' -f1 | sort | uniq -d)" ]
+	# The long names in the Options section of --help, in order.
+	"$GPIPE" --help | awk '/^Options:$/ { on = 1; next } /^$/ { on = 0 }
+		on && /^  (-[a-zA-Z], |    )--/ { sub(/^  (-[a-zA-Z], |    )--/, ""); sub(/[[ ].*/, ""); print }' > help-names
+	printf '%s\n' "${lines[@]}" | cut -d' ' -f1 > table-names
+	diff -u table-names help-names
+	# Options documented nowhere are left out: --dump-man and the like.
+	! grep -q '^dump-' table-names
+}
+
+@test "every global option is in --help, the man page and each completion, with its letter and argument" {
+	local f long short arg label man
+	"$GPIPE" --help > help
+	"$GPIPE" --dump-options > options
+	[ -s options ]
 	for f in man/gpipe.1 completions/gpipe.bash completions/_gpipe completions/gpipe.fish; do
 		committed "$f"
-		for o in file with-filename no-filename line-number null-data color colour \
-			line-buffered max-record explain list-stages help version; do
-			case $f in
-			man/*) grep -qF -- "\\-\\-${o//-/\\-}" "$REPO/$f" ;;
-			*fish) grep -qF -- "-l $o" "$REPO/$f" ;;
-			*) grep -qF -- "--$o" "$REPO/$f" ;;
-			esac || { echo "option --$o not in $f"; return 1; }
-		done
 	done
+	while read -r long short arg; do
+		# --help: "  -f, --file FILE" or "      --color[=WHEN]", then the text.
+		label="--$long"
+		[ "$short" = - ] && label="    $label" || label="-$short, $label"
+		case $arg in -) ;; '['*) label+=$arg ;; *) label+=" $arg" ;; esac
+		awk -v l="  $label" 'index($0, l) == 1 && substr($0, length(l) + 1, 1) ~ /^ ?$/ { f = 1 }
+			END { exit !f }' help ||
+			{ echo "'$label' not in --help"; return 1; }
+		# man: ".TP" then "\fB\-f\fR, \fB\-\-file\fR \fIFILE\fR".
+		man="\\fB\\-\\-${long//-/\\-}\\fR"
+		[ "$short" = - ] || man="\\fB\\-$short\\fR, $man"
+		case $arg in -) ;; '['*) man+="\\fI$arg\\fR" ;; *) man+=" \\fI$arg\\fR" ;; esac
+		grep -qxF -- "$man" "$REPO/man/gpipe.1" || { echo "'$man' not in man/gpipe.1"; return 1; }
+		# bash: in the list of options, with its letter.
+		grep -qE -- "^    opts=\"(.* )?--$long( -$short)?[ \"]" "$REPO/completions/gpipe.bash" ||
+			{ echo "--$long not in completions/gpipe.bash"; return 1; }
+		[ "$short" = - ] || grep -qE -- "^    opts=\".*--$long -$short[ \"]" "$REPO/completions/gpipe.bash" ||
+			{ echo "-$short not in completions/gpipe.bash"; return 1; }
+		# zsh: '(-f --file)'{-f,--file}'[...' or '--raw[...' or '--color=-[...'.
+		if [ "$short" = - ]; then
+			grep -qE -- "^    '--$long(=-)?\\[" "$REPO/completions/_gpipe"
+		else
+			grep -qF -- "    '(-$short --$long)'{-$short,--$long}'[" "$REPO/completions/_gpipe"
+		fi || { echo "--$long not in completions/_gpipe"; return 1; }
+		# fish: complete -c gpipe -l file -s f.
+		if [ "$short" = - ]; then
+			grep -qE -- "^complete -c gpipe -l $long( |\$)" "$REPO/completions/gpipe.fish"
+		else
+			grep -qE -- "^complete -c gpipe -l $long -s $short( |\$)" "$REPO/completions/gpipe.fish"
+		fi || { echo "--$long not in completions/gpipe.fish"; return 1; }
+	done < options
 }
 
 @test "the man page's version is the binary's" {
