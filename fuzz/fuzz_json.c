@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/fields/json.h"
+#include "../src/fields/jsonl.h"
 
 static gp_jsonp jp, check;
 
