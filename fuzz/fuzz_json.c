@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/fields/json.h"
+#include "../src/fields/jsonl.h"
 #include "../src/core/jsonval.h"
 #include "../src/core/render.h"
 #include "../src/core/sb.h"

@@ -4,7 +4,10 @@
 
 #include <string.h>
 
+/* The implicit input stages: input/source.c. */
 extern const gp_stage_def gp_stage_read, gp_stage_decompress, gp_stage_archive, gp_stage_lines;
+/* The user stages: gp_stage_NAME is in src/stages/NAME.c (fields in fields_stage.c, csv and tsv
+ * in csv_tsv.c, upper and lower in upper_lower.c). */
 extern const gp_stage_def gp_stage_grep, gp_stage_head, gp_stage_tail, gp_stage_skip;
 extern const gp_stage_def gp_stage_where, gp_stage_uniq, gp_stage_sample;
 extern const gp_stage_def gp_stage_upper, gp_stage_lower, gp_stage_trim;

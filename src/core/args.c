@@ -50,6 +50,20 @@ static const gp_optdef *find_opt(const gp_optdef *opts, char c)
 	return NULL;
 }
 
+int gp_getopt_operands(gp_getopt *g, gp_ctx *ctx, const char *name, const gp_optdef *opts,
+		       const gp_args *args, unsigned *flags)
+{
+	if (flags)
+		*flags = 0;
+	if (gp_getopt_init(g, ctx, name, opts, args) != 0)
+		return -1;
+	int c;
+	while ((c = gp_getopt_next(g)) > 0)
+		if (flags)
+			*flags |= 1u << (find_opt(opts, (char)c) - opts);
+	return c < 0 ? -1 : 0;
+}
+
 static gp_arg arg_tail(const gp_arg *a, size_t from)
 {
 	gp_arg t = *a;

@@ -59,6 +59,13 @@ int gp_getopt_init(gp_getopt *g, gp_ctx *ctx, const char *name,
  * error with ctx->diag filled. */
 int gp_getopt_next(gp_getopt *g);
 
+/* For stages whose options are flags only, or that take no options: runs
+ * the whole getopt loop over args. Operands are then in g->operands; each
+ * flag seen sets bit i of *flags (NULL: none expected) where i is its index
+ * in opts. Returns 0, or -1 with ctx->diag filled. */
+int gp_getopt_operands(gp_getopt *g, gp_ctx *ctx, const char *name, const gp_optdef *opts,
+		       const gp_args *args, unsigned *flags);
+
 /* Copies s[0..len) to dst with control bytes escaped (\n, \t, \r, \xHH),
  * NUL-terminated; needs cap >= 4 * len + 1 for the whole text. */
 size_t gp_escape(char *dst, size_t cap, const char *s, size_t len);

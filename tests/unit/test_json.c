@@ -1,4 +1,4 @@
-/* Unit tests of the JSON indexer (src/fields/json.c): field kinds and
+/* Unit tests of the JSON indexer (src/fields/jsonl.c): field kinds and
  * views, decoded names, the 16-byte string scan at every alignment, the depth
  * bound, and error positions. TAP output. */
 #include <stdarg.h>
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fields/json.h"
+#include "fields/jsonl.h"
 #include "tap.h"
 
 static gp_jsonp jp;

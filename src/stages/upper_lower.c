@@ -1,11 +1,12 @@
-/* upper, lower, trim: byte-wise transforms of the record text (ASCII).
+/* upper and lower: ASCII case mapping of the record text.
  *
- * upper/lower change bytes, never lengths, so over a writable batch they
- * work in place; otherwise they copy into a buffer of their own, reused for
- * every batch. trim only narrows each record's view. */
+ * They change bytes, never lengths, so over a writable batch they work in
+ * place; otherwise they copy into a buffer of their own, reused for every
+ * batch. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/grow.h"
 #include "../registry.h"
 
 #if defined(__x86_64__) || defined(__SSE2__)
@@ -42,17 +43,7 @@ static void map_case(char *dst, const char *src, size_t n, char lo)
 
 static int reserve(casemap *c, size_t n)
 {
-	if (n <= c->cap)
-		return 0;
-	size_t cap = c->cap ? c->cap : 65536;
-	while (cap < n)
-		cap *= 2;
-	char *b = realloc(c->buf, cap);
-	if (!b)
-		return -1;
-	c->buf = b;
-	c->cap = cap;
-	return 0;
+	return n <= c->cap ? 0 : gp_grow(&c->buf, &c->cap, n, 1);
 }
 
 static gp_status case_next(gp_stage *st, gp_batch *out)
@@ -137,51 +128,4 @@ const gp_stage_def gp_stage_lower = {
 		"unchanged.",
 	.examples = "lower | grep -F \"connection reset\"\tnormalise case before matching",
 	.open = case_open,
-};
-
-/* trim */
-
-static bool is_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
-
-static gp_status trim_next(gp_stage *st, gp_batch *out)
-{
-	gp_status r = gp_pull(st, out);
-	if (r != GP_OK)
-		return r;
-	if (gp_batch_records(out, st->ctx->delim) == (size_t)-1)
-		return gp_fail(st->ctx, NULL, "out of memory");
-	for (size_t i = 0; i < out->n; i++) {
-		gp_rec *rec = &out->recs[i];
-		while (rec->len && is_ws(rec->p[0])) {
-			rec->p++;
-			rec->len--;
-		}
-		while (rec->len && is_ws(rec->p[rec->len - 1]))
-			rec->len--;
-	}
-	return GP_OK;
-}
-
-static const gp_stage_ops trim_ops = { trim_next };
-
-static gp_status trim_open(gp_stage *st, const gp_args *args)
-{
-	if (gp_no_args(st->ctx, st->def->name, args) != GP_OK)
-		return GP_ERR;
-	st->ops = &trim_ops;
-	return GP_OK;
-}
-
-const gp_stage_def gp_stage_trim = {
-	.name = "trim",
-	.family = GP_FAM_TRANSFORM,
-	.synopsis = "trim",
-	.summary = "remove leading and trailing ASCII white space",
-	.help = "Removes spaces, tabs, carriage returns and other ASCII white space from both "
-		"ends of every record. Handy for CRLF files: the CR goes.",
-	.examples = "trim | grep -x 'OK'\twhole-line match despite padding or CRLF",
-	.open = trim_open,
 };
