@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "../registry.h"
-#include "eval.h"
+#include "../eval/eval.h"
 
 typedef struct where {
 	gp_enode *e;

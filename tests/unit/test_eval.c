@@ -8,7 +8,7 @@
 
 #include "core/fields.h"
 #include "expr/parse.h"
-#include "fields/eval.h"
+#include "eval/eval.h"
 #include "registry.h"
 #include "tap.h"
 
