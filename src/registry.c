@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "core/strdist.h"
+
 /* The implicit input stages: input/source.c. */
 extern const gp_stage_def gp_stage_read, gp_stage_decompress, gp_stage_archive, gp_stage_lines;
 /* The user stages: gp_stage_NAME is in src/stages/NAME.c (fields in fields_stage.c, csv and tsv
@@ -77,34 +79,6 @@ const gp_stage_def *gp_registry_find(const char *name, size_t len)
 	return NULL;
 }
 
-/* Optimal string alignment distance, capped: names are short. */
-static size_t distance(const char *a, size_t la, const char *b, size_t lb)
-{
-	enum { MAX = 32 };
-	if (la >= MAX || lb >= MAX)
-		return MAX;
-	size_t d[MAX + 1][MAX + 1];
-	for (size_t i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (size_t j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		for (size_t j = 1; j <= lb; j++) {
-			size_t cost = a[i - 1] != b[j - 1];
-			size_t v = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < v)
-				v = d[i][j - 1] + 1;
-			if (d[i - 1][j - 1] + cost < v)
-				v = d[i - 1][j - 1] + cost;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-			    d[i - 2][j - 2] + 1 < v)
-				v = d[i - 2][j - 2] + 1;
-			d[i][j] = v;
-		}
-	}
-	return d[la][lb];
-}
-
 const char *gp_registry_suggest(const char *name, size_t len)
 {
 	/* Stage names are lower case: compare case-insensitively (UPPER → upper). */
@@ -119,7 +93,7 @@ const char *gp_registry_suggest(const char *name, size_t len)
 		const gp_stage_def *d = gp_registry[i];
 		if (d->implicit)
 			continue;
-		size_t k = distance(low, len, d->name, strlen(d->name));
+		size_t k = gp_strdist(low, len, d->name, strlen(d->name));
 		if (k < best_d) {
 			best_d = k;
 			best = d->name;

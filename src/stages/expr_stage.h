@@ -8,7 +8,7 @@
 #define GP_EXPR_STAGE_H
 
 #include "../core/fields.h"
-#include "../fields/eval.h"
+#include "../eval/eval.h"
 #include "../registry.h"
 #include "../core/dropped.h"
 

@@ -1,5 +1,5 @@
 /* set NAME = EXPR [, NAME = EXPR]...: assign fields computed by
- * expressions (the language is fields/eval.c); the record's text is rebuilt
+ * expressions (the language is src/eval/); the record's text is rebuilt
  * in its layout (stages/xform.h). */
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* where EXPR: keep the records for which EXPR is true (the language is
- * fields/eval.c). */
+ * src/eval/). */
 #include "expr_stage.h"
 #include "../core/dropped.h"
 #include "../core/pool.h"

@@ -1,6 +1,7 @@
 /* Unit tests of the expression evaluator over records with fields of every
- * JSON kind (no parsing stage needed), number parsing and formatting, and
- * set's rebuilding of JSON text. TAP output. */
+ * JSON kind (no parsing stage needed), the reader that takes expressions
+ * among other words piecewise, and set's rebuilding of JSON text. TAP
+ * output. (Numbers with units: test_num.c.) */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +9,7 @@
 
 #include "core/fields.h"
 #include "expr/parse.h"
-#include "fields/eval.h"
+#include "eval/eval.h"
 #include "registry.h"
 #include "tap.h"
 
@@ -143,56 +144,104 @@ static void test_fields(void)
 		ok(eval(bad[i]) == -1, "error: %s", bad[i]);
 }
 
-static void test_numbers(void)
+/* The reader over "where WORDS": the stage and its arguments in e, or -1
+ * with the diagnostic printed. */
+static int read_words(env *e, const char *words, gp_pipeline_expr *pe)
 {
-	static const struct {
-		const char *s;
-		bool isint;
-		int64_t i;
-		double d;
-	} cases[] = {
-		{ "42", true, 42, 42 },     { "-7", true, -7, -7 },      { " 5\t", true, 5, 5 },
-		{ "1.5", false, 0, 1.5 },   { ".5", false, 0, 0.5 },     { "5.", false, 0, 5 },
-		{ "1e3", false, 0, 1000 },  { "250ms", false, 0, 0.25 }, { "2m", true, 120, 120 },
-		{ "1.5h", false, 0, 5400 }, { "10KB", true, 10240, 10240 }, { "1GiB", true, 1073741824, 1073741824 },
-		{ "9223372036854775807", true, INT64_MAX, 9223372036854775807.0 },
-		{ "-9223372036854775808", true, INT64_MIN, -9223372036854775808.0 },
-		{ "9223372036854775808", false, 0, 9223372036854775808.0 },
-	};
-	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-		bool isint = false;
-		int64_t i = 0;
-		double d = 0;
-		bool r = gp_num_parse(cases[k].s, strlen(cases[k].s), &isint, &i, &d);
-		ok(r && isint == cases[k].isint && (!isint || i == cases[k].i) && d == cases[k].d,
-		   "parse '%s'", cases[k].s);
-	}
-	static const char *const bad[] = { "", "-", ".", "1.2.3", "12abc", "1e", "0x10", "5 5", "e5", "10kb", "inf" };
-	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
-		bool isint;
-		int64_t i;
-		double d;
-		ok(!gp_num_parse(bad[k], strlen(bad[k]), &isint, &i, &d), "not a number: '%s'", bad[k]);
-	}
-	/* Decimals take a fast path: it must agree with strtod. */
-	srand(5);
-	int agree = 0, total = 20000;
-	char buf[32];
-	for (int k = 0; k < total; k++) {
-		int n = snprintf(buf, sizeof buf, "%s%d.%0*d", rand() % 2 ? "-" : "", rand() % 100000,
-				 1 + rand() % 9, rand() % 1000000000);
-		bool isint;
-		int64_t i;
-		double d;
-		agree += gp_num_parse(buf, (size_t)n, &isint, &i, &d) && !isint && d == strtod(buf, NULL);
-	}
-	ok(agree == total, "decimal fast path agrees with strtod (%d of %d)", agree, total);
-	gp_num_format(buf, false, 0, 0.1 + 0.2);
-	ok(strcmp(buf, "0.30000000000000004") == 0, "format 0.1+0.2 (%s)", buf);
-	gp_num_format(buf, false, 0, 1e100);
-	ok(strcmp(buf, "1e+100") == 0, "format 1e100 (%s)", buf);
-	gp_num_format(buf, true, INT64_MIN, 0);
-	ok(strcmp(buf, "-9223372036854775808") == 0, "format INT64_MIN");
+	env_init(e);
+	size_t n = strlen(words) + 7;
+	char *src = gp_arena_alloc(&e->arena, n);
+	snprintf(src, n, "where %s", words);
+	e->ctx.expr = src;
+	if (gp_parse_pipeline(&e->ctx, src, strlen(src), false, pe) != 0)
+		return -1;
+	e->st.def = &gp_stage_where;
+	e->st.span = pe->v[0].name.span;
+	return 0;
+}
+
+/* e evaluated on the record of all fields, as text ("(missing)"). */
+static const char *value_of(env *e, const gp_enode *x, char *buf, size_t cap)
+{
+	gp_origin o = { "app.log", NULL, 1 };
+	gp_rec rec = { .p = text, .len = sizeof text - 1, .line = 42, .origin = &o, .f = fields,
+		       .lay = &gp_layout_json, .nf = sizeof fields / sizeof fields[0] };
+	gp_eval ev = { .scratch = &e->pool };
+	gp_field f;
+	if (!x || !gp_expr_field(&ev, x, &rec, &f))
+		return "(missing)";
+	snprintf(buf, cap, "%.*s", (int)f.vlen, f.v);
+	return buf;
+}
+
+/* Expressions among other words, read piece by piece as aggregates and
+ * sort keys will: `a + 1 as x, b by c`. */
+static void test_reader(void)
+{
+	env e;
+	gp_pipeline_expr pe;
+	char b1[64], b2[64], b3[64];
+	const char *name = NULL;
+	size_t nlen = 0;
+
+	ok(read_words(&e, "status + 1 as x, s by f", &pe) == 0, "reader: words parsed");
+	const gp_args *a = &pe.v[0].args;
+	gp_expr_reader *r = gp_expr_reader_open(&e.st, a, 0);
+	gp_enode *x1 = r ? gp_expr_read(r) : NULL;
+	ok(x1 && strcmp(value_of(&e, x1, b1, sizeof b1), "504") == 0, "reader: status + 1 is 504");
+	ok(r && gp_expr_reader_arg(r) == 3, "reader: stopped at argument 3 ('as')");
+	ok(r && !gp_expr_read_word(r, "by") && gp_expr_read_word(r, "as"), "reader: 'as' and not 'by'");
+	ok(r && gp_expr_read_name(r, &name, &nlen) && nlen == 1 && strcmp(name, "x") == 0, "reader: as x");
+	ok(r && gp_expr_reader_arg(r) == 4 && gp_expr_reader_span(r).start == 21,
+	   "reader: the ',' inside argument 4 'x,'");
+	ok(r && gp_expr_read_comma(r), "reader: ','");
+	gp_enode *x2 = r ? gp_expr_read(r) : NULL;
+	ok(r && gp_expr_read_word(r, "by"), "reader: by");
+	gp_enode *x3 = r ? gp_expr_read(r) : NULL;
+	ok(x2 && x3 && strcmp(value_of(&e, x2, b2, sizeof b2), "12") == 0 &&
+	   strcmp(value_of(&e, x3, b3, sizeof b3), "-1.5e2") == 0, "reader: s and f");
+	ok(r && gp_expr_read_end(r) && gp_expr_reader_arg(r) == a->n, "reader: at the end");
+	ok(e.ctx.diag.msg[0] == '\0', "reader: no diagnostic (%s)", e.ctx.diag.msg);
+	env_free(&e);
+
+	/* From a given argument on, as a stage reads its own words first. */
+	ok(read_words(&e, "by status / 2 as kb", &pe) == 0, "reader: words parsed");
+	a = &pe.v[0].args;
+	r = gp_expr_reader_open(&e.st, a, 1);
+	x1 = r ? gp_expr_read(r) : NULL;
+	ok(x1 && strcmp(value_of(&e, x1, b1, sizeof b1), "251.5") == 0 &&
+	   gp_expr_read_word(r, "as") && gp_expr_read_name(r, &name, &nlen) && strcmp(name, "kb") == 0 &&
+	   gp_expr_read_end(r), "reader: status / 2 as kb from argument 1 (%s)", b1);
+	env_free(&e);
+
+	/* Errors: said where the user looks, with the words the reader read. */
+	ok(read_words(&e, "status by", &pe) == 0, "reader: words parsed");
+	r = gp_expr_reader_open(&e.st, &pe.v[0].args, 0);
+	ok(r && gp_expr_read(r) && gp_expr_read_word(r, "by") && !gp_expr_read(r) &&
+	   strcmp(e.ctx.diag.msg, "where: expected a value after 'by'") == 0 && e.ctx.diag.span.start == 13,
+	   "reader: nothing after 'by' (%s)", e.ctx.diag.msg);
+	env_free(&e);
+	ok(read_words(&e, "status as 1", &pe) == 0, "reader: words parsed");
+	r = gp_expr_reader_open(&e.st, &pe.v[0].args, 0);
+	ok(r && gp_expr_read(r) && gp_expr_read_word(r, "as") && !gp_expr_read_name(r, &name, &nlen) &&
+	   e.ctx.diag.msg[0] == '\0', "reader: 1 is no name, and no diagnostic yet");
+	char tb[64];
+	gp_expr_reader_fail(r, "expected a name after 'as', found '%s'", gp_expr_reader_text(r, tb, sizeof tb));
+	ok(strcmp(e.ctx.diag.msg, "where: expected a name after 'as', found '1'") == 0 &&
+	   e.ctx.diag.span.start == 16, "reader: the caller's message at the token (%s)", e.ctx.diag.msg);
+	env_free(&e);
+	ok(read_words(&e, "a + 1 b", &pe) == 0, "reader: words parsed");
+	r = gp_expr_reader_open(&e.st, &pe.v[0].args, 0);
+	ok(r && gp_expr_read(r) && !gp_expr_read_end(r) &&
+	   strcmp(e.ctx.diag.msg, "where: expected an operator, found 'b'") == 0,
+	   "reader: the end where wants it (%s)", e.ctx.diag.msg);
+	env_free(&e);
+	ok(read_words(&e, "a", &pe) == 0, "reader: words parsed");
+	r = gp_expr_reader_open(&e.st, &pe.v[0].args, 1);
+	ok(r && gp_expr_reader_arg(r) == 1 && gp_expr_read_end(r) && !gp_expr_read(r) &&
+	   strcmp(e.ctx.diag.msg, "where: expected a value after 'where'") == 0,
+	   "reader: opened at the end (%s)", e.ctx.diag.msg);
+	env_free(&e);
 }
 
 /* set over a record with a JSON layout: the text is rebuilt. */
@@ -258,7 +307,7 @@ static void test_set(void)
 int main(void)
 {
 	test_fields();
-	test_numbers();
+	test_reader();
 	test_set();
 	return tap_done();
 }

@@ -1,0 +1,62 @@
+/* The compiled form of an expression: what parser.c builds and exec.c
+ * walks. Internal to src/eval/.
+ *
+ * Rules:
+ *  - Nodes live in ctx->arena for the whole run; a regex of =~ and !~ is
+ *    compiled into the stage's scope. Nothing in a tree changes after it is
+ *    built, so one tree may be evaluated by any number of gp_eval states.
+ *  - A node's depth is at most GP_EXPR_MAX_DEPTH, which bounds the
+ *    evaluator's recursion; the parser's own recursion is bounded by
+ *    GP_EXPR_MAX_NEST levels of parentheses, `not`, unary minus and calls.
+ *  - A val is a view: its text points into the record, the tree, or the
+ *    evaluation's scratch pool, and lives as long as the one it points into. */
+#ifndef GP_EVAL_TREE_H
+#define GP_EVAL_TREE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/fields.h"
+#include "../match/rx.h"
+#include "eval.h"
+#include "../core/fref.h"
+
+#define GP_EXPR_MAX_NEST 256
+#define GP_EXPR_MAX_DEPTH 1024
+
+enum vt { V_MISSING, V_NULL, V_BOOL, V_NUM, V_STR, V_RAW };
+
+typedef struct val {
+	uint8_t t;     /* enum vt */
+	bool isint;
+	bool esc;    /* V_STR: a JSON string body with escapes not decoded */
+	bool field;  /* V_STR from a field: numeric text counts as a number */
+	bool b;
+	uint8_t jk;  /* V_RAW: GP_K_OBJ or GP_K_ARR */
+	int64_t i;
+	double d;
+	const char *p; /* V_STR/V_RAW text; V_NUM: source text or NULL */
+	size_t len;
+} val;
+
+enum op {
+	N_LIT, N_REF, N_EXISTS, N_CALL, N_NOT, N_NEG, N_AND, N_OR,
+	N_EQ, N_NE, N_LT, N_LE, N_GT, N_GE, N_MATCH, N_NMATCH,
+	N_CONTAINS, N_STARTS, N_ENDS, N_ADD, N_SUB, N_MUL, N_DIV, N_MOD,
+};
+
+enum fn { F_LEN, F_LOWER, F_UPPER, F_NUM, F_STR, F_INT, F_EXISTS, F_CONCAT };
+
+struct gp_enode {
+	uint8_t op, fn; /* enum op; enum fn for N_CALL */
+	uint16_t depth;
+	gp_enode *a, *b;
+	gp_enode **args; /* concat(): all the arguments, a is args[0] */
+	uint32_t nargs;
+	val lit;
+	gp_fref ref;
+	gp_rx rx; /* =~ and !~ */
+};
+
+#endif
