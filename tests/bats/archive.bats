@@ -34,20 +34,13 @@ setup_file() {
 }
 
 setup() {
-	if [[ $GPIPE == */* && $GPIPE != /* ]]; then GPIPE=$PWD/$GPIPE; fi
-	cd "$BATS_TEST_TMPDIR" || return 1
 	F=$BATS_FILE_TMPDIR
 	command -v bsdtar > /dev/null || skip "bsdtar (libarchive-tools) is not installed"
 	GP_PID=
 	WRITER_OPEN=
 }
 
-teardown() {
-	if [ -n "$WRITER_OPEN" ]; then exec 5>&-; fi
-	if [ -n "$GP_PID" ] && kill -0 "$GP_PID" 2> /dev/null; then
-		kill "$GP_PID" 2> /dev/null || true
-	fi
-}
+teardown() { bg_teardown; }
 
 # --- making archives ----------------------------------------------------------------
 
@@ -95,12 +88,6 @@ can_make() {
 }
 
 need_kind() { can_make "$1" || skip "cannot make a $1 archive here"; }
-
-need() {
-	local t
-	for t; do command -v "$t" > /dev/null || skip "$t is not installed"; done
-}
-
 
 # small_members: a.log (last line without newline), b.log, an empty
 # member, c.log; in sm/.
@@ -295,9 +282,7 @@ logs.tar:gz-named.txt:2:gz2 ERROR"
 	[ ! -f x.log.bz2 ] || want+=$'\n'"logs.tar:x.log.bz2:1:bz ERROR"
 	[ ! -f x.log.zst ] || want+=$'\n'"logs.tar:x.log.zst:1:zst ERROR"
 	run --separate-stderr "$GPIPE" -H -n 'grep ERROR' logs.tar
-	[ "$status" -eq 0 ]
-	[ "$stderr" = "" ]
-	[ "$output" = "$want" ]
+	out_is 0 "$want"
 	# The same members in a zip.
 	bsdtar --format zip -cf logs.zip app.log.gz notgz.log.gz gz-named.txt "${extra[@]}"
 	run --separate-stderr "$GPIPE" -H -n 'grep ERROR' logs.zip
@@ -407,9 +392,7 @@ differential() {
 	"$GPIPE" 'grep -i timeout' "$a" | cmp - <(grep -i timeout ref.log)
 	"$GPIPE" 'grep ""' "$a" | cmp - ref.log
 	run --separate-stderr "$GPIPE" count "$a"
-	[ "$status" -eq 0 ]
-	[ "$stderr" = "" ]
-	[ "$output" = "$(wc -l < ref.log)" ]
+	out_is 0 "$(wc -l < ref.log)"
 	local m
 	for m in a.log b.log c.log; do
 		grep -n -e ERROR -e 'status=5' "$F/m/$m" | sed "s|^|$a:$m:|"
@@ -432,28 +415,6 @@ differential() {
 @test "differential: ISO 9660" { differential iso; }
 
 # --- damaged archives -----------------------------------------------------------------
-
-# ok_after BAD: a good input named after BAD is still read in full, exit 2.
-ok_after() {
-	printf 'OKMARK one\nOKMARK two\n' > ok.log
-	run --separate-stderr "$GPIPE" -H 'grep OKMARK' "$1" ok.log
-	[ "$status" -eq 2 ] || { echo "status $status"; return 1; }
-	[ "$output" = "ok.log:OKMARK one
-ok.log:OKMARK two" ] || { echo "output: $output"; return 1; }
-	[ "${#stderr_lines[@]}" -ge 1 ] || { echo "stderr: $stderr"; return 1; }
-	[[ ${stderr_lines[0]} == "gpipe: $1:"* ]] || { echo "stderr: $stderr"; return 1; }
-}
-
-# one_line FILE REGEX: FILE holds exactly one line, matching REGEX.
-one_line() {
-	local n
-	n=$(wc -l < "$1")
-	if [ "$n" -ne 1 ] || ! [[ $(cat "$1") =~ $2 ]]; then
-		echo "stderr ($n lines), want one line matching: $2"
-		head -c 2000 "$1"
-		return 1
-	fi
-}
 
 # Offsets in a ustar archive of the three 1 MiB members (no extension
 # headers): member i's header is at i * (512 + 1 MiB).
@@ -478,7 +439,7 @@ C_DATA=$((C_HDR + 512))
 	[ "$n" -ge "$min" ] || { echo "$n lines of c.log, want at least $min"; return 1; }
 	# "bad.tar: … 'c.log' …" or, as an origin, "bad.tar:c.log: … 'c.log' …".
 	one_line err "^gpipe: bad\\.tar:.*'c\\.log'"
-	ok_after bad.tar
+	ok_after bad.tar some
 }
 
 @test "a tar with a damaged header: earlier members in full, one message naming the archive, exit 2" {
@@ -499,7 +460,7 @@ C_DATA=$((C_HDR + 512))
 	# a and b whole; d.log may follow if the reader finds the next header.
 	cmp out <(cat dm/a.log dm/b.log) || cmp out <(cat dm/a.log dm/b.log dm/d.log)
 	one_line err '^gpipe: bad\.tar:'
-	ok_after bad.tar
+	ok_after bad.tar some
 }
 
 @test "a truncated tar.gz: earlier members in full, the gzip fault and the tar's naming the member, exit 2" {
@@ -520,7 +481,7 @@ C_DATA=$((C_HDR + 512))
 	head -n "$(wc -l < rest)" "$F/m/c.log" | cmp - rest
 	[ "$(cat err)" = "gpipe: bad.tar.gz: truncated gzip stream after $((size * 3 / 4)) bytes
 gpipe: bad.tar.gz:c.log: truncated tar archive in member 'c.log'" ] || { cat err; return 1; }
-	ok_after bad.tar.gz
+	ok_after bad.tar.gz some
 }
 
 @test "an encrypted zip member is reported and skipped, the other members delivered, exit 2" {
@@ -568,47 +529,20 @@ sm/c.log:c2 ERROR" ] || { echo "$enc: $output"; return 1; }
 	local first
 	first=$(grep -m1 ERROR "$F/m/a.log")
 	gzip -dc part 2> /dev/null | grep -qF -- "$first"
-	mkfifo fifo
-	"$GPIPE" -H 'grep ERROR | head 1' fifo > out 2> err &
-	GP_PID=$!
-	exec 5<> fifo
-	WRITER_OPEN=1
+	fifo_gp -H 'grep ERROR | head 1'
 	cat part >&5
-	local i
-	for ((i = 0; i < 200; i++)); do
-		kill -0 "$GP_PID" 2> /dev/null || break
-		sleep 0.1
-	done
-	local rc=0
-	if kill -0 "$GP_PID" 2> /dev/null; then
-		echo "gpipe still running after 20 s: $(cat out)"
-		return 1
-	fi
-	wait "$GP_PID" || rc=$?
-	GP_PID=
-	[ "$rc" -eq 0 ]
+	gp_exits_within 20
+	gp_reaped 0
 	[ "$(cat out)" = "fifo:a.log:$first" ]
-	[ ! -s err ]
-	exec 5>&-
-	WRITER_OPEN=
+	fifo_close
 	# And on a whole file.
 	run --separate-stderr timeout 20 "$GPIPE" 'grep ERROR | head 1' "$F/big.tar.gz"
 	[ "$status" -eq 0 ]
 	[ "$output" = "$first" ]
 }
 
-peakrss_tool() {
-	if [ -n "${GPIPE_BUILD:-}" ] && [ -x "$GPIPE_BUILD/tools/peakrss" ]; then
-		PEAKRSS="$GPIPE_BUILD/tools/peakrss"
-	else
-		PEAKRSS="$BATS_TEST_TMPDIR/peakrss"
-		cc -O2 -o "$PEAKRSS" "$BATS_TEST_DIRNAME/../tools/peakrss.c"
-	fi
-}
-
 @test "constant memory: peak RSS for a tar of 10 members and of 1000 members differ by < 1 MiB" {
 	no_asan
-	peakrss_tool
 	mkdir -p t10 t1000
 	"$F/gen" 4M 9 > all.log
 	split -n l/1000 -a 4 -d all.log t1000/m.
@@ -616,15 +550,9 @@ peakrss_tool() {
 	(cd t10 && bsdtar -cf ../t10.tar m.*)
 	(cd t1000 && bsdtar -cf ../t1000.tar m.*)
 	[ "$(bsdtar -tf t1000.tar | wc -l)" -eq 1000 ]
-	"$PEAKRSS" rss.10 "$GPIPE" 'grep ERROR' t10.tar > out.10
-	"$PEAKRSS" rss.1000 "$GPIPE" 'grep ERROR' t1000.tar > out.1000
-	cmp out.10 <(grep ERROR all.log)
-	cmp out.1000 <(grep ERROR all.log)
-	local r10 r1000 diff
-	r10=$(cat rss.10) r1000=$(cat rss.1000)
-	echo "# rss 10 members=${r10} KiB 1000 members=${r1000} KiB" >&3
-	diff=$((r1000 - r10))
-	[ "${diff#-}" -lt 1024 ] || { echo "peak RSS 10 members=$r10 KiB 1000 members=$r1000 KiB"; return 1; }
+	flat_rss 'grep ERROR' t10.tar t1000.tar
+	cmp t10.tar.out <(grep ERROR all.log)
+	cmp t1000.tar.out <(grep ERROR all.log)
 }
 
 # --- --explain --------------------------------------------------------------------
@@ -759,9 +687,7 @@ peakrss_tool() {
 		name=t$i.tar
 	done
 	run --separate-stderr "$GPIPE" -H 'grep ""' d5/t5.tar
-	[ "$status" -eq 0 ]
-	[ "$output" = "d5/t5.tar:t4.tar:t3.tar:t2.tar:t1.tar:x.log:line" ]
-	[ "$stderr" = "" ]
+	out_is 0 "d5/t5.tar:t4.tar:t3.tar:t2.tar:t1.tar:x.log:line"
 	run --separate-stderr "$GPIPE" -H 'grep ""' d6/t6.tar d5/t5.tar
 	[ "$status" -eq 2 ]
 	[ "$output" = "d5/t5.tar:t4.tar:t3.tar:t2.tar:t1.tar:x.log:line" ]
@@ -783,9 +709,7 @@ sub/b.log:deep ERROR two'
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(sed 's/^/x.iso:/' <<< "$want")" ]
 	run --separate-stderr bash -c 'cat x.iso | "$0" -H "grep ERROR"' "$GPIPE"
-	[ "$status" -eq 0 ]
-	[ "$stderr" = "" ]
-	[ "$output" = "$(sed 's/^/(standard input):/' <<< "$want")" ]
+	out_is 0 "$(sed 's/^/(standard input):/' <<< "$want")"
 	gzip -c x.iso > x.iso.gz
 	run --separate-stderr bash -c 'gzip -c x.iso | "$0" -H "grep ERROR"' "$GPIPE"
 	[ "$status" -eq 0 ]

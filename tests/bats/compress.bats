@@ -35,19 +35,13 @@ setup_file() {
 }
 
 setup() {
-	# The tests run inside their tmpdir: make a relative GPIPE absolute first.
-	if [[ $GPIPE == */* && $GPIPE != /* ]]; then GPIPE=$PWD/$GPIPE; fi
-	cd "$BATS_TEST_TMPDIR" || return 1
 	F=$BATS_FILE_TMPDIR
 	GP_PID=
 	WRITER_OPEN=
 }
 
 teardown() {
-	if [ -n "$WRITER_OPEN" ]; then exec 5>&-; fi
-	if [ -n "$GP_PID" ] && kill -0 "$GP_PID" 2> /dev/null; then
-		kill "$GP_PID" 2> /dev/null || true
-	fi
+	bg_teardown
 	rm -f big.gz bomb.gz small.gz
 }
 
@@ -69,10 +63,6 @@ have_fmt() {
 }
 
 need_fmt() { have_fmt "$1" || skip "no tool to make .$1 data"; }
-need() {
-	local t
-	for t; do command -v "$t" > /dev/null || skip "$t is not installed"; done
-}
 
 # compress FMT / decompress FMT: filters from stdin to stdout. Small bzip2
 # blocks (100k) and lz4 blocks (64 KiB) so that a damaged stream still has
@@ -153,26 +143,6 @@ line_prefix() {
 	[ "$n" -ge "$3" ] || { echo "output has $n lines, want at least $3"; return 1; }
 }
 
-# one_line FILE REGEX: FILE holds exactly one line, matching REGEX.
-one_line() {
-	local n
-	n=$(wc -l < "$1")
-	if [ "$n" -ne 1 ] || ! [[ $(cat "$1") =~ $2 ]]; then
-		echo "stderr ($n lines), want one line matching: $2"
-		cat "$1"
-		return 1
-	fi
-}
-
-peakrss_tool() {
-	if [ -n "${GPIPE_BUILD:-}" ] && [ -x "$GPIPE_BUILD/tools/peakrss" ]; then
-		PEAKRSS="$GPIPE_BUILD/tools/peakrss"
-	else
-		PEAKRSS="$BATS_TEST_TMPDIR/peakrss"
-		cc -O2 -o "$PEAKRSS" "$BATS_TEST_DIRNAME/../tools/peakrss.c"
-	fi
-}
-
 
 # --- detection by magic bytes -----------------------------------------------------
 
@@ -183,9 +153,7 @@ peakrss_tool() {
 	gzip -c src > app.log
 	gzip -c src > app.log.gz
 	run --separate-stderr "$GPIPE" 'grep ""' data.txt
-	[ "$status" -eq 0 ]
-	[ "$stderr" = "" ]
-	[ "$output" = "$(cat src)" ]
+	out_is 0 "$(cat src)"
 	run --separate-stderr "$GPIPE" -H -n 'grep ERROR' data.txt noext app.log app.log.gz
 	[ "$status" -eq 0 ]
 	[ "$stderr" = "" ]
@@ -234,9 +202,7 @@ x.tar.gz:plain ERROR" ]
 	# One byte, no newline: one record.
 	printf 'x' > one
 	run --separate-stderr "$GPIPE" count one
-	[ "$status" -eq 0 ]
-	[ "$output" = "1" ]
-	[ "$stderr" = "" ]
+	out_is 0 "1"
 }
 
 @test "concatenated gzip members are one stream, as zcat reads them" {
@@ -319,9 +285,7 @@ data.zz:z2 ERROR" ]
 	printf 'one\ntwo ERROR\n' > src
 	gzip -c src > x.gz
 	run --separate-stderr bash -c 'cat x.gz | "$0" "grep ERROR"' "$GPIPE"
-	[ "$status" -eq 0 ]
-	[ "$stderr" = "" ]
-	[ "$output" = "two ERROR" ]
+	out_is 0 "two ERROR"
 	run --separate-stderr "$GPIPE" -H -n 'grep ERROR' - < x.gz
 	[ "$output" = "(standard input):2:two ERROR" ]
 	run --separate-stderr bash -c 'cat x.gz | "$0" -H "grep ERROR" src - src' "$GPIPE"
@@ -341,35 +305,15 @@ src:two ERROR" ]
 @test "gzip data on a FIFO is decompressed, and its records written while it pauses" {
 	printf 'noise\nfirst ERROR\n' | gzip -c > m1.gz
 	printf 'second ERROR\n' | gzip -c > m2.gz
-	mkfifo fifo
-	"$GPIPE" 'grep ERROR' fifo > out 2> err &
-	GP_PID=$!
-	exec 5<> fifo
-	WRITER_OPEN=1
+	fifo_gp 'grep ERROR'
 	cat m1.gz >&5
 	wait_for out "first ERROR"
 	kill -0 "$GP_PID"
 	cat m2.gz >&5
 	wait_for out "first ERROR
 second ERROR"
-	exec 5>&-
-	WRITER_OPEN=
-	local rc=0
-	wait "$GP_PID" || rc=$?
-	GP_PID=
-	[ "$rc" -eq 0 ]
-	[ ! -s err ]
-}
-
-# wait_for FILE WANT: polls (up to 10 s) until FILE holds exactly WANT.
-wait_for() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[ "$(cat "$1")" = "$2" ] && return 0
-		sleep 0.1
-	done
-	echo "after 10 s, $1 holds: '$(cat "$1")', want '$2'"
-	return 1
+	fifo_close
+	gp_reaped 0
 }
 
 @test "--raw turns detection off: compressed data is searched as bytes" {
@@ -378,9 +322,7 @@ wait_for() {
 	"$GPIPE" --raw 'grep ""' x.gz > out
 	cmp out <(grep -a '' x.gz)
 	run --separate-stderr "$GPIPE" --raw count x.gz
-	[ "$status" -eq 0 ]
-	[ "$stderr" = "" ]
-	[ "$output" = "$(grep -ac '' x.gz)" ]
+	out_is 0 "$(grep -ac '' x.gz)"
 	run --separate-stderr "$GPIPE" --raw 'grep ERROR' x.gz
 	[ "$status" -eq 1 ]
 	[ "$output" = "" ]
@@ -417,9 +359,7 @@ differential() {
 	"$GPIPE" 'grep ""' "$g" | cmp - ref.log
 	"$GPIPE" -H 'grep -x ".*Exception.*"' "$g" | cmp - <(grep -x '.*Exception.*' ref.log | sed "s|^|$g:|")
 	run --separate-stderr "$GPIPE" count "$g"
-	[ "$status" -eq 0 ]
-	[ "$stderr" = "" ]
-	[ "$output" = "$(wc -l < ref.log)" ]
+	out_is 0 "$(wc -l < ref.log)"
 	run --separate-stderr "$GPIPE" 'grep ERROR | count' "$g"
 	[ "$output" = "$(grep -c ERROR ref.log)" ]
 	# From standard input (a pipe), the same.
@@ -696,17 +636,6 @@ in.tar:b.log.$f:b1 ERROR" ] || { echo "$f: $output"; return 1; }
 
 # --- damaged data -----------------------------------------------------------------
 
-# ok_after BAD FMT: a good input named after BAD is still read in full.
-ok_after() {
-	printf 'OKMARK one\nOKMARK two\n' > ok.log
-	run --separate-stderr "$GPIPE" -H 'grep OKMARK' "$1" ok.log
-	[ "$status" -eq 2 ] || { echo "status $status"; return 1; }
-	[ "$output" = "ok.log:OKMARK one
-ok.log:OKMARK two" ] || { echo "output: $output"; return 1; }
-	[ "${#stderr_lines[@]}" -eq 1 ] || { echo "stderr: $stderr"; return 1; }
-	[[ ${stderr_lines[0]} == "gpipe: $1: "* ]] || { echo "stderr: $stderr"; return 1; }
-}
-
 # truncated FMT: good.FMT cut at 60% of its size. Every line printed is a
 # line of the original, in order, with no partial last line; at least the
 # whole lines the format's cat tool decodes from the cut file (half of them
@@ -822,9 +751,7 @@ two" ]
 	local first
 	first=$(grep -m1 ERROR "$F/orig.log")
 	run --separate-stderr timeout 20 bash -c 'while cat piece.gz; do :; done | "$0" "grep ERROR | head 1"' "$GPIPE"
-	[ "$status" -eq 0 ]
-	[ "$output" = "$first" ]
-	[ "$stderr" = "" ]
+	out_is 0 "$first"
 	run --separate-stderr timeout 20 bash -c 'while cat piece.gz; do :; done | "$0" -n "head 2"' "$GPIPE"
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(head -n 2 "$F/orig.log" | grep -n '')" ]
@@ -835,9 +762,7 @@ two" ]
 	local i
 	for ((i = 0; i < 40; i++)); do cat piece.gz; done > big.gz # 120 MiB of log
 	run --separate-stderr timeout 20 "$GPIPE" 'grep ERROR | head 1' big.gz
-	[ "$status" -eq 0 ]
-	[ "$stderr" = "" ]
-	[ "$output" = "$(grep -m1 ERROR "$F/orig.log")" ]
+	out_is 0 "$(grep -m1 ERROR "$F/orig.log")"
 	run --separate-stderr timeout 20 "$GPIPE" -H -n 'grep -i timeout | head 3' big.gz
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(grep -n -i timeout "$F/orig.log" | head -n 3 | sed 's/^/big.gz:/')" ]
@@ -850,9 +775,7 @@ two" ]
 	for ((i = 0; i < 16; i++)); do cat piece.gz; done > bomb.gz
 	[ "$(stat -c %s bomb.gz)" -lt 2000000 ]
 	run --separate-stderr timeout 20 "$GPIPE" 'head 1' bomb.gz
-	[ "$status" -eq 0 ]
-	[ "$output" = "y" ]
-	[ "$stderr" = "" ]
+	out_is 0 "y"
 	# Endless, from a pipe.
 	run --separate-stderr timeout 20 bash -c 'while cat piece.gz; do :; done | "$0" "head 1"' "$GPIPE"
 	[ "$status" -eq 0 ]
@@ -860,30 +783,21 @@ two" ]
 	no_asan
 	peakrss_tool
 	run --separate-stderr "$PEAKRSS" rss timeout 60 "$GPIPE" count bomb.gz
-	[ "$status" -eq 0 ]
-	[ "$output" = "536870912" ]
-	[ "$stderr" = "" ]
+	out_is 0 "536870912"
 	echo "# bomb count: peak RSS $(cat rss) KiB" >&3
 	[ "$(cat rss)" -lt 32768 ] || { echo "peak RSS $(cat rss) KiB"; return 1; }
 }
 
 @test "constant memory: peak RSS for a 10 MiB and a 300 MiB gzip input differ by < 1 MiB" {
 	no_asan
-	peakrss_tool
 	local z="gzip -1"
 	if command -v pigz > /dev/null; then z="pigz -1"; fi
 	"$F/gen" 10M 7 | $z > small.gz
 	"$F/gen" 300M 7 | $z > big.gz
-	"$PEAKRSS" rss.small "$GPIPE" 'grep ERROR' small.gz > out.small
-	"$PEAKRSS" rss.big "$GPIPE" 'grep ERROR' big.gz > out.big
+	flat_rss 'grep ERROR' small.gz big.gz
 	# Both runs did the work (a 10 MiB log is a prefix of the 300 MiB one).
-	[ "$(wc -l < out.small)" -eq "$("$F/gen" 10M 7 | grep -c ERROR)" ]
-	[ "$(wc -l < out.big)" -eq "$("$F/gen" 300M 7 | grep -c ERROR)" ]
-	local small big diff
-	small=$(cat rss.small) big=$(cat rss.big)
-	echo "# rss 10M.gz=${small} KiB 300M.gz=${big} KiB" >&3
-	diff=$((big - small))
-	[ "${diff#-}" -lt 1024 ] || { echo "peak RSS small=$small KiB big=$big KiB"; return 1; }
+	[ "$(wc -l < small.gz.out)" -eq "$("$F/gen" 10M 7 | grep -c ERROR)" ]
+	[ "$(wc -l < big.gz.out)" -eq "$("$F/gen" 300M 7 | grep -c ERROR)" ]
 }
 
 # --- --explain --------------------------------------------------------------------

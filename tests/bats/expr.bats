@@ -9,11 +9,6 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
-setup() {
-	cd "$BATS_TEST_TMPDIR" || return 1
-	ABSENT="$BATS_TEST_TMPDIR/absent.log"
-}
-
 # explained_pattern EXPR: the text between the quotes of the grep line of
 # --explain (the pattern as the matcher receives it).
 explained_pattern() {

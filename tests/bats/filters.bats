@@ -11,8 +11,7 @@ setup() {
 	# Small text: mixed case, empty line, CRLF, bytes >= 0x80, NUL.
 	SMALL=$T/small.txt
 	printf 'Alpha one\nbeta Two\n\nGAMMA three\r\ndelta caf\303\251 \377\n  padded  \nzeta\000nul\neta\ntheta last\n' >"$SMALL"
-	FAILS=()
-	NCASES=0
+	cases_begin
 }
 
 # Over 3 MiB of mixed-case text in lines of varied length, more than a
@@ -26,15 +25,6 @@ make_big() {
 	}' >"$1"
 }
 
-# same NAME CMD-FILE WANT-FILE: records a named failure unless the files are equal.
-same() {
-	NCASES=$((NCASES + 1))
-	if ! cmp -s "$2" "$3"; then
-		FAILS+=("$1: output differs (want $(wc -c <"$3") bytes, got $(wc -c <"$2")):
-$(diff <(cut -c1-120 "$3" | cat -v) <(cut -c1-120 "$2" | cat -v) | head -n 6)")
-	fi
-}
-
 # vs NAME EXPR FILE REF-CMD...: gpipe EXPR FILE against REF-CMD... <FILE,
 # stdout bytes, exit 0 (1 when the reference output is empty), no stderr.
 vs() {
@@ -43,18 +33,9 @@ vs() {
 	"$GPIPE" "$expr" "$file" >"$T/gp.out" 2>"$T/gp.err" || rc=$?
 	"$@" <"$file" >"$T/ref.out"
 	[ -s "$T/ref.out" ] || want=1
-	same "$name: gpipe '$expr' vs $*" "$T/gp.out" "$T/ref.out"
-	[ "$rc" = "$want" ] || FAILS+=("$name: gpipe '$expr' exited $rc, want $want")
-	[ ! -s "$T/gp.err" ] || FAILS+=("$name: gpipe '$expr' wrote to stderr: $(head -c 200 "$T/gp.err")")
-}
-
-report_fails() {
-	if [ "${#FAILS[@]}" -gt 0 ]; then
-		printf '%d of %d cases failed:\n' "${#FAILS[@]}" "$NCASES"
-		printf -- '- %s\n' "${FAILS[@]}"
-		return 1
-	fi
-	[ "$NCASES" -gt 0 ]
+	case_same "$name: gpipe '$expr' vs $*" "$T/gp.out" "$T/ref.out"
+	[ "$rc" = "$want" ] || case_fail "$name: gpipe '$expr' exited $rc, want $want"
+	[ ! -s "$T/gp.err" ] || case_fail "$name: gpipe '$expr' wrote to stderr: $(head -c 200 "$T/gp.err")"
 }
 
 @test "head, tail and skip match head -n, tail -n and tail -n +K on a small input" {
@@ -99,17 +80,11 @@ report_fails() {
 
 @test "head 0 and tail 0 print nothing and exit 1" {
 	run --separate-stderr "$GPIPE" 'head 0' "$SMALL"
-	[ "$status" -eq 1 ]
-	[ "$output" = "" ]
-	[ "$stderr" = "" ]
+	out_is 1
 	run --separate-stderr "$GPIPE" 'tail 0' "$SMALL"
-	[ "$status" -eq 1 ]
-	[ "$output" = "" ]
-	[ "$stderr" = "" ]
+	out_is 1
 	run --separate-stderr "$GPIPE" 'skip 10' "$SMALL"
-	[ "$status" -eq 1 ]
-	[ "$output" = "" ]
-	[ "$stderr" = "" ]
+	out_is 1
 }
 
 @test "head/tail/skip keep line numbers (-n) and origins (-H) of the records they pass" {
@@ -187,17 +162,13 @@ b1" ]
 	report_fails
 	printf 'x\ny\n' >"$a"
 	run --separate-stderr "$GPIPE" count "$big" "$SMALL" "$a" "$big"
-	[ "$status" -eq 0 ]
-	[ "$stderr" = "" ]
-	[ "$output" = "$(cat "$big" "$SMALL" "$a" "$big" | wc -l)" ]
+	out_is 0 "$(cat "$big" "$SMALL" "$a" "$big" | wc -l)"
 	[ "$output" = "120011" ]
 }
 
 @test "count of an empty input prints 0 (and exits 0: a record was written)" {
 	run --separate-stderr "$GPIPE" count </dev/null
-	[ "$status" -eq 0 ]
-	[ "$output" = "0" ]
-	[ "$stderr" = "" ]
+	out_is 0 "0"
 	: >"$T/e1"
 	: >"$T/e2"
 	run --separate-stderr "$GPIPE" count "$T/e1" "$T/e2"
@@ -319,9 +290,7 @@ ABC" ]
 	# forever. gpipe must stop on its own (timeout only guards against a hang).
 	run --separate-stderr bash -c '{ echo "line one X"; head -c 209715200 /dev/zero | tr "\0" "\n"; yes filler; } |
 		timeout 20 "$0" "grep X | head 1"' "$GPIPE"
-	[ "$status" -eq 0 ]
-	[ "$output" = "line one X" ]
-	[ "$stderr" = "" ]
+	out_is 0 "line one X"
 	run --separate-stderr bash -c '{ seq 1 100000; yes; } | timeout 20 "$0" -n "grep -x 99999 | head 1"' "$GPIPE"
 	[ "$status" -eq 0 ]
 	[ "$output" = "99999:99999" ]
@@ -334,10 +303,10 @@ ABC" ]
 		NCASES=$((NCASES + 1))
 		want=${want//\\n/$'\n'}
 		if [ "$status" -ne 2 ] || [ -n "$output" ] || [ "$stderr" != "$want" ]; then
-			FAILS+=("'$e': status $status, stdout '$output', stderr:
+			case_fail "'$e': status $status, stdout '$output', stderr:
 $stderr
 --- want:
-$want")
+$want"
 		fi
 	done <<'EOF'
 head abc	gpipe: head: invalid count 'abc' (want a whole number)\n  head abc\n       ^^^

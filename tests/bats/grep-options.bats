@@ -7,10 +7,6 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
-setup() {
-	cd "$BATS_TEST_TMPDIR" || return 1
-}
-
 # Seeded logs: a.log and b.log are small, big.log spans several 256 KiB read
 # blocks with matches in clusters and long gaps (context across batches).
 make_logs() {

@@ -76,8 +76,7 @@ setup() {
 	unset GREP_COLORS GREP_COLOR GREP_OPTIONS
 	LOG=$BATS_TEST_TMPDIR/app.log
 	make_log "$LOG"
-	FAILS=()
-	NCASES=0
+	cases_begin
 }
 
 # gq WORD: WORD quoted for a gpipe expression.
@@ -116,28 +115,19 @@ check() {
 	# shellcheck disable=SC2086
 	grep -a $mode $gopts "$@" "$file" >"$o/gr.out" 2>"$o/gr.err" || rrc=$?
 	if [ -s "$o/gr.err" ]; then
-		FAILS+=("$name: the reference grep failed: $(head -c 300 "$o/gr.err")")
+		case_fail "$name: the reference grep failed: $(head -c 300 "$o/gr.err")"
 		return 0
 	fi
 	if ! cmp -s "$o/gp.out" "$o/gr.out"; then
-		FAILS+=("$name: stdout differs (grep $(wc -c <"$o/gr.out") bytes, gpipe $(wc -c <"$o/gp.out") bytes); first differing lines, < grep > gpipe:
-$(diff <(cut -c1-200 "$o/gr.out" | cat -v) <(cut -c1-200 "$o/gp.out" | cat -v) | head -n 8)")
+		case_fail "$name: stdout differs (grep $(wc -c <"$o/gr.out") bytes, gpipe $(wc -c <"$o/gp.out") bytes); first differing lines, < grep > gpipe:
+$(diff <(cut -c1-200 "$o/gr.out" | cat -v) <(cut -c1-200 "$o/gp.out" | cat -v) | head -n 8)"
 	fi
 	if [ "$grc" != "$rrc" ]; then
-		FAILS+=("$name: exit status $grc, grep's is $rrc")
+		case_fail "$name: exit status $grc, grep's is $rrc"
 	fi
 	if [ -s "$o/gp.err" ]; then
-		FAILS+=("$name: unexpected stderr: $(head -c 300 "$o/gp.err")")
+		case_fail "$name: unexpected stderr: $(head -c 300 "$o/gp.err")"
 	fi
-}
-
-report_fails() {
-	if [ "${#FAILS[@]}" -gt 0 ]; then
-		printf '%d of %d cases failed:\n' "${#FAILS[@]}" "$NCASES"
-		printf -- '- %s\n' "${FAILS[@]}"
-		return 1
-	fi
-	[ "$NCASES" -gt 0 ]
 }
 
 @test "grep: the fixture has what the cases rely on" {
@@ -267,9 +257,7 @@ report_fails() {
 	local f=$BATS_TEST_TMPDIR/w.txt
 	printf 'foobar foo\nfoo_ foo\n_foo\nfoofoo\n2foo foo3\nfoo\nxfoo-foox\n(foo)\nfoo\r\nbar foobar\n' >"$f"
 	run --separate-stderr "$GPIPE" 'grep -w foo' "$f"
-	[ "$status" -eq 0 ]
-	[ "$stderr" = "" ]
-	[ "$output" = "$(printf 'foobar foo\nfoo_ foo\nfoo\n(foo)\nfoo\r')" ]
+	out_is 0 "$(printf 'foobar foo\nfoo_ foo\nfoo\n(foo)\nfoo\r')"
 	check -E '' "$f" -w foo
 	check -E '' "$f" -w -o foo
 	check -E '' "$f" -w 'fo*'
@@ -333,13 +321,9 @@ report_fails() {
 @test "grep: -o with a pattern that only matches empty prints nothing and exits 1" {
 	# gpipe's exit status counts records written; grep -o '' exits 0 here.
 	run --separate-stderr "$GPIPE" "grep -o ''" "$LOG"
-	[ "$status" -eq 1 ]
-	[ "$output" = "" ]
-	[ "$stderr" = "" ]
+	out_is 1
 	run --separate-stderr "$GPIPE" "grep -o 'z*'" "$LOG"
-	[ "$status" -eq 1 ]
-	[ "$output" = "" ]
-	[ "$stderr" = "" ]
+	out_is 1
 }
 
 @test "grep: several -e patterns keep a line any of them matches" {
@@ -405,15 +389,11 @@ report_fails() {
 	printf 'one ERROR\ntwo\n' >"$a"
 	printf 'three\nfour ERROR\n' >"$b"
 	run --separate-stderr "$GPIPE" -H -n 'grep ERROR' "$a" "$b"
-	[ "$status" -eq 0 ]
-	[ "$stderr" = "" ]
-	[ "$output" = "$(grep -H -n ERROR "$a" "$b")" ]
+	out_is 0 "$(grep -H -n ERROR "$a" "$b")"
 	[ "$output" = "$a:1:one ERROR
 $b:2:four ERROR" ]
 	run --separate-stderr "$GPIPE" 'grep nothing' "$a" "$b"
-	[ "$status" -eq 1 ]
-	[ "$output" = "" ]
-	[ "$stderr" = "" ]
+	out_is 1
 	run --separate-stderr "$GPIPE" -H 'grep -v ERROR' "$a" "$b"
 	[ "$status" -eq 0 ]
 	[ "$output" = "$a:two
@@ -476,13 +456,9 @@ $b:three" ]
 	seq 1 400000 >"$big"
 	printf 'the MATCH is here\n' >>"$big"
 	run --separate-stderr "$GPIPE" -n 'grep MATCH' "$big"
-	[ "$status" -eq 0 ]
-	[ "$stderr" = "" ]
-	[ "$output" = "400001:the MATCH is here" ]
+	out_is 0 "400001:the MATCH is here"
 	run --separate-stderr "$GPIPE" 'grep NOMATCH' "$big"
-	[ "$status" -eq 1 ]
-	[ "$output" = "" ]
-	[ "$stderr" = "" ]
+	out_is 1
 }
 
 @test "grep: --color=always equals grep --color=always byte for byte" {

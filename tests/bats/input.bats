@@ -8,41 +8,19 @@ bats_require_minimum_version 1.5.0
 load helpers
 
 setup() {
-	# The tests run inside their tmpdir: make a relative GPIPE absolute first.
-	if [[ $GPIPE == */* && $GPIPE != /* ]]; then GPIPE=$PWD/$GPIPE; fi
 	T=$BATS_TEST_TMPDIR
-	cd "$T"
 	GP_PID=
 	WRITER_OPEN=
 }
 
-teardown() {
-	# Close our FIFO writer, and end a gpipe left running by a failed test.
-	if [ -n "$WRITER_OPEN" ]; then exec 5>&-; fi
-	if [ -n "$GP_PID" ] && kill -0 "$GP_PID" 2>/dev/null; then
-		kill "$GP_PID" 2>/dev/null || true
-	fi
-}
-
-# wait_for FILE WANT: polls (up to 10 s) until FILE holds exactly WANT.
-wait_for() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[ "$(cat "$1")" = "$2" ] && return 0
-		sleep 0.1
-	done
-	echo "after 10 s, $1 holds: '$(cat "$1")', want '$2'"
-	return 1
-}
+teardown() { bg_teardown; }
 
 @test "several files are read in the order given" {
 	printf 'a1\na2\n' >a.txt
 	printf 'b1\n' >b.txt
 	printf 'c1\nc2\n' >c.txt
 	run --separate-stderr "$GPIPE" 'grep ""' c.txt a.txt b.txt a.txt
-	[ "$status" -eq 0 ]
-	[ "$stderr" = "" ]
-	[ "$output" = "$(cat c.txt a.txt b.txt a.txt)" ]
+	out_is 0 "$(cat c.txt a.txt b.txt a.txt)"
 	run --separate-stderr "$GPIPE" -H -n 'grep 1' c.txt a.txt b.txt
 	[ "$output" = "c.txt:1:c1
 a.txt:1:a1
@@ -88,9 +66,7 @@ line3" ]
 	timeout 20 sh -c 'seq 1 100000 >f1' &
 	run --separate-stderr timeout 20 "$GPIPE" 'grep -x "9+"' f1
 	wait
-	[ "$status" -eq 0 ]
-	[ "$stderr" = "" ]
-	[ "$output" = "$(seq 1 100000 | grep -x '9\+')" ]
+	out_is 0 "$(seq 1 100000 | grep -x '9\+')"
 	timeout 20 sh -c 'printf "x ERROR\ny\n" >f2' &
 	run --separate-stderr bash -c 'timeout 20 "$0" -H "grep ERROR" <f2' "$GPIPE"
 	wait
@@ -165,13 +141,9 @@ d/c.log:two" ]
 	: >empty2
 	mkdir emptydir
 	run --separate-stderr "$GPIPE" 'grep ""' empty1 empty2 emptydir
-	[ "$status" -eq 1 ]
-	[ "$output" = "" ]
-	[ "$stderr" = "" ]
+	out_is 1
 	run --separate-stderr "$GPIPE" 'skip 0' </dev/null
-	[ "$status" -eq 1 ]
-	[ "$output" = "" ]
-	[ "$stderr" = "" ]
+	out_is 1
 	printf 'x\n' >one
 	run --separate-stderr "$GPIPE" -n 'grep x' empty1 one empty2
 	[ "$status" -eq 0 ]
@@ -297,9 +269,7 @@ z" ]
 @test "--max-record: a record of exactly max-record bytes is kept" {
 	{ printf 'x\n'; head -c 1024 /dev/zero | tr '\0' b; printf '\ny\n'; } >exact.txt
 	run --separate-stderr "$GPIPE" --max-record 1K count exact.txt
-	[ "$status" -eq 0 ]
-	[ "$output" = "3" ]
-	[ "$stderr" = "" ]
+	out_is 0 "3"
 	{ printf 'x\n'; head -c 300000 /dev/zero | tr '\0' b; printf '\ny\n'; } >exact2.txt
 	run --separate-stderr "$GPIPE" --max-record 300000 'grep b' exact2.txt
 	[ "$status" -eq 0 ]
@@ -353,9 +323,7 @@ y" ]
 	printf 'three\000' | cmp - out
 	# ^ and $ are the record's ends, not a newline inside it (as grep -z).
 	run --separate-stderr "$GPIPE" -z 'grep -e "^two" -e "one$" -e "^five"' z.bin
-	[ "$status" -eq 1 ]
-	[ "$output" = "" ]
-	[ "$stderr" = "" ]
+	out_is 1
 	"$GPIPE" -z 'grep -e "^one" -e "five$"' z.bin >out
 	printf 'one\ntwo\000four\nfive\000' | cmp - out
 	run --separate-stderr "$GPIPE" -z count z.bin
@@ -366,11 +334,7 @@ y" ]
 }
 
 @test "records are written while a FIFO input pauses (tail -f), and exit when it closes" {
-	mkfifo fifo
-	"$GPIPE" 'grep ERROR' fifo >out 2>err &
-	GP_PID=$!
-	exec 5<>fifo
-	WRITER_OPEN=1
+	fifo_gp 'grep ERROR'
 	printf 'noise\nfirst ERROR\nmore noise\n' >&5
 	wait_for out "first ERROR"
 	kill -0 "$GP_PID" # still running: the writer is open
@@ -378,60 +342,29 @@ y" ]
 	wait_for out "first ERROR
 second ERROR"
 	kill -0 "$GP_PID"
-	exec 5>&-
-	WRITER_OPEN=
-	local rc=0
-	wait "$GP_PID" || rc=$?
-	GP_PID=
-	[ "$rc" -eq 0 ]
-	[ ! -s err ]
+	fifo_close
+	gp_reaped 0
 	[ "$(cat out)" = "first ERROR
 second ERROR" ]
 }
 
 @test "standard input that pauses: records are written before it ends" {
-	mkfifo fifo
-	"$GPIPE" -n 'grep ERROR' <fifo >out 2>err &
-	GP_PID=$!
-	exec 5<>fifo
-	WRITER_OPEN=1
+	fifo_gp -i -n 'grep ERROR'
 	printf 'x\ny ERROR\n' >&5
 	wait_for out "2:y ERROR"
 	kill -0 "$GP_PID"
-	exec 5>&-
-	WRITER_OPEN=
-	local rc=0
-	wait "$GP_PID" || rc=$?
-	GP_PID=
-	[ "$rc" -eq 0 ]
-	[ ! -s err ]
+	fifo_close
+	gp_reaped 0
 }
 
 @test "grep X | head 1 exits after the first match while the input stays open" {
-	mkfifo fifo
-	"$GPIPE" 'grep ERROR | head 1' fifo >out 2>err &
-	GP_PID=$!
-	exec 5<>fifo
-	WRITER_OPEN=1
+	fifo_gp 'grep ERROR | head 1'
 	printf 'a\nb ERROR\nc ERROR\n' >&5
 	# gpipe must end on its own, with the writer still open.
-	local i
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$GP_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$GP_PID" 2>/dev/null; then
-		echo "gpipe still running 10 s after the first match; output: '$(cat out)'"
-		return 1
-	fi
-	local rc=0
-	wait "$GP_PID" || rc=$?
-	GP_PID=
-	exec 5>&-
-	WRITER_OPEN=
-	[ "$rc" -eq 0 ]
+	gp_exits_within 10
+	gp_reaped 0
+	fifo_close
 	[ "$(cat out)" = "b ERROR" ]
-	[ ! -s err ]
 }
 
 @test "--max-record: over-long records are summarised once per input, member and head" {
@@ -488,9 +421,7 @@ os.close(f)
 	for i in $(seq 40); do long=$long/$(printf 'n%.0s' {1..200}); done
 	[ "${#long}" -gt 4096 ]
 	run --separate-stderr "$GPIPE" -H -n 'grep ERROR' deep
-	[ "$status" -eq 0 ]
-	[ "$stderr" = "" ]
-	[ "$output" = "$long/bottom.log:1:deep ERROR here" ]
+	out_is 0 "$long/bottom.log:1:deep ERROR here"
 	run --separate-stderr "$GPIPE" count deep
 	[ "$output" = "42" ]
 	# One descriptor per level: with too few, the subtree is reported.

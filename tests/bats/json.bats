@@ -7,24 +7,6 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
-setup() {
-	cd "$BATS_TEST_TMPDIR" || return 1
-}
-
-# out_is STATUS LINE...: the last `run` exited STATUS with exactly LINE... on
-# stdout and nothing on stderr.
-out_is() {
-	local want_status=$1 want
-	shift
-	want=$(printf '%s\n' "$@")
-	[ $# -gt 0 ] || want=
-	if [ "$status" -ne "$want_status" ] || [ -n "$stderr" ] || [ "$output" != "$want" ]; then
-		printf 'status %s (want %s)\n--- stdout:\n%s\n--- wanted:\n%s\n--- stderr:\n%s\n' \
-			"$status" "$want_status" "$output" "$want" "$stderr"
-		return 1
-	fi
-}
-
 # err_is STATUS STDERR: the last `run` exited STATUS with exactly STDERR.
 err_is() {
 	if [ "$status" -ne "$1" ] || [ "$stderr" != "$2" ]; then
@@ -33,9 +15,6 @@ err_is() {
 		return 1
 	fi
 }
-
-need_jq() { command -v jq > /dev/null || skip "jq is not installed"; }
-need_py() { command -v python3 > /dev/null || skip "python3 is not installed"; }
 
 # gen_json N SEED: N random JSON Lines records (nested objects, arrays,
 # escapes, \u surrogate pairs, raw UTF-8, control characters, canonical
@@ -67,8 +46,8 @@ EOF
 # --- json: differential against jq ------------------------------------------------
 
 @test "json -o json means what jq -c . means, on 400 generated records" {
-	need_jq
-	need_py
+	need jq
+	need python3
 	gen_json 400 7 > gen.jsonl
 	"$GPIPE" -o json json gen.jsonl > ours.jsonl
 	jq -c . ours.jsonl > ours.norm
@@ -78,7 +57,7 @@ EOF
 }
 
 @test "json -o json is byte for byte jq -c . on compact records without escapes" {
-	need_jq
+	need jq
 	cat > plain.jsonl <<'EOF'
 {"ts":"2024-06-01T12:00:00Z","level":"INFO","status":200,"path":"/api/v1/users/123","latency_ms":12.5,"req":{"method":"GET","headers":{"host":"a.example"}},"tags":["x","y"]}
 {"a":-0,"b":[],"c":{},"d":[[],[{}]],"e":true,"f":false,"g":null,"h":"caf\u00e9"}
@@ -96,8 +75,8 @@ EOF
 }
 
 @test "json -o tsv agrees with jq @tsv on scalar fields" {
-	need_jq
-	need_py
+	need jq
+	need python3
 	python3 - > tab.jsonl <<'EOF'
 import json, random
 random.seed(3)
@@ -113,7 +92,7 @@ EOF
 }
 
 @test "json: a nested path through explode agrees with jq .c.d[]" {
-	need_jq
+	need jq
 	printf '%s\n' '{"a":1,"c":{"d":[1,"x",{"y":[2]},null]}}' '{"a":2,"c":{"d":[]}}' \
 		'{"a":3,"c":{"d":"no"}}' '{"a":4}' > p.jsonl
 	run --separate-stderr "$GPIPE" -o json 'json | explode c.d' p.jsonl
@@ -239,7 +218,7 @@ bad_is() {
 }
 
 @test "json: invalid UTF-8 is accepted as bytes; -o json stays valid JSON (jq reads it)" {
-	need_jq
+	need jq
 	printf '{"a\xff":"b\xc3(\xed\xa0\x80\xf4\x90\x80\x80 ok \xc3\xa9","n":[1,"\xfe"]}\n' > u.jsonl
 	run --separate-stderr "$GPIPE" -o json json u.jsonl
 	out_is 0 '{"a\ufffd":"b\ufffd(\ufffd\ufffd\ufffd\ufffd\ufffd\ufffd\ufffd ok é","n":[1,"\ufffd"]}'
@@ -382,8 +361,8 @@ gpipe: json: 1 record of two.jsonl is not JSON (line 3: invalid character '}' at
 }
 
 @test "-o csv round trips through python3's csv module" {
-	need_py
-	need_jq
+	need python3
+	need jq
 	python3 - > r.jsonl <<'EOF'
 import json, random
 random.seed(11)
@@ -405,8 +384,8 @@ EOF
 }
 
 @test "-o csv reads back through Miller" {
-	command -v mlr > /dev/null || skip "mlr is not installed"
-	need_jq
+	need mlr
+	need jq
 	printf '%s\n' '{"a":"x,y","b":"say \"hi\"","c":1}' '{"a":"multi\nline","b":"","c":2.5}' > m.jsonl
 	"$GPIPE" -o csv json m.jsonl | mlr --icsv --ojson cat | jq -c '.[]' > back
 	jq -c . m.jsonl > want

@@ -7,7 +7,6 @@ bats_require_minimum_version 1.5.0
 load helpers
 
 setup() {
-	cd "$BATS_TEST_TMPDIR" || return 1
 	printf 'one\ntwo ERROR\nthree ERROR\n' > a.log
 	printf 'x ERROR\ny\n' > b.log
 }
@@ -16,31 +15,7 @@ teardown() {
 	# Background writers of the FIFO tests, if a test failed before reaping them.
 	local p
 	for p in ${BG_PIDS:-}; do kill "$p" 2> /dev/null || true; done
-}
-
-# ok_out STATUS LINE...: the last `run` exited STATUS with exactly LINE... on
-# stdout and nothing on stderr.
-out_is() {
-	local want_status=$1 want
-	shift
-	want=$(printf '%s\n' "$@")
-	[ $# -gt 0 ] || want=
-	if [ "$status" -ne "$want_status" ] || [ -n "$stderr" ] || [ "$output" != "$want" ]; then
-		printf 'status %s (want %s)\n--- stdout:\n%s\n--- wanted:\n%s\n--- stderr:\n%s\n' \
-			"$status" "$want_status" "$output" "$want" "$stderr"
-		return 1
-	fi
-}
-
-# wait_until CMD...: polls CMD every 0.1 s, for at most 30 s.
-wait_until() {
-	local i
-	for ((i = 0; i < 300; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	echo "timed out waiting for: $*"
-	return 1
+	bg_teardown
 }
 
 # big_log PATH: a log of about 4 MiB (far more than a pipe and gpipe's
@@ -177,21 +152,14 @@ big_log() {
 }
 
 @test "without --line-buffered, records are still written when the input pauses" {
-	mkfifo fifo
-	"$GPIPE" -n 'grep ERROR' fifo > out 2> err 3>&- &
-	local pid=$!
-	BG_PIDS="$pid"
-	exec 4> fifo
-	printf 'a\nb ERROR\n' >&4
+	fifo_gp -n 'grep ERROR'
+	printf 'a\nb ERROR\n' >&5
 	wait_until grep -qx '2:b ERROR' out
-	printf 'c ERROR\n' >&4
+	printf 'c ERROR\n' >&5
 	wait_until grep -qx '3:c ERROR' out
-	exec 4>&-
-	local st=0
-	wait "$pid" || st=$?
-	[ "$st" -eq 0 ]
+	fifo_close
+	gp_reaped 0
 	[ "$(cat out)" = "$(printf '2:b ERROR\n3:c ERROR')" ]
-	[ ! -s err ]
 }
 
 # --- write errors -----------------------------------------------------------------

@@ -11,11 +11,6 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
-setup() {
-	cd "$BATS_TEST_TMPDIR" || return 1
-	ABSENT="$BATS_TEST_TMPDIR/absent.log"
-}
-
 # out_err STATUS STDOUT STDERR-LINE...: the last `run` exited STATUS with
 # exactly STDOUT and exactly the STDERR lines.
 out_err() {
@@ -32,7 +27,7 @@ out_err() {
 
 # need_json: skip until `-o json` prints the fields of a record.
 need_json() {
-	command -v jq > /dev/null || skip "jq is not installed"
+	need jq
 	[ -n "$(printf 'a\n' | "$GPIPE" -o json 'fields' 2> /dev/null | grep '"1"')" ] ||
 		skip "-o json does not print fields yet"
 }
@@ -83,7 +78,7 @@ json_is() {
 
 @test "fields -d , agrees with mawk -F, on every field" {
 	need_json
-	command -v mawk > /dev/null || skip "mawk is not installed"
+	need mawk
 	local i
 	for i in $(seq 1 200); do
 		printf 'x%s,,y%s,%s\n' "$((i % 7))" "$i" "$(printf 'z%.0s' $(seq 1 $((i % 5))))"
@@ -367,7 +362,7 @@ with open('stray.csv', 'w') as f:
 
 @test "csv: values agree with python3's csv module" {
 	need_json
-	command -v python3 > /dev/null || skip "python3 is not installed"
+	need python3
 	python3 - > in.csv << 'EOF'
 import csv, random, sys
 random.seed(5)

@@ -8,7 +8,6 @@ bats_require_minimum_version 1.5.0
 load helpers
 
 setup() {
-	cd "$BATS_TEST_TMPDIR" || return 1
 	mkdir -p private
 	printf 'one\ntwo ERROR\nthree ERROR\n' > a.log
 	printf 'x ERROR\ny\n' > b.log
@@ -20,17 +19,6 @@ teardown() {
 	for p in $BG_PIDS; do kill -KILL "$p" 2> /dev/null || true; done
 	exec 4>&- 2> /dev/null || true
 	rm -f small.log huge.log block
-}
-
-# wait_until CMD...: polls CMD every 0.1 s, for at most 30 s.
-wait_until() {
-	local i
-	for ((i = 0; i < 300; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	echo "timed out waiting for: $*"
-	return 1
 }
 
 # gone PID: the process has exited (a zombie waiting to be reaped, or gone).
@@ -208,18 +196,8 @@ killed_by() {
 
 # --- constant memory ----------------------------------------------------------------
 
-peakrss_tool() {
-	if [ -n "${GPIPE_BUILD:-}" ] && [ -x "$GPIPE_BUILD/tools/peakrss" ]; then
-		PEAKRSS="$GPIPE_BUILD/tools/peakrss"
-	else
-		PEAKRSS="$BATS_TEST_TMPDIR/peakrss"
-		cc -O2 -o "$PEAKRSS" "$BATS_TEST_DIRNAME/../tools/peakrss.c"
-	fi
-}
-
 @test "constant memory: peak RSS of 10 MiB and 500 MiB inputs differ by < 1 MiB" {
-	[ "${GPIPE_ASAN:-0}" != 1 ] || skip "sanitizer build"
-	peakrss_tool
+	no_asan
 	# A 1 MiB block of log lines (one in 50 an ERROR), repeated.
 	awk 'BEGIN {
 		while (n < 1048576) {
@@ -235,20 +213,13 @@ peakrss_tool() {
 	local i
 	for ((i = 0; i < 10; i++)); do cat block; done > small.log
 	for ((i = 0; i < 500; i++)); do cat block; done > huge.log
-	"$PEAKRSS" rss.small "$GPIPE" 'grep ERROR | upper' small.log > out.small
-	"$PEAKRSS" rss.huge "$GPIPE" 'grep ERROR | upper' huge.log > out.huge
+	flat_rss 'grep ERROR | upper' small.log huge.log
 	# Both runs did the work.
-	[ "$(wc -l < out.huge)" -eq $((50 * $(wc -l < out.small))) ]
-	local small huge diff
-	small=$(cat rss.small) huge=$(cat rss.huge)
-	echo "# rss small=${small} KiB big=${huge} KiB" >&3
-	diff=$((huge - small))
-	[ "${diff#-}" -lt 1024 ] || { echo "peak RSS small=$small KiB huge=$huge KiB"; return 1; }
+	[ "$(wc -l < huge.log.out)" -eq $((50 * $(wc -l < small.log.out))) ]
 }
 
 @test "constant memory: json | where | format over 10 MiB and 300 MiB of JSON Lines differ by < 1 MiB" {
-	[ "${GPIPE_ASAN:-0}" != 1 ] || skip "sanitizer build"
-	peakrss_tool
+	no_asan
 	# A 1 MiB block of JSON records, one in 20 with status 503, repeated.
 	awk 'BEGIN {
 		while (n < 1048576) {
@@ -267,15 +238,9 @@ peakrss_tool() {
 	for ((i = 0; i < 10; i++)); do cat block; done > small.jsonl
 	for ((i = 0; i < 300; i++)); do cat block; done > huge.jsonl
 	local expr='json | where status >= 500 and path =~ "^/api" | format "{ts} {path} {latency_ms} {req.headers.host}"'
-	"$PEAKRSS" rss.small "$GPIPE" "$expr" small.jsonl > out.small
-	"$PEAKRSS" rss.huge "$GPIPE" "$expr" huge.jsonl > out.huge
-	[ -s out.small ]
-	[ "$(wc -l < out.huge)" -eq $((30 * $(wc -l < out.small))) ]
-	local small huge diff
-	small=$(cat rss.small) huge=$(cat rss.huge)
-	echo "# rss small=${small} KiB big=${huge} KiB" >&3
-	diff=$((huge - small))
-	[ "${diff#-}" -lt 1024 ] || { echo "peak RSS small=$small KiB huge=$huge KiB"; return 1; }
+	flat_rss "$expr" small.jsonl huge.jsonl
+	[ -s small.jsonl.out ]
+	[ "$(wc -l < huge.jsonl.out)" -eq $((30 * $(wc -l < small.jsonl.out))) ]
 }
 
 # --- the expression parser is linear ------------------------------------------------
@@ -405,7 +370,7 @@ for i in range(250000): print('line %d %s' % (i, 'x' * r.randrange(150)))" | gzi
 # --- closed standard descriptors ------------------------------------------------------
 
 @test "closed stdout (>&-): a write error, exit 2, even with a zip spooled from stdin and --line-buffered" {
-	command -v bsdtar > /dev/null || skip "bsdtar is not installed"
+	need bsdtar
 	printf 'one x\ntwo\nthree x\n' > m.log
 	bsdtar --format zip -cf a.zip m.log
 	local lb
@@ -426,7 +391,7 @@ for i in range(250000): print('line %d %s' % (i, 'x' * r.randrange(150)))" | gzi
 }
 
 @test "closed stderr (2>&-) or stdin (<&-): no file takes their place; the status still says 2" {
-	command -v bsdtar > /dev/null || skip "bsdtar is not installed"
+	need bsdtar
 	printf 'one x\ntwo\nthree x\n' > m.log
 	bsdtar --format zip -cf a.zip m.log
 	run --separate-stderr bash -c 'cat a.zip | TMPDIR="$2" "$1" "grep x" - missing.log 2>&-' _ "$GPIPE" \

@@ -8,9 +8,7 @@ bats_require_minimum_version 1.5.0
 load helpers
 
 setup() {
-	cd "$BATS_TEST_TMPDIR" || return 1
 	T=$BATS_TEST_TMPDIR
-	ABSENT=$T/absent.log
 	JAVA=$FIXTURES/java-trace.log
 	PY=$FIXTURES/python-trace.log
 }

@@ -8,8 +8,6 @@ bats_require_minimum_version 1.5.0
 load helpers
 
 setup() {
-	cd "$BATS_TEST_TMPDIR" || return 1
-	ABSENT="$BATS_TEST_TMPDIR/absent.log"
 	printf 'x\n' > one.txt
 }
 
@@ -66,7 +64,7 @@ make_log() {
 }
 
 @test "differential against mawk: \$3 compared with numbers and strings" {
-	command -v mawk > /dev/null || skip "mawk is not installed"
+	need mawk
 	make_log
 	local fails=0 cond
 	for cond in '$3 > 500' '$3 >= 500' '$3 < 0' '$3 <= -1.5' '$3 == 500' '$3 != 500' '$3 > 2.5' \
@@ -103,7 +101,7 @@ make_log() {
 }
 
 @test "differential against mawk: \$NF, \$0 and regexes" {
-	command -v mawk > /dev/null || skip "mawk is not installed"
+	need mawk
 	make_log
 	local fails=0 pair
 	for pair in '$NF == "late"@@$NF == "late"' '$0 =~ "^POST.*late$"@@/^POST.*late$/' \
@@ -403,7 +401,7 @@ make_log() {
 
 json_guard() {
 	"$GPIPE" --list-stages | grep -qx json || skip "json stage not built"
-	command -v jq > /dev/null || skip "jq is not installed"
+	need jq
 }
 
 make_jsonl() {
