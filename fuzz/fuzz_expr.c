@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "../src/eval/eval.h"
-#include "../src/expr/parse.h"
+#include "../src/expr/pipeline.h"
 #include "../src/plan.h"
 
 extern const gp_stage_def gp_stage_where;

@@ -15,7 +15,7 @@
 #include "cli.h"
 #include "core/stage.h"
 #include "explain.h"
-#include "expr/parse.h"
+#include "expr/pipeline.h"
 #include "options.h"
 #include "out/output.h"
 #include "plan.h"

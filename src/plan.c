@@ -19,18 +19,18 @@ static gp_stage *new_stage(gp_ctx *ctx, const gp_stage_def *def, gp_stage *up)
 	return st;
 }
 
-int gp_plan_build(gp_ctx *ctx, const char *src, size_t len, bool comments,
+gp_status gp_plan_build(gp_ctx *ctx, const char *src, size_t len, bool comments,
 		  const char *const *files, size_t nfiles, gp_plan *out)
 {
 	gp_pipeline_expr pe;
-	if (gp_parse_pipeline(ctx, src, len, comments, &pe) != 0)
-		return -1;
+	if (gp_parse_pipeline(ctx, src, len, comments, &pe) != GP_OK)
+		return GP_ERR;
 
 	/* Resolve every name before opening anything. */
 	const gp_stage_def **defs = gp_arena_alloc(ctx->arena, pe.n * sizeof *defs);
 	gp_stage **chain = gp_arena_alloc(ctx->arena, (pe.n + 1) * sizeof *chain);
 	if (!defs || !chain)
-		return gp_fail(ctx, NULL, "out of memory"), -1;
+		return gp_fail(ctx, NULL, "out of memory");
 	for (size_t i = 0; i < pe.n; i++) {
 		const gp_arg *name = &pe.v[i].name;
 		defs[i] = gp_registry_find(name->s, name->len);
@@ -39,7 +39,7 @@ int gp_plan_build(gp_ctx *ctx, const char *src, size_t len, bool comments,
 				"'%s' is implicit: gpipe puts it in front of every chain; name the "
 				"inputs after the expression",
 				name->s);
-			return -1;
+			return GP_ERR;
 		}
 		if (!defs[i]) {
 			const char *hint = gp_registry_suggest(name->s, name->len);
@@ -49,27 +49,27 @@ int gp_plan_build(gp_ctx *ctx, const char *src, size_t len, bool comments,
 			else
 				gp_fail(ctx, &name->span,
 					"unknown stage '%s' (gpipe --list-stages lists them)", name->s);
-			return -1;
+			return GP_ERR;
 		}
 	}
 
 	chain[0] = new_stage(ctx, &gp_stage_read, NULL);
 	if (!chain[0])
-		return gp_fail(ctx, NULL, "out of memory"), -1;
+		return gp_fail(ctx, NULL, "out of memory");
 	if (gp_source_open(chain[0], files, nfiles) != GP_OK) {
 		ctx->diag.has_span = false;
-		return -1;
+		return GP_ERR;
 	}
 	for (size_t i = 0; i < pe.n; i++) {
 		gp_stage *st = new_stage(ctx, defs[i], chain[i]);
 		if (!st)
-			return gp_fail(ctx, NULL, "out of memory"), -1;
+			return gp_fail(ctx, NULL, "out of memory");
 		st->span = pe.v[i].name.span;
 		if (defs[i]->open(st, &pe.v[i].args) != GP_OK)
-			return -1;
+			return GP_ERR;
 		chain[i + 1] = st;
 	}
 	out->chain = chain;
 	out->n = pe.n + 1;
-	return 0;
+	return GP_OK;
 }

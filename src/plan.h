@@ -4,7 +4,7 @@
 #define GP_PLAN_H
 
 #include "core/stage.h"
-#include "expr/parse.h"
+#include "expr/pipeline.h"
 
 typedef struct gp_plan {
 	gp_stage **chain; /* chain[0] is the source (read → lines) */
@@ -13,8 +13,8 @@ typedef struct gp_plan {
 
 /* Parses src, resolves every stage name, then opens the source and each stage
  * in order, each in a child scope of ctx->root. Nothing is read. On failure
- * returns -1 with ctx->diag filled (its span, if any, points into src). */
-int gp_plan_build(gp_ctx *ctx, const char *src, size_t len, bool comments,
+ * returns GP_ERR with ctx->diag filled (its span, if any, points into src). */
+gp_status gp_plan_build(gp_ctx *ctx, const char *src, size_t len, bool comments,
 		  const char *const *files, size_t nfiles, gp_plan *out);
 
 /* Pulls one batch from the end of the chain. */

@@ -10,7 +10,7 @@
 
 #include "core/grow.h"
 #include "core/stage.h"
-#include "expr/parse.h"
+#include "expr/pipeline.h"
 #include "registry.h"
 #include "tap.h"
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "core/fields.h"
-#include "expr/parse.h"
+#include "expr/pipeline.h"
 #include "eval/eval.h"
 #include "registry.h"
 #include "tap.h"

@@ -1,4 +1,4 @@
-#include "parse.h"
+#include "pipeline.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +45,7 @@ static bool skip_blanks(lexer *lx)
  * source: a decoded word is never longer), then keeps only its own bytes in
  * the arena, so parsing stays linear in the expression's size. An unquoted
  * word is its source bytes and keeps no map (gp_arg.direct). */
-static int lex_word(lexer *lx, gp_arg *w)
+static gp_status lex_word(lexer *lx, gp_arg *w)
 {
 	size_t start = lx->pos;
 	char *buf = lx->buf;
@@ -65,7 +65,7 @@ static int lex_word(lexer *lx, gp_arg *w)
 					gp_span sp = { (uint32_t)open, (uint32_t)open + 1 };
 					gp_fail(lx->ctx, &sp, "unterminated %s quote",
 						c == '\'' ? "single" : "double");
-					return -1;
+					return GP_ERR;
 				}
 				char d = s[lx->pos];
 				if (d == c) {
@@ -134,14 +134,14 @@ static int lex_word(lexer *lx, gp_arg *w)
 	}
 	if (!w->s || (quoted && !w->map)) {
 		gp_fail(lx->ctx, NULL, "out of memory");
-		return -1;
+		return GP_ERR;
 	}
 	w->len = n;
 	w->direct = !quoted;
 	w->quoted = quoted;
 	w->span.start = (uint32_t)start;
 	w->span.end = (uint32_t)lx->pos;
-	return 0;
+	return GP_OK;
 }
 
 /* A stage while parsing: indexes into the words, which may still move. */
@@ -149,7 +149,7 @@ typedef struct stage_at {
 	size_t first, n; /* its name is words[first], then n - 1 arguments */
 } stage_at;
 
-static int parse(lexer *lx, gp_pipeline_expr *out)
+static gp_status parse(lexer *lx, gp_pipeline_expr *out)
 {
 	gp_ctx *ctx = lx->ctx;
 	const char *src = lx->src;
@@ -170,10 +170,10 @@ static int parse(lexer *lx, gp_pipeline_expr *out)
 			if (nstages == GP_MAX_STAGES) {
 				gp_fail(ctx, &words[stage_first].span,
 					"more than %d stages in the expression", GP_MAX_STAGES);
-				return -1;
+				return GP_ERR;
 			}
 			if (!(at = gp_arena_grow(ctx->arena, at, nstages, &scap, sizeof *at)))
-				return gp_fail(ctx, NULL, "out of memory"), -1;
+				return gp_fail(ctx, NULL, "out of memory");
 			at[nstages++] = (stage_at){ stage_first, nwords - stage_first };
 			stage_first = nwords;
 			pending_pipe = false;
@@ -188,7 +188,7 @@ static int parse(lexer *lx, gp_pipeline_expr *out)
 						  : oror ? "empty stage between '|' ('||' is not an operator: "
 							   "where takes 'or')"
 							 : "empty stage between '|'");
-				return -1;
+				return GP_ERR;
 			}
 			pending_pipe = true;
 			pipe_span = sp;
@@ -196,22 +196,22 @@ static int parse(lexer *lx, gp_pipeline_expr *out)
 			continue;
 		}
 		if (!(words = gp_arena_grow(ctx->arena, words, nwords, &wcap, sizeof *words)))
-			return gp_fail(ctx, NULL, "out of memory"), -1;
-		if (lex_word(lx, &words[nwords]) != 0)
-			return -1;
+			return gp_fail(ctx, NULL, "out of memory");
+		if (lex_word(lx, &words[nwords]) != GP_OK)
+			return GP_ERR;
 		nwords++;
 	}
 	if (pending_pipe) {
 		gp_fail(ctx, &pipe_span, "expression ends with '|'");
-		return -1;
+		return GP_ERR;
 	}
 	if (nstages == 0) {
 		gp_fail(ctx, NULL, "empty expression");
-		return -1;
+		return GP_ERR;
 	}
 	gp_stage_expr *stages = gp_arena_alloc(ctx->arena, nstages * sizeof *stages);
 	if (!stages)
-		return gp_fail(ctx, NULL, "out of memory"), -1;
+		return gp_fail(ctx, NULL, "out of memory");
 	for (size_t i = 0; i < nstages; i++) {
 		gp_stage_expr *st = &stages[i];
 		const gp_arg *w = &words[at[i].first];
@@ -223,16 +223,16 @@ static int parse(lexer *lx, gp_pipeline_expr *out)
 	}
 	out->v = stages;
 	out->n = nstages;
-	return 0;
+	return GP_OK;
 }
 
-int gp_parse_pipeline(gp_ctx *ctx, const char *src, size_t len, bool comments,
+gp_status gp_parse_pipeline(gp_ctx *ctx, const char *src, size_t len, bool comments,
 		      gp_pipeline_expr *out)
 {
 	if (len >= UINT32_MAX) /* spans are 32-bit offsets */
-		return gp_fail(ctx, NULL, "expression too long"), -1;
+		return gp_fail(ctx, NULL, "expression too long");
 	lexer lx = { ctx, src, len, 0, comments, malloc(len + 1), malloc((len + 1) * sizeof *lx.map), 0 };
-	int r = lx.buf && lx.map ? parse(&lx, out) : (gp_fail(ctx, NULL, "out of memory"), -1);
+	gp_status r = lx.buf && lx.map ? parse(&lx, out) : gp_fail(ctx, NULL, "out of memory");
 	free(lx.buf);
 	free(lx.map);
 	return r;

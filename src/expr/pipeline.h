@@ -11,8 +11,8 @@
  * a quote) and both bytes stay in the word, so `grep a\|b` passes `a\|b`.
  * With comments enabled (-f FILE), '#' at the start of a word begins a
  * comment that runs to the end of the line. */
-#ifndef GP_PARSE_H
-#define GP_PARSE_H
+#ifndef GP_PIPELINE_H
+#define GP_PIPELINE_H
 
 #include "../core/args.h"
 
@@ -32,8 +32,8 @@ typedef struct gp_pipeline_expr {
 #define GP_MAX_STAGES 1000
 
 /* Parse src[0..len) into *out (arena). Stage names are not resolved here.
- * -1 on error with ctx->diag filled. */
-int gp_parse_pipeline(gp_ctx *ctx, const char *src, size_t len, bool comments,
+ * GP_ERR with ctx->diag filled on error. */
+gp_status gp_parse_pipeline(gp_ctx *ctx, const char *src, size_t len, bool comments,
 		      gp_pipeline_expr *out);
 
 #endif
