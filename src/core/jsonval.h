@@ -1,7 +1,7 @@
 /* JSON values over valid text: finding, classifying and decoding.
  *
  * Rules:
- *  - Every function here reads text that a validating parser (fields/json.c)
+ *  - Every function here reads text that a validating parser (fields/jsonl.c)
  *    has already accepted, or a value that came out of it: nothing is
  *    checked again, and invalid text gives an unspecified (but memory-safe,
  *    bounded by end) answer.
