@@ -9,7 +9,7 @@
  *    anything per record or per batch (that is a stage's pool, pool.h). Stages
  *    take from it in next() in one place: the names "1", "2", ... of the fields
  *    stage's fields and of csv/tsv columns past the header (gp_scratch_posname in
- *    fields/textscan.c) are made the first time a record has that many fields
+ *    fields/textscan.h) are made the first time a record has that many fields
  *    and kept for the run, so their number is bounded by the widest record,
  *    not by the number of records.
  *  - Not thread-safe: it has no lock. */
