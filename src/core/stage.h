@@ -213,6 +213,13 @@ static inline void gp_batch_reset(gp_batch *b)
 	*b = (gp_batch){ 0 };
 }
 
+/* A batch of n record views at recs (owned by the producer until its next
+ * next()), nothing else set. */
+static inline void gp_batch_of(gp_batch *b, gp_rec *recs, size_t n)
+{
+	*b = (gp_batch){ .recs = recs, .n = n, .has_recs = true };
+}
+
 /* Pull from upstream, honouring signals. */
 static inline gp_status gp_pull(gp_stage *st, gp_batch *b)
 {

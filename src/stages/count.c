@@ -33,9 +33,7 @@ static gp_status count_next(gp_stage *st, gp_batch *out)
 		return GP_EOF;
 	int len = snprintf(c->text, sizeof c->text, "%llu", (unsigned long long)c->n);
 	c->rec = (gp_rec){ .p = c->text, .len = (size_t)len };
-	out->recs = &c->rec;
-	out->n = 1;
-	out->has_recs = true;
+	gp_batch_of(out, &c->rec, 1);
 	return GP_OK;
 }
 

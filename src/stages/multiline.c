@@ -308,10 +308,7 @@ static gp_status ml_next(gp_stage *st, gp_batch *out)
 		if (m->out.n)
 			break;
 	}
-	gp_batch_reset(out);
-	out->recs = m->out.v;
-	out->n = m->out.n;
-	out->has_recs = true;
+	gp_batch_of(out, m->out.v, m->out.n);
 	return GP_OK;
 }
 

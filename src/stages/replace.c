@@ -227,10 +227,7 @@ again:
 	}
 	if (n == 0)
 		goto again; /* every record was skipped */
-	gp_batch_reset(out);
-	out->recs = r->out.v;
-	out->n = n;
-	out->has_recs = true;
+	gp_batch_of(out, r->out.v, n);
 	return GP_OK;
 }
 

@@ -135,10 +135,7 @@ static gp_status sample_next(gp_stage *st, gp_batch *out)
 	qsort_r(s->order, k, sizeof *s->order, by_seq_ctx_cmp, s->seq);
 	for (size_t i = 0; i < k; i++)
 		s->out.v[i] = s->res[s->order[i]].rec;
-	gp_batch_reset(out);
-	out->recs = s->out.v;
-	out->n = k;
-	out->has_recs = true;
+	gp_batch_of(out, s->out.v, k);
 	out->writable = true;
 	return GP_OK;
 }

@@ -93,9 +93,7 @@ static gp_status tail_next(gp_stage *st, gp_batch *out)
 	size_t first = (t->next + (size_t)t->n - t->used) % t->n;
 	for (size_t i = 0; i < t->used; i++)
 		t->out.v[i] = t->ring[(first + i) % t->n].rec;
-	out->recs = t->out.v;
-	out->n = t->used;
-	out->has_recs = true;
+	gp_batch_of(out, t->out.v, t->used);
 	out->writable = true;
 	return GP_OK;
 }

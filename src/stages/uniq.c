@@ -99,10 +99,7 @@ static gp_status uniq_next(gp_stage *st, gp_batch *out)
 		if (u->out.n)
 			break;
 	}
-	gp_batch_reset(out);
-	out->recs = u->out.v;
-	out->n = u->out.n;
-	out->has_recs = true;
+	gp_batch_of(out, u->out.v, u->out.n);
 	return GP_OK;
 }
 

@@ -75,11 +75,7 @@ static inline int gp_xform_finish(gp_xform *x, const gp_rec *rec, gp_rec *o)
 /* Hands out x->out.v[0 .. n) as the batch *out. */
 static inline gp_status gp_xform_emit(gp_xform *x, gp_batch *out, size_t n)
 {
-	gp_batch_reset(out);
-	out->recs = x->out.v;
-	out->n = n;
-	out->has_recs = true;
-	out->writable = false;
+	gp_batch_of(out, x->out.v, n);
 	return GP_OK;
 }
 
