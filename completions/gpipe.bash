@@ -8,10 +8,9 @@ _gpipe() {
     case $prev in
         -f|--file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --max-record) return ;;
+        -o|--output) COMPREPLY=($(compgen -W "text json tsv csv" -- "$cur")); return ;;
+        --seed) return ;;
         help) COMPREPLY=($(compgen -W "$stages" -- "$cur")); return ;;
-        --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-        --colour) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-        --output) COMPREPLY=($(compgen -W "text json tsv csv" -- "$cur")); return ;;
     esac
     case $cur in
         --color=*|--colour=*) COMPREPLY=($(compgen -P "${cur%%=*}=" -W "auto always never" -- "${cur#*=}")); return ;;
@@ -24,6 +23,8 @@ _gpipe() {
         case $word in
             -f|--file) i=$((i + 1)); have_expr=1 ;;
             --max-record) i=$((i + 1)) ;;
+            -o|--output) i=$((i + 1)) ;;
+            --seed) i=$((i + 1)) ;;
             -*) ;;
             *) have_expr=1 ;;
         esac

@@ -449,22 +449,22 @@ static void bash_completion(FILE *f)
 	fputs("\"\n"
 	      "    case $prev in\n",
 	      f);
-	FOR_SHOWN(o)
-		if (takes_file(o)) {
-			fputs("        ", f);
-			bash_pattern(f, o);
+	/* After an option that takes a separate value: a file, one of its
+	 * choices, or free text (nothing to offer). An optional value is only
+	 * ever attached (--color=WHEN), so it is completed under $cur below. */
+	FOR_SHOWN(o) {
+		if (o->has_arg != GP_ARG_REQUIRED)
+			continue;
+		fputs("        ", f);
+		bash_pattern(f, o);
+		if (takes_file(o))
 			fputs(") COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n", f);
-		}
-	/* As the baseline has it: only --max-record of the free-text arguments
-	 * (not --seed) is named here and skipped in the loop below (not -o,
-	 * --output, --seed). */
-	fputs("        --max-record) return ;;\n"
-	      "        help) COMPREPLY=($(compgen -W \"$stages\" -- \"$cur\")); return ;;\n",
-	      f);
-	FOR_SHOWN(o)
-		if (o->values)
-			fprintf(f, "        --%s) COMPREPLY=($(compgen -W \"%s\" -- \"$cur\")); return ;;\n",
-				o->lng, o->values);
+		else if (o->values)
+			fprintf(f, ") COMPREPLY=($(compgen -W \"%s\" -- \"$cur\")); return ;;\n", o->values);
+		else
+			fputs(") return ;;\n", f);
+	}
+	fputs("        help) COMPREPLY=($(compgen -W \"$stages\" -- \"$cur\")); return ;;\n", f);
 	fputs("    esac\n"
 	      "    case $cur in\n",
 	      f);
@@ -475,10 +475,18 @@ static void bash_completion(FILE *f)
 	      "    local i word have_expr=0\n"
 	      "    for ((i = 1; i < COMP_CWORD; i++)); do\n"
 	      "        word=${COMP_WORDS[i]}\n"
-	      "        case $word in\n"
-	      "            -f|--file) i=$((i + 1)); have_expr=1 ;;\n"
-	      "            --max-record) i=$((i + 1)) ;;\n"
-	      "            -*) ;;\n"
+	      "        case $word in\n",
+	      f);
+	/* The value after an option is not the expression; -f FILE holds it
+	 * (the one option that takes a FILE). */
+	FOR_SHOWN(o) {
+		if (o->has_arg != GP_ARG_REQUIRED)
+			continue;
+		fputs("            ", f);
+		bash_pattern(f, o);
+		fprintf(f, ") i=$((i + 1))%s ;;\n", takes_file(o) ? "; have_expr=1" : "");
+	}
+	fputs("            -*) ;;\n"
 	      "            *) have_expr=1 ;;\n"
 	      "        esac\n"
 	      "    done\n"

@@ -149,6 +149,35 @@ same_as_generated() {
 	bash -n "$REPO/completions/gpipe.bash"
 }
 
+# Runs the generated bash completion on the words given (the last one is being
+# completed) and prints COMPREPLY, one word a line.
+bash_complete() {
+	"$GPIPE" --dump-completion bash > comp.bash
+	bash -c 'compopt() { :; }; . ./comp.bash; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+		_gpipe; printf "%s\n" "${COMPREPLY[@]}"' _ "$@"
+}
+
+@test "bash completion: the value after -o, --seed or --max-record is not the expression" {
+	run bash_complete gpipe -o js
+	[ "$output" = json ]
+	run bash_complete gpipe --output t
+	[ "$(printf '%s\n' "${lines[@]}" | sort)" = "$(printf 'text\ntsv\n')" ]
+	# After the option's value, the next word is the expression: stages.
+	for opt in -o --output --seed --max-record; do
+		run bash_complete gpipe "$opt" 1 upp
+		[ "$output" = upper ] || { echo "after $opt 1: $output"; return 1; }
+	done
+	# --color takes its value only attached: a separate word is the expression.
+	run bash_complete gpipe --color upp
+	[ "$output" = upper ]
+	run bash_complete gpipe --color=al
+	[ "$output" = --color=always ]
+	# -f FILE holds the expression: the next word is a file.
+	touch upfile
+	run bash_complete gpipe -f x upf
+	[ "$output" = upfile ]
+}
+
 @test "zsh -n completions/_gpipe" {
 	command -v zsh > /dev/null || skip "zsh is not installed"
 	committed completions/_gpipe
