@@ -401,6 +401,16 @@ static void bash_pattern(FILE *f, const gp_global_opt *o)
 	fprintf(f, "--%s", o->lng);
 }
 
+/* Starts a case pattern for o if it takes a separate value; false if not. */
+static bool bash_value_case(FILE *f, const gp_global_opt *o, const char *indent)
+{
+	if (o->has_arg != GP_ARG_REQUIRED)
+		return false;
+	fputs(indent, f);
+	bash_pattern(f, o);
+	return true;
+}
+
 static void bash_equals_case_end(FILE *f, const char *values)
 {
 	fprintf(f, ") COMPREPLY=($(compgen -P \"${cur%%%%=*}=\" -W \"%s\" -- \"${cur#*=}\")); return ;;\n",
@@ -453,10 +463,8 @@ static void bash_completion(FILE *f)
 	 * choices, or free text (nothing to offer). An optional value is only
 	 * ever attached (--color=WHEN), so it is completed under $cur below. */
 	FOR_SHOWN(o) {
-		if (o->has_arg != GP_ARG_REQUIRED)
+		if (!bash_value_case(f, o, "        "))
 			continue;
-		fputs("        ", f);
-		bash_pattern(f, o);
 		if (takes_file(o))
 			fputs(") COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n", f);
 		else if (o->values)
@@ -479,13 +487,9 @@ static void bash_completion(FILE *f)
 	      f);
 	/* The value after an option is not the expression; -f FILE holds it
 	 * (the one option that takes a FILE). */
-	FOR_SHOWN(o) {
-		if (o->has_arg != GP_ARG_REQUIRED)
-			continue;
-		fputs("            ", f);
-		bash_pattern(f, o);
-		fprintf(f, ") i=$((i + 1))%s ;;\n", takes_file(o) ? "; have_expr=1" : "");
-	}
+	FOR_SHOWN(o)
+		if (bash_value_case(f, o, "            "))
+			fprintf(f, ") i=$((i + 1))%s ;;\n", takes_file(o) ? "; have_expr=1" : "");
 	fputs("            -*) ;;\n"
 	      "            *) have_expr=1 ;;\n"
 	      "        esac\n"
