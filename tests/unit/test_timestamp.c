@@ -15,6 +15,16 @@
 /* 2024-06-01T09:00:03Z */
 #define T0 1717232403
 
+/* The seeded generator of the random tests (xorshift64). */
+static uint64_t rng = 0x9e3779b97f4a7c15u;
+static uint64_t next(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
 static gp_timeparser parser(const char *fmt, bool fixed, int32_t off, int64_t ref)
 {
 	gp_timeparser p;
@@ -226,9 +236,8 @@ static void test_output(void)
 	ok(gp_time_format(b, far, 0) == 0, "format year 10000 refuses");
 	gp_timeparser p = parser(NULL, true, 0, 0);
 	bool all = true;
-	uint64_t x = 42;
 	for (int k = 0; k < 2000 && all; k++) {
-		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		uint64_t x = next();
 		gp_time a = { (int64_t)(x % 253402300800) - 62167219200, (int32_t)(x % 1000000000) }, r;
 		int32_t off = (int32_t)(x % 1680) * 60 - 50400;
 		size_t len = gp_time_format(b, a, off);
@@ -261,15 +270,7 @@ static void test_bucket(void)
 }
 
 /* One random timestamp in a random detected format, with the instant it
- * means (-1 nsec for a malformed one). */
-static uint64_t rng = 0x9e3779b97f4a7c15u;
-static uint64_t next(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
+ * means (nsec -1: must fail; -2: compared with detection only). */
 
 static size_t random_stamp(char *b, gp_time *want)
 {
@@ -367,6 +368,16 @@ static void test_locked(void)
 	ok(same == 10000, "locked path equals detection on 10000 seeded random timestamps (%d)", same);
 	ok(right == checked, "and gives the instant generated (%d of %d)", right, checked);
 	ok(locked.kind != GP_TK_NONE, "the parser locked a format");
+
+	gp_timeparser p = parser(NULL, true, 0, 0);
+	ok(parses(&p, "2024-06-01T09:00:03.123Z", T0, 123000000) && p.kind == GP_TK_ISO && p.iso.len == 24 &&
+		   p.iso.frac == 3 && p.iso.zone == 'Z',
+	   "the first ISO stamp locks its shape");
+	ok(parses(&p, "2024-06-01T09:00:04.000Z", T0 + 1, 0) && p.iso.len == 24, "the same shape stays locked");
+	ok(parses(&p, "2024-06-01 09:00:03+02:00", T0 - 7200, 0) && p.iso.len == 25 && p.iso.zone == ':',
+	   "another shape is detected and locked");
+	ok(parses(&p, "1717232403", T0, 0) && p.kind == GP_TK_EPOCH, "another format is detected and locked");
+	ok(fails(&p, "2024-06-01 09:00:03+02:0x") && p.kind == GP_TK_EPOCH, "a failure keeps the lock");
 }
 
 int main(void)
