@@ -409,7 +409,7 @@ static bool parse_format(gp_timeparser *p, const char *s, size_t n, gp_time *out
 	size_t fl = p->o.format_len, i = 0;
 	fields f = { .y = -1, .mo = 1, .d = 1 };
 	int yday = 0;
-	bool epoch = false;
+	bool epoch = false, eneg = false; /* %s, and its sign */
 	int64_t esec = 0;
 	for (size_t k = 0; k < fl; k++) {
 		char c = fmt[k];
@@ -462,14 +462,13 @@ static bool parse_format(gp_timeparser *p, const char *s, size_t n, gp_time *out
 			f.has_off = true;
 			break;
 		case 's': {
-			bool neg = i < n && s[i] == '-';
-			size_t st = i += neg;
+			eneg = i < n && s[i] == '-';
+			size_t st = i += eneg;
 			esec = 0;
 			while (i < n && i - st < 18 && (unsigned)((unsigned char)s[i] - '0') <= 9)
 				esec = esec * 10 + (s[i++] - '0');
 			if (i == st)
 				return false;
-			esec = neg ? -esec : esec;
 			epoch = true;
 			break;
 		}
@@ -480,8 +479,13 @@ static bool parse_format(gp_timeparser *p, const char *s, size_t n, gp_time *out
 	if (i != n)
 		return false;
 	if (epoch) {
-		out->sec = esec;
+		/* -1.5 is -2 s + 0.5 s: the fraction counts away from zero */
+		out->sec = eneg ? -esec : esec;
 		out->nsec = f.ns;
+		if (eneg && f.ns) {
+			out->sec--;
+			out->nsec = 1000000000 - f.ns;
+		}
 		return true;
 	}
 	if (f.y < 0)

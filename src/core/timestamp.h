@@ -33,7 +33,14 @@
  *  - Syslog has no year: the year is the reference time's year (the file's
  *    mtime, in the same local zone), minus one when the month is after the
  *    reference month (a December line in a file written in January). An
- *    explicit format without %Y (and without %s) uses the same rule. */
+ *    explicit format without %Y (and without %s) uses the same rule.
+ *  - Explicit formats: %Y four digits, %m %d %H %M %S one or two digits,
+ *    %e a day with an optional leading space, %j a day of the year (1..3
+ *    digits), %b a month's three-letter name (any case), %z as in ISO text
+ *    (Z, ±hh:mm, ±hhmm, ±hh), %s epoch seconds (a sign allowed), %f the
+ *    digits of a fraction (any length; `-1.25` read by "%s.%f" is -2 s +
+ *    0.75 s), %% a percent sign; a blank matches any run of blanks, other
+ *    bytes match themselves. Missing parts default to January 1, 00:00:00. */
 #ifndef GP_TIMESTAMP_H
 #define GP_TIMESTAMP_H
 

@@ -171,7 +171,9 @@ static void test_format(void)
 	ok(fails(&j, "2023.366 090003"), "format %%j 366 in a common year fails");
 	gp_timeparser s = parser("%s.%f", true, 0, 0);
 	ok(parses(&s, "1717232403.042", T0, 42000000), "format %%s.%%f");
-	ok(parses(&s, "-1.5", -1, 500000000), "format %%s negative");
+	ok(parses(&s, "-1.25", -2, 750000000), "format %%s.%%f negative: -1.25 is -2 s + 0.75 s");
+	ok(parses(&s, "-0.5", -1, 500000000), "format %%s.%%f: -0.5 is -1 s + 0.5 s");
+	ok(parses(&s, "-3.0", -3, 0), "format %%s.%%f: -3.0");
 	gp_timeparser e = parser("%b %e %H:%M:%S", true, 0, 1705320000);
 	ok(parses(&e, "Dec  31 23:59:59", 1704067199, 0), "format without a year: the syslog rule");
 	gp_timeparser c = parser("%Y-%m-%d %H:%M:%S,%f%%", true, 3600, 0);
@@ -380,6 +382,36 @@ static void test_locked(void)
 	ok(fails(&p, "2024-06-01 09:00:03+02:0x") && p.kind == GP_TK_EPOCH, "a failure keeps the lock");
 }
 
+/* Random bytes from the timestamp alphabet: the locked path and detection
+ * agree, and what parses is a normalised instant (ASan checks the reads). */
+static void test_garbage(void)
+{
+	static const char abc[] = "0123456789-:T Z+.,/[]JunDec\t";
+	gp_timeparser locked = parser(NULL, true, 0, T0), slow = parser(NULL, true, 0, T0);
+	char b[64];
+	int agree = 0, parsed = 0;
+	for (int k = 0; k < 100000; k++) {
+		size_t n = next() % 40;
+		if (k % 2) { /* half are valid stamps with a few bytes changed */
+			gp_time w;
+			n = random_stamp(b, &w);
+			for (int c = (int)(next() % 3); c >= 0; c--)
+				b[next() % n] = abc[next() % (sizeof abc - 1)];
+		} else {
+			for (size_t c = 0; c < n; c++)
+				b[c] = abc[next() % (sizeof abc - 1)];
+		}
+		gp_time a = { 0, 0 }, c = { 0, 0 };
+		bool ra = gp_time_parse(&locked, b, n, &a), rc = gp_time_parse_detect(&slow, b, n, &c);
+		if (ra == rc && (!ra || (a.sec == c.sec && a.nsec == c.nsec && a.nsec >= 0 && a.nsec < 1000000000)))
+			agree++;
+		else
+			printf("# '%.*s': locked %d, detected %d\n", (int)n, b, ra, rc);
+		parsed += ra;
+	}
+	ok(agree == 100000, "100000 random and broken stamps: locked and detected agree (%d parsed)", parsed);
+}
+
 int main(void)
 {
 	test_civil();
@@ -394,5 +426,6 @@ int main(void)
 	test_output();
 	test_bucket();
 	test_locked();
+	test_garbage();
 	return tap_done();
 }
