@@ -21,26 +21,58 @@ void gp_xsum_free(gp_xsum *s)
 {
 	free(s->big);
 	s->big = NULL;
+	s->lo = s->n = 0;
 }
 
 size_t gp_xsum_mem(const gp_xsum *s)
 {
-	return s->big ? L * sizeof(int64_t) : 0;
+	return s->big ? s->n * sizeof(int64_t) : 0;
 }
 
-static void normalize(int64_t *d)
+static void normalize(int64_t *d, int n)
 {
-	for (int k = 0; k < L - 1; k++) {
+	for (int k = 0; k < n - 1; k++) {
 		int64_t c = d[k] >> 32; /* arithmetic: floor(d[k] / 2^32) */
 		d[k] -= c * (int64_t)4294967296;
 		d[k + 1] += c;
 	}
 }
 
-/* d += (neg ? -1 : 1) * mag * 2^(pos - 1074) */
+/* Makes digits [a, b] part of the window (growing it by a little more, so a
+ * sum of values of similar size allocates once or twice in all). */
+static int reserve(gp_xsum *s, int a, int b)
+{
+	if (s->big && a >= s->lo && b < s->lo + s->n)
+		return 0;
+	int lo = a - 2, hi = b + 3; /* [lo, hi) */
+	if (s->big) {
+		lo = s->lo < lo ? s->lo : lo;
+		hi = s->lo + s->n > hi ? s->lo + s->n : hi;
+	}
+	lo = lo < 0 ? 0 : lo;
+	hi = hi > L ? L : hi;
+	int64_t *d = calloc((size_t)(hi - lo), sizeof *d);
+	if (!d)
+		return -1;
+	if (s->big)
+		memcpy(d + (s->lo - lo), s->big, s->n * sizeof *d);
+	free(s->big);
+	s->big = d;
+	s->lo = (uint8_t)lo;
+	s->n = (uint8_t)(hi - lo);
+	return 0;
+}
+
+/* The digits a value at bit pos touches: pos / 32 .. pos / 32 + 2. */
+static int reserve_bits(gp_xsum *s, int pos)
+{
+	return reserve(s, pos / 32, pos / 32 + 2);
+}
+
+/* d += (neg ? -1 : 1) * mag * 2^(pos - 1074); the window covers it */
 static void add_bits(gp_xsum *s, uint64_t mag, bool neg, int pos)
 {
-	int k = pos / 32, sh = pos % 32;
+	int k = pos / 32 - s->lo, sh = pos % 32;
 	uint64_t lo = (mag & MASK32) << sh, hi = (mag >> 32) << sh;
 	int64_t p0 = (int64_t)(lo & MASK32), p1 = (int64_t)(lo >> 32) + (int64_t)(hi & MASK32),
 		p2 = (int64_t)(hi >> 32);
@@ -53,30 +85,35 @@ static void add_bits(gp_xsum *s, uint64_t mag, bool neg, int pos)
 	s->big[k + 1] += p1;
 	s->big[k + 2] += p2;
 	if (++s->pending >= MAX_PENDING) {
-		normalize(s->big);
+		normalize(s->big, s->n);
 		s->pending = 0;
 	}
 }
 
-static void add_i64_big(gp_xsum *s, int64_t i)
+static int add_i64_big(gp_xsum *s, int64_t i)
 {
-	if (i)
-		add_bits(s, i < 0 ? -(uint64_t)i : (uint64_t)i, i < 0, POS_INT);
+	if (!i)
+		return 0;
+	if (reserve_bits(s, POS_INT) < 0)
+		return -1;
+	add_bits(s, i < 0 ? -(uint64_t)i : (uint64_t)i, i < 0, POS_INT);
+	return 0;
 }
 
+/* Leaves the fast path: the int64 moves into the window. */
 static int go_big(gp_xsum *s)
 {
 	if (s->big)
 		return 0;
-	s->big = calloc(L, sizeof(int64_t));
-	if (!s->big)
+	if (reserve_bits(s, POS_INT) < 0)
 		return -1;
 	add_i64_big(s, s->i);
 	s->i = 0;
 	return 0;
 }
 
-static void add_double_big(gp_xsum *s, double v)
+/* The mantissa and bit position of a finite double. */
+static uint64_t split(double v, bool *neg, int *pos)
 {
 	uint64_t b;
 	memcpy(&b, &v, sizeof b);
@@ -84,8 +121,26 @@ static void add_double_big(gp_xsum *s, double v)
 	uint64_t m = b & ((UINT64_C(1) << 52) - 1);
 	if (e)
 		m |= UINT64_C(1) << 52;
+	*neg = b >> 63;
+	*pos = e ? e - 1 : 0;
+	return m;
+}
+
+static int reserve_double(gp_xsum *s, double v)
+{
+	bool neg;
+	int pos;
+	return split(v, &neg, &pos) ? reserve_bits(s, pos) : 0;
+}
+
+/* Adds v, for which reserve_double succeeded. */
+static void add_double_big(gp_xsum *s, double v)
+{
+	bool neg;
+	int pos;
+	uint64_t m = split(v, &neg, &pos);
 	if (m)
-		add_bits(s, m, b >> 63, e ? e - 1 : 0);
+		add_bits(s, m, neg, pos);
 }
 
 static bool add_special(gp_xsum *s, double v)
@@ -116,7 +171,7 @@ int gp_xsum_add(gp_xsum *s, double v)
 		s->i = t;
 		return 0;
 	}
-	if (go_big(s) < 0)
+	if (go_big(s) < 0 || reserve_double(s, v) < 0)
 		return -1;
 	add_double_big(s, v);
 	return 0;
@@ -129,12 +184,13 @@ int gp_xsum_add_product(gp_xsum *s, double a, double b)
 		return gp_xsum_add(s, p);
 	if (small_int(p) && small_int(a) && small_int(b))
 		return gp_xsum_add(s, p); /* integers with a product below 2^53: exact */
-	if (go_big(s) < 0)
-		return -1;
 	/* Veltkamp: each half has at most 26 significant bits, so the four
 	 * partial products are exact (C11 mode: no contraction into fma). */
 	double ca = 134217729.0 * a, ah = ca - (ca - a), al = a - ah;
 	double cb = 134217729.0 * b, bh = cb - (cb - b), bl = b - bh;
+	if (go_big(s) < 0 || reserve_double(s, ah * bh) < 0 || reserve_double(s, ah * bl) < 0 ||
+	    reserve_double(s, al * bh) < 0 || reserve_double(s, al * bl) < 0)
+		return -1; /* the window may have grown, the value is unchanged */
 	add_double_big(s, ah * bh);
 	add_double_big(s, ah * bl);
 	add_double_big(s, al * bh);
@@ -144,27 +200,25 @@ int gp_xsum_add_product(gp_xsum *s, double a, double b)
 
 int gp_xsum_merge(gp_xsum *s, const gp_xsum *o)
 {
-	s->special |= o->special;
 	if (!o->big) {
 		int64_t t;
-		if (!s->big && !__builtin_add_overflow(s->i, o->i, &t)) {
+		if (!s->big && !__builtin_add_overflow(s->i, o->i, &t))
 			s->i = t;
-			return 0;
-		}
-		if (go_big(s) < 0)
+		else if (go_big(s) < 0 || add_i64_big(s, o->i) < 0)
 			return -1;
-		add_i64_big(s, o->i);
+		s->special |= o->special;
 		return 0;
 	}
-	if (go_big(s) < 0)
+	if (go_big(s) < 0 || reserve(s, o->lo, o->lo + o->n - 1) < 0)
 		return -1;
 	int64_t od[L];
-	memcpy(od, o->big, sizeof od);
-	normalize(od);
-	normalize(s->big);
-	for (int k = 0; k < L; k++)
-		s->big[k] += od[k];
+	memcpy(od, o->big, o->n * sizeof *od);
+	normalize(od, o->n);
+	normalize(s->big, s->n);
+	for (int k = 0; k < o->n; k++)
+		s->big[o->lo - s->lo + k] += od[k];
 	s->pending = 1;
+	s->special |= o->special;
 	return 0;
 }
 
@@ -172,10 +226,10 @@ int gp_xsum_copy(gp_xsum *d, const gp_xsum *s)
 {
 	*d = *s;
 	if (s->big) {
-		d->big = malloc(L * sizeof(int64_t));
+		d->big = malloc(s->n * sizeof(int64_t));
 		if (!d->big)
 			return -1;
-		memcpy(d->big, s->big, L * sizeof(int64_t));
+		memcpy(d->big, s->big, s->n * sizeof(int64_t));
 	}
 	return 0;
 }
@@ -192,16 +246,16 @@ static bool digits(const gp_xsum *s, int64_t *d)
 		d[k] = (int64_t)(lo & MASK32);
 		d[k + 1] = (int64_t)(lo >> 32) + (int64_t)(hi & MASK32);
 		d[k + 2] = (int64_t)(hi >> 32);
-		normalize(d);
+		normalize(d, L);
 		return s->i < 0;
 	}
-	memcpy(d, s->big, L * sizeof *d);
-	normalize(d);
+	memcpy(d + s->lo, s->big, s->n * sizeof *d);
+	normalize(d, L);
 	bool neg = d[L - 1] < 0;
 	if (neg) {
 		for (int k = 0; k < L; k++)
 			d[k] = -d[k];
-		normalize(d);
+		normalize(d, L);
 	}
 	return neg;
 }

@@ -4,9 +4,13 @@
  *  - A gp_xsum is a value the caller owns (in a group row, on the stack);
  *    gp_xsum_init makes it empty. Integral values below 2^53 are summed in an
  *    int64 fast path; the first fraction or int64 overflow moves the sum into
- *    a fixed-point superaccumulator covering the whole double range (2^-1074
- *    to 2^1024 plus carry room: GP_XSUM_LIMBS 32-bit digits held in int64),
- *    allocated once per sum (never per value). gp_xsum_free releases it.
+ *    a fixed-point superaccumulator over the whole double range (2^-1074
+ *    to 2^1024 plus carry room: GP_XSUM_LIMBS 32-bit digits held in int64,
+ *    carries propagated lazily). Only the window of digits the values have
+ *    touched is allocated (about 6 digits, 48 bytes, for values of similar
+ *    magnitude); it grows when a value falls outside it, so a sum allocates
+ *    a bounded number of times in all, never per value. gp_xsum_free
+ *    releases it.
  *  - add, merge and add_product are exact (add_product: for |a|,|b| below
  *    2^996 and products above 2^-1022; outside that the lost bits are below
  *    any result's rounding or the value is infinite). Infinities and NaN are
@@ -26,9 +30,10 @@
 
 typedef struct gp_xsum {
 	int64_t i;       /* the fast path, while big is NULL */
-	int64_t *big;    /* GP_XSUM_LIMBS digits, little-endian, bit 0 = 2^-1074 */
+	int64_t *big;     /* digits lo .. lo+n-1 of GP_XSUM_LIMBS, little-endian */
 	uint32_t pending; /* adds since the last carry propagation */
-	uint8_t special; /* 1: +inf seen, 2: -inf seen, 4: NaN seen */
+	uint8_t lo, n;    /* the window of digits held; digit 0 bit 0 = 2^-1074 */
+	uint8_t special;  /* 1: +inf seen, 2: -inf seen, 4: NaN seen */
 } gp_xsum;
 
 void gp_xsum_init(gp_xsum *s);
