@@ -167,7 +167,8 @@ static bool sd_result(void *st, double *out)
 	gp_xsum d, t;
 	gp_xsum_init(&d);
 	gp_xsum_init(&t);
-	double cm = 134217729.0 * m, mh = cm - (cm - m), ml = m - mh;
+	double mh, ml;
+	gp_split(m, &mh, &ml);
 	int bad = gp_xsum_copy(&d, &a->q) | gp_xsum_copy(&t, &a->s);
 	bad |= gp_xsum_add_product(&d, -n, mh * mh) | gp_xsum_add_product(&d, -n, 2 * mh * ml) |
 	       gp_xsum_add_product(&d, -n, ml * ml) | gp_xsum_add_product(&t, -n, m);

@@ -2,23 +2,45 @@
 #include "detmath.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 #define LN2 0.69314718055994530942
 
 double gp_ln(double x)
 {
 	int e;
-	double m = frexp(x, &e); /* x = m * 2^e, m in [0.5, 1) */
+	double m;
+	uint64_t b;
+	memcpy(&b, &x, sizeof b);
+	if (b >> 52 && b >> 52 < 0x7ff) { /* normal: frexp by hand */
+		e = (int)(b >> 52) - 1022;
+		b = (b & ((UINT64_C(1) << 52) - 1)) | UINT64_C(1022) << 52;
+		memcpy(&m, &b, sizeof m);
+	} else {
+		m = frexp(x, &e);
+	}
+	/* x = m * 2^e, m in [0.5, 1) */
 	if (m < 0.70710678118654752440) {
 		m *= 2;
 		e--;
 	}
 	/* ln m = 2 atanh(s), s = (m-1)/(m+1), |s| < 0.172 */
-	double s = (m - 1) / (m + 1), s2 = s * s, t = s, sum = 0;
-	for (int k = 1; k < 40; k += 2) {
-		sum += t / k;
-		t *= s2;
-	}
+	double s = (m - 1) / (m + 1), z = s * s; /* 0.172^25 / 25 < 1e-20 */
+	double p = 1.0 / 25;
+	p = p * z + 1.0 / 23;
+	p = p * z + 1.0 / 21;
+	p = p * z + 1.0 / 19;
+	p = p * z + 1.0 / 17;
+	p = p * z + 1.0 / 15;
+	p = p * z + 1.0 / 13;
+	p = p * z + 1.0 / 11;
+	p = p * z + 1.0 / 9;
+	p = p * z + 1.0 / 7;
+	p = p * z + 1.0 / 5;
+	p = p * z + 1.0 / 3;
+	p = p * z + 1;
+	double sum = s * p;
 	return e * LN2 + 2 * sum;
 }
 
@@ -55,7 +77,8 @@ double gp_sqrt(double x)
 		y = 0.5 * (y + m / y);
 	/* one more step on the residual m - y^2, formed nearly exactly from
 	 * Veltkamp halves of y, takes the last ulp */
-	double c = 134217729.0 * y, yh = c - (c - y), yl = y - yh;
+	double yh, yl;
+	gp_split(y, &yh, &yl);
 	double r = ((yh * yh - m) + 2 * yh * yl) + yl * yl;
 	y -= r / (2 * y);
 	return ldexp(y, e / 2);

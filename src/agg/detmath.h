@@ -13,4 +13,14 @@ double gp_exp(double x);
  * the last candidates). */
 double gp_sqrt(double x);
 
+/* Veltkamp's split: x = *hi + *lo, each with at most 26 significant bits,
+ * so the product of two halves is exact (C11 mode: no contraction into fma).
+ * For |x| below 2^996. */
+static inline void gp_split(double x, double *hi, double *lo)
+{
+	double c = 134217729.0 * x;
+	*hi = c - (c - x);
+	*lo = x - *hi;
+}
+
 #endif

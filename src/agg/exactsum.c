@@ -6,8 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detmath.h"
+
 enum { L = GP_XSUM_LIMBS, POS_INT = 1074 /* bit of 2^0 */ };
-#define RADIX 4294967296.0
 #define MASK32 0xffffffffu
 /* Each add puts at most 2^33 into a digit; propagate before 2^62 could be reached. */
 #define MAX_PENDING (1u << 28)
@@ -184,10 +185,9 @@ int gp_xsum_add_product(gp_xsum *s, double a, double b)
 		return gp_xsum_add(s, p);
 	if (small_int(p) && small_int(a) && small_int(b))
 		return gp_xsum_add(s, p); /* integers with a product below 2^53: exact */
-	/* Veltkamp: each half has at most 26 significant bits, so the four
-	 * partial products are exact (C11 mode: no contraction into fma). */
-	double ca = 134217729.0 * a, ah = ca - (ca - a), al = a - ah;
-	double cb = 134217729.0 * b, bh = cb - (cb - b), bl = b - bh;
+	double ah, al, bh, bl; /* the four partial products are exact */
+	gp_split(a, &ah, &al);
+	gp_split(b, &bh, &bl);
 	if (go_big(s) < 0 || reserve_double(s, ah * bh) < 0 || reserve_double(s, ah * bl) < 0 ||
 	    reserve_double(s, al * bh) < 0 || reserve_double(s, al * bl) < 0)
 		return -1; /* the window may have grown, the value is unchanged */
