@@ -15,7 +15,11 @@
  *    split of the input, in any order, gives the result of one pass, bit for
  *    bit (sums are exact, counts are integers, sketches merge bin by bin).
  *  - result writes the answer and returns true, or false when the group had
- *    no value (an empty min, avg, ...); count and distinct always answer.
+ *    no value (an empty min, avg, ..., stddev of fewer than two values);
+ *    count, sum and distinct always answer (0 when empty). NaN is skipped by
+ *    min, max, percentile and distinct; percentile skips infinities too (a
+ *    sketch has no bin for them); sum, avg and stddev follow IEEE.
+ *  - percentile is nearest-rank: x_(ceil(pct/100 * n)), at least x_(1).
  *    result may reorder private storage (percentile sorts its values) but
  *    does not change the state's value.
  *  - mem is the heap bytes the state holds (for the --memory budget; add
