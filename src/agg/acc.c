@@ -1,0 +1,474 @@
+/* The accumulators and their table (see acc.h). */
+#include "acc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ddsketch.h"
+#include "detmath.h"
+#include "exactsum.h"
+#include "hll.h"
+#include "../core/grow.h"
+
+/* ---- count ---- */
+
+typedef struct { uint64_t n; } count_st;
+
+static void count_init(void *st, const gp_acc_params *p) { ((count_st *)st)->n = 0; }
+static int count_add(void *st, double v, uint64_t seq) { ((count_st *)st)->n++; return 0; }
+static int count_merge(void *st, const void *o) { ((count_st *)st)->n += ((const count_st *)o)->n; return 0; }
+static bool count_result(void *st, double *out) { *out = (double)((count_st *)st)->n; return true; }
+
+/* ---- sum, avg ---- */
+
+typedef struct { gp_xsum s; uint64_t n; } sum_st;
+
+static void sum_init(void *st, const gp_acc_params *p)
+{
+	sum_st *a = st;
+	gp_xsum_init(&a->s);
+	a->n = 0;
+}
+
+static int sum_add(void *st, double v, uint64_t seq)
+{
+	sum_st *a = st;
+	if (gp_xsum_add(&a->s, v) < 0)
+		return -1;
+	a->n++;
+	return 0;
+}
+
+static int sum_merge(void *st, const void *o)
+{
+	sum_st *a = st;
+	const sum_st *b = o;
+	if (gp_xsum_merge(&a->s, &b->s) < 0)
+		return -1;
+	a->n += b->n;
+	return 0;
+}
+
+static bool sum_result(void *st, double *out)
+{
+	*out = gp_xsum_result(&((sum_st *)st)->s);
+	return true;
+}
+
+static bool avg_result(void *st, double *out)
+{
+	sum_st *a = st;
+	if (!a->n)
+		return false;
+	*out = gp_xsum_div(&a->s, a->n);
+	return true;
+}
+
+static size_t sum_mem(const void *st) { return gp_xsum_mem(&((const sum_st *)st)->s); }
+static void sum_free(void *st) { gp_xsum_free(&((sum_st *)st)->s); }
+
+/* ---- min, max, first, last: one value, picked by an order ---- */
+
+typedef struct { double v; uint64_t seq; bool has; } pick_st;
+
+static void pick_init(void *st, const gp_acc_params *p) { memset(st, 0, sizeof(pick_st)); }
+
+/* min and max break the tie of -0 and 0 by the sign, so the order of
+ * arrival never shows */
+static bool less(double a, double b) { return a < b || (a == b && __builtin_signbit(a) && !__builtin_signbit(b)); }
+
+static int pick(pick_st *a, double v, uint64_t seq, bool better)
+{
+	if (!a->has || better) {
+		a->v = v;
+		a->seq = seq;
+		a->has = true;
+	}
+	return 0;
+}
+
+static int min_add(void *st, double v, uint64_t seq)
+{
+	pick_st *a = st;
+	return v != v ? 0 : pick(a, v, seq, less(v, a->v));
+}
+
+static int max_add(void *st, double v, uint64_t seq)
+{
+	pick_st *a = st;
+	return v != v ? 0 : pick(a, v, seq, less(a->v, v));
+}
+
+static int first_add(void *st, double v, uint64_t seq) { pick_st *a = st; return pick(a, v, seq, seq < a->seq); }
+static int last_add(void *st, double v, uint64_t seq) { pick_st *a = st; return pick(a, v, seq, seq > a->seq); }
+
+#define PICK_MERGE(NAME)                                                   \
+	static int NAME##_merge(void *st, const void *o)                   \
+	{                                                                  \
+		const pick_st *b = o;                                      \
+		return b->has ? NAME##_add(st, b->v, b->seq) : 0;          \
+	}
+PICK_MERGE(min)
+PICK_MERGE(max)
+PICK_MERGE(first)
+PICK_MERGE(last)
+
+static bool pick_result(void *st, double *out)
+{
+	pick_st *a = st;
+	*out = a->v;
+	return a->has;
+}
+
+/* ---- stddev: exact sums of x and x^2, so the state is order-independent ---- */
+
+typedef struct { gp_xsum s, q; uint64_t n; } sd_st;
+
+static void sd_init(void *st, const gp_acc_params *p)
+{
+	sd_st *a = st;
+	gp_xsum_init(&a->s);
+	gp_xsum_init(&a->q);
+	a->n = 0;
+}
+
+static int sd_add(void *st, double v, uint64_t seq)
+{
+	sd_st *a = st;
+	if (gp_xsum_add(&a->s, v) < 0)
+		return -1;
+	if (gp_xsum_add_product(&a->q, v, v) < 0) {
+		gp_xsum_add(&a->s, -v); /* exact, so this puts s back as it was */
+		return -1;
+	}
+	a->n++;
+	return 0;
+}
+
+static int sd_merge(void *st, const void *o)
+{
+	sd_st *a = st;
+	const sd_st *b = o;
+	if (gp_xsum_merge(&a->s, &b->s) < 0 || gp_xsum_merge(&a->q, &b->q) < 0)
+		return -1;
+	a->n += b->n;
+	return 0;
+}
+
+/* Sample standard deviation from the exact state: with m = S/n (rounded
+ * once) and T = S - n m, sum (x - m)^2 = Q - n m^2 - 2 m T; Q - n m^2 and T
+ * are formed exactly, so nothing cancels. */
+static bool sd_result(void *st, double *out)
+{
+	sd_st *a = st;
+	if (a->n < 2)
+		return false;
+	double n = (double)a->n, m = gp_xsum_div(&a->s, a->n);
+	gp_xsum d, t;
+	gp_xsum_init(&d);
+	gp_xsum_init(&t);
+	double mh, ml;
+	gp_split(m, &mh, &ml);
+	int bad = gp_xsum_copy(&d, &a->q) | gp_xsum_copy(&t, &a->s);
+	bad |= gp_xsum_add_product(&d, -n, mh * mh) | gp_xsum_add_product(&d, -n, 2 * mh * ml) |
+	       gp_xsum_add_product(&d, -n, ml * ml) | gp_xsum_add_product(&t, -n, m);
+	double ss = gp_xsum_result(&d) - 2 * m * gp_xsum_result(&t);
+	gp_xsum_free(&d);
+	gp_xsum_free(&t);
+	if (bad)
+		return false;
+	*out = ss > 0 ? gp_sqrt(ss / (n - 1)) : ss == ss ? 0 : ss;
+	return true;
+}
+
+static size_t sd_mem(const void *st) { const sd_st *a = st; return gp_xsum_mem(&a->s) + gp_xsum_mem(&a->q); }
+static void sd_free(void *st) { sd_st *a = st; gp_xsum_free(&a->s); gp_xsum_free(&a->q); }
+
+/* ---- percentile: exact values up to the budget, then a DDSketch ---- */
+
+typedef struct {
+	double *v;
+	size_t n, cap, budget;
+	gp_dds *sk;
+	double pct;
+} pct_st;
+
+static void pct_init(void *st, const gp_acc_params *p)
+{
+	pct_st *a = st;
+	memset(a, 0, sizeof *a);
+	a->pct = p ? p->pct : 50;
+	a->budget = p && p->budget ? p->budget : GP_ACC_PCT_BUDGET;
+}
+
+static int to_sketch(pct_st *a)
+{
+	if (a->sk)
+		return 0;
+	gp_dds *sk = malloc(sizeof *sk);
+	if (!sk)
+		return -1;
+	gp_dds_init(sk);
+	for (size_t k = 0; k < a->n; k++)
+		if (gp_dds_add(sk, a->v[k], 1) < 0) {
+			gp_dds_free(sk);
+			free(sk);
+			return -1;
+		}
+	free(a->v);
+	a->v = NULL;
+	a->n = a->cap = 0;
+	a->sk = sk;
+	return 0;
+}
+
+static bool finite(double v) { return v == v && v - v == 0; }
+
+static int pct_add(void *st, double v, uint64_t seq)
+{
+	pct_st *a = st;
+	if (!finite(v))
+		return 0;
+	if (!a->sk && (a->n + 1) * sizeof(double) > a->budget && to_sketch(a) < 0)
+		return -1;
+	if (a->sk)
+		return gp_dds_add(a->sk, v, 1);
+	if (gp_grow(&a->v, &a->cap, a->n + 1, sizeof(double)) < 0)
+		return -1;
+	a->v[a->n++] = v;
+	return 0;
+}
+
+static int pct_merge(void *st, const void *o)
+{
+	pct_st *a = st;
+	const pct_st *b = o;
+	if (!a->sk && (b->sk || (a->n + b->n) * sizeof(double) > a->budget) && to_sketch(a) < 0)
+		return -1;
+	if (a->sk && b->sk)
+		return gp_dds_merge(a->sk, b->sk);
+	for (size_t k = 0; k < b->n; k++)
+		if (pct_add(a, b->v[k], 0) < 0)
+			return -1;
+	return 0;
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+	return less(a, b) ? -1 : less(b, a);
+}
+
+static bool pct_result(void *st, double *out)
+{
+	pct_st *a = st;
+	uint64_t n = a->sk ? a->sk->n : a->n;
+	if (!n)
+		return false;
+	/* nearest rank: x_(ceil(pct/100 * n)) */
+	double r = a->pct * (double)n / 100;
+	uint64_t rank = r < 1 ? 1 : (uint64_t)r;
+	if ((double)rank < r)
+		rank++;
+	if (rank > n)
+		rank = n;
+	if (a->sk) {
+		*out = gp_dds_rank(a->sk, rank);
+		return true;
+	}
+	qsort(a->v, a->n, sizeof(double), cmp_double);
+	*out = a->v[rank - 1];
+	return true;
+}
+
+static size_t pct_mem(const void *st)
+{
+	const pct_st *a = st;
+	return a->cap * sizeof(double) + (a->sk ? sizeof *a->sk + gp_dds_mem(a->sk) : 0);
+}
+
+static bool pct_approx(const void *st) { return ((const pct_st *)st)->sk != NULL; }
+
+static void pct_free(void *st)
+{
+	pct_st *a = st;
+	free(a->v);
+	if (a->sk)
+		gp_dds_free(a->sk);
+	free(a->sk);
+	memset(a, 0, sizeof *a);
+}
+
+/* ---- distinct: a set of 64-bit hashes, then HyperLogLog ---- */
+
+typedef struct {
+	uint64_t *set; /* open addressing; 0 marks a free slot */
+	size_t cap, n; /* n counts has0 too */
+	bool has0;     /* the hash 0 was seen */
+	gp_hll *h;
+} dist_st;
+
+static void dist_init(void *st, const gp_acc_params *p) { memset(st, 0, sizeof(dist_st)); }
+
+static void set_put(uint64_t *set, size_t cap, uint64_t x, size_t *n)
+{
+	size_t k = (size_t)gp_hash_u64(x) & (cap - 1);
+	while (set[k] && set[k] != x)
+		k = (k + 1) & (cap - 1);
+	if (!set[k]) {
+		set[k] = x;
+		++*n;
+	}
+}
+
+static bool set_has(const dist_st *a, uint64_t x)
+{
+	if (!x)
+		return a->has0;
+	if (!a->cap)
+		return false;
+	size_t k = (size_t)gp_hash_u64(x) & (a->cap - 1);
+	while (a->set[k] && a->set[k] != x)
+		k = (k + 1) & (a->cap - 1);
+	return a->set[k] == x;
+}
+
+static int to_hll(dist_st *a)
+{
+	if (a->h)
+		return 0;
+	gp_hll *h = calloc(1, sizeof *h);
+	if (!h)
+		return -1;
+	for (size_t k = 0; k < a->cap; k++)
+		if (a->set[k])
+			gp_hll_add(h, a->set[k]);
+	if (a->has0)
+		gp_hll_add(h, 0);
+	free(a->set);
+	a->set = NULL;
+	a->cap = a->n = 0;
+	a->has0 = false;
+	a->h = h;
+	return 0;
+}
+
+int gp_acc_distinct_add_hash(void *st, uint64_t hash)
+{
+	dist_st *a = st;
+	/* exact while at most GP_ACC_DISTINCT_EXACT distinct values were seen:
+	 * a property of the set, so one pass and any merge switch alike */
+	if (!a->h && a->n >= GP_ACC_DISTINCT_EXACT && !set_has(a, hash) && to_hll(a) < 0)
+		return -1;
+	if (a->h) {
+		gp_hll_add(a->h, hash);
+		return 0;
+	}
+	if (!hash) {
+		a->n += !a->has0;
+		a->has0 = true;
+		return 0;
+	}
+	if (2 * (a->n + 1) > a->cap) { /* load at most 1/2 */
+		size_t cap = a->cap ? 2 * a->cap : 16, n = 0;
+		uint64_t *set = calloc(cap, sizeof *set);
+		if (!set)
+			return -1;
+		for (size_t k = 0; k < a->cap; k++)
+			if (a->set[k])
+				set_put(set, cap, a->set[k], &n);
+		free(a->set);
+		a->set = set;
+		a->cap = cap;
+	}
+	size_t n = 0;
+	set_put(a->set, a->cap, hash, &n);
+	a->n += n;
+	return 0;
+}
+
+static int dist_add(void *st, double v, uint64_t seq)
+{
+	if (v != v)
+		return 0;
+	if (v == 0)
+		v = 0; /* -0 and 0 are one value */
+	uint64_t b;
+	memcpy(&b, &v, sizeof b);
+	return gp_acc_distinct_add_hash(st, gp_hash_u64(b));
+}
+
+static int dist_merge(void *st, const void *o)
+{
+	dist_st *a = st;
+	const dist_st *b = o;
+	if (b->h) {
+		if (to_hll(a) < 0)
+			return -1;
+		gp_hll_merge(a->h, b->h);
+		return 0;
+	}
+	if (b->has0 && gp_acc_distinct_add_hash(a, 0) < 0)
+		return -1;
+	for (size_t k = 0; k < b->cap; k++)
+		if (b->set[k] && gp_acc_distinct_add_hash(a, b->set[k]) < 0)
+			return -1;
+	return 0;
+}
+
+static bool dist_result(void *st, double *out)
+{
+	dist_st *a = st;
+	*out = a->h ? (double)(uint64_t)(gp_hll_estimate(a->h) + 0.5) : (double)a->n;
+	return true;
+}
+
+static size_t dist_mem(const void *st)
+{
+	const dist_st *a = st;
+	return a->cap * sizeof(uint64_t) + (a->h ? sizeof *a->h : 0);
+}
+
+static bool dist_approx(const void *st) { return ((const dist_st *)st)->h != NULL; }
+
+static void dist_free(void *st)
+{
+	dist_st *a = st;
+	free(a->set);
+	free(a->h);
+	memset(a, 0, sizeof *a);
+}
+
+/* ---- the table ---- */
+
+static size_t no_mem(const void *st) { return 0; }
+static bool exact(const void *st) { return false; }
+static void no_free(void *st) { }
+
+#define ACC(NAME, ST, BOUND, INIT, ADD, MERGE, RESULT, MEM, APPROX, FREE) \
+	static const gp_acc_ops acc_##NAME = { #NAME, sizeof(ST), BOUND, INIT, ADD, MERGE, RESULT, MEM, APPROX, FREE }
+
+ACC(count, count_st, NULL, count_init, count_add, count_merge, count_result, no_mem, exact, no_free);
+ACC(sum, sum_st, NULL, sum_init, sum_add, sum_merge, sum_result, sum_mem, exact, sum_free);
+ACC(avg, sum_st, NULL, sum_init, sum_add, sum_merge, avg_result, sum_mem, exact, sum_free);
+ACC(min, pick_st, NULL, pick_init, min_add, min_merge, pick_result, no_mem, exact, no_free);
+ACC(max, pick_st, NULL, pick_init, max_add, max_merge, pick_result, no_mem, exact, no_free);
+ACC(first, pick_st, NULL, pick_init, first_add, first_merge, pick_result, no_mem, exact, no_free);
+ACC(last, pick_st, NULL, pick_init, last_add, last_merge, pick_result, no_mem, exact, no_free);
+ACC(stddev, sd_st, NULL, sd_init, sd_add, sd_merge, sd_result, sd_mem, exact, sd_free);
+ACC(percentile, pct_st, "within ±1%", pct_init, pct_add, pct_merge, pct_result, pct_mem, pct_approx, pct_free);
+ACC(distinct, dist_st, "0.81% standard error", dist_init, dist_add, dist_merge, dist_result, dist_mem,
+    dist_approx, dist_free);
+
+const gp_acc_ops *const gp_acc_all[] = {
+	&acc_count, &acc_sum, &acc_avg, &acc_min, &acc_max, &acc_first,
+	&acc_last, &acc_stddev, &acc_percentile, &acc_distinct, NULL,
+};
+
+const gp_acc_ops *gp_acc_find(const char *name, size_t len)
+{
+	for (const gp_acc_ops *const *a = gp_acc_all; *a; a++)
+		if (strlen((*a)->name) == len && !memcmp((*a)->name, name, len))
+			return *a;
+	return NULL;
+}
