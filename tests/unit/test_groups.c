@@ -325,6 +325,54 @@ static void test_spill(const char *dir, size_t budget, unsigned parts)
 	ok(count_entries(dir) == 0 && open_fds() == fds, "nothing left: no file, no descriptor");
 }
 
+/* Keys larger than the spill's write and read buffers: 40 of 100 KiB, each
+ * seen 3 times, through a tiny budget, equal to the table with no budget.
+ * The prefetch hints go along and change nothing. */
+static void test_spill_long(void)
+{
+	enum { NK = 40, KLEN = 100 << 10 };
+	static char key[KLEN];
+	gp_scope sc;
+	gp_scope_init(&sc);
+	gp_groups *spilled = gp_groups_new(&sc, &(gp_groups_conf){ .state_size = sizeof(st), .budget = 300u << 10,
+								   .parts = 4, .merge = st_merge });
+	gp_groups *mem = gp_groups_new(&sc, &(gp_groups_conf){ .state_size = sizeof(st) });
+	bool all = true, added;
+	for (uint64_t i = 0; i < 3 * NK; i++) {
+		memset(key, 'a' + (int)(i * 7 % NK) % 26, KLEN);
+		key[0] = (char)(i * 7 % NK);
+		uint64_t h = gp_groups_hash(key, KLEN);
+		gp_groups *both[2] = { spilled, mem };
+		for (int t = 0; t < 2; t++) {
+			gp_groups_prefetch(both[t], h);
+			gp_groups_prefetch_group(both[t], h);
+			st *s = gp_groups_get_h(both[t], key, KLEN, h, &added);
+			if (!s) {
+				all = false;
+				continue;
+			}
+			if (added)
+				s->first = i;
+			s->count++;
+			s->last = i;
+		}
+	}
+	ok(all && gp_groups_spills(spilled) > 0 && gp_groups_finish(spilled) == 0 && gp_groups_finish(mem) == 0,
+	   "100 KiB keys spill (%u times) and combine", gp_groups_spills(spilled));
+	gp_group a, b;
+	int ra, rb;
+	size_t n = 0;
+	while ((ra = gp_groups_next(spilled, &a)) == 1 && (rb = gp_groups_next(mem, &b)) == 1) {
+		const st *x = a.state, *y = b.state;
+		all = all && a.len == b.len && memcmp(a.key, b.key, a.len) == 0 && a.seq == b.seq &&
+		      x->count == 3 && x->count == y->count && x->first == y->first && x->last == y->last;
+		n++;
+	}
+	ok(all && n == NK && ra == 0 && gp_groups_next(mem, &b) == 0,
+	   "the same %zu groups as in memory, in the same order", n);
+	gp_scope_unwind(&sc);
+}
+
 static void test_spill_errors(const char *dir)
 {
 	char missing[4200];
@@ -403,6 +451,7 @@ int main(void)
 	test_million();
 	test_spill(dir, 512u << 10, 16);
 	test_spill(dir, 160u << 10, 64);
+	test_spill_long();
 	test_spill_errors(dir);
 	free(pool);
 	free(ref);
