@@ -12,7 +12,7 @@
  *    state pointer stays valid until the table spills or is freed (growth
  *    moves only the slot and order arrays, never a group).
  *  - Lookup is open addressing with linear probing over slots holding the
- *    full 64-bit hash and the group (load at most 1/2; doubling with rehash
+ *    full 64-bit hash and the group (load at most 3/4; doubling with rehash
  *    from the stored hashes, keys are never hashed twice).
  *  - Order: every new group gets the next value of a run-wide sequence
  *    number (its first appearance), and the order array lists groups as they
@@ -32,7 +32,9 @@
  *    written (so `dst` is always the earlier input) and its first-seen number
  *    the smallest, the partition rewritten sorted by that number; the
  *    partitions are then merged k-way on it. One partition is in memory at a
- *    time (a partition larger than the budget is still read whole).
+ *    time (a partition larger than the budget is still read whole), and
+ *    the merge holds one read buffer (16 KiB, more for a longer group) per
+ *    partition on top of the budget.
  *  - gp_groups_next() then hands out every group once, in first-seen order,
  *    spilled or not; its pointers are valid until the next call.
  *  - Every allocation and temporary file belongs to the scope given to
