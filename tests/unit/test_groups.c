@@ -3,7 +3,6 @@
  * growth, awkward keys, tuple keys, and spilling past a tiny budget giving
  * the same groups in the same order as in memory, with nothing left behind.
  * TAP output. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +14,7 @@
 #include "agg/hash.h"
 #include "core/scope.h"
 #include "tap.h"
+#include "tmpdir.h"
 
 /* A state as the aggregate stage would keep: a count, and the input
  * positions of the first and the last record (order-sensitive on purpose). */
@@ -285,23 +285,9 @@ static void test_gkey(void)
 	gp_gkey_free(&b);
 }
 
-static int count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return -1;
-	int n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			n++;
-	closedir(d);
-	return n;
-}
-
 static int open_fds(void)
 {
-	return count_entries("/proc/self/fd");
+	return tmpdir_entries("/proc/self/fd");
 }
 
 static void test_spill(const char *dir, size_t budget, unsigned parts)
@@ -316,13 +302,13 @@ static void test_spill(const char *dir, size_t budget, unsigned parts)
 	ok(fed && gp_groups_spills(g) > 0, "budget %zu KiB, %u parts: spilled %u times", budget >> 10, parts,
 	   gp_groups_spills(g));
 	ok(peak <= budget, "held at most the budget while adding (peak %zu KiB)", peak >> 10);
-	ok(count_entries(dir) == 0, "spill files have no name in $TMPDIR");
+	ok(tmpdir_entries(dir) == 0, "spill files have no name in $TMPDIR");
 	ok(gp_groups_finish(g) == 0, "partitions combine");
 	size_t n;
 	bool same = same_as_ref(g, &n);
 	ok(same, "same groups, states and first-seen order as in memory (%zu groups)", n);
 	gp_scope_unwind(&sc);
-	ok(count_entries(dir) == 0 && open_fds() == fds, "nothing left: no file, no descriptor");
+	ok(tmpdir_entries(dir) == 0 && open_fds() == fds, "nothing left: no file, no descriptor");
 }
 
 /* Keys larger than the spill's write and read buffers: 40 of 100 KiB, each
@@ -435,14 +421,9 @@ static void test_hash(void)
 
 int main(void)
 {
-	const char *base = getenv("TMPDIR");
 	char dir[4096];
-	snprintf(dir, sizeof dir, "%s/gpipe-unit-XXXXXX", base && *base ? base : "/tmp");
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
+	if (!tmpdir_enter(dir, sizeof dir))
 		return 2;
-	}
-	setenv("TMPDIR", dir, 1);
 	make_keys();
 	make_ref();
 	test_hash();
