@@ -5,7 +5,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hash.h"
 #include "../core/grow.h"
 #include "../core/tmpfile.h"
 
@@ -42,7 +41,6 @@ typedef struct grd {
 #define GROUPS_BLOCK (256u << 10)
 #define GROUPS_WBUF (64u << 10)
 #define GROUPS_RBUF (16u << 10)
-#define GROUPS_SEED 0x2f5a8c3e9b14d607ull
 
 struct gp_groups {
 	gp_scope *scope;
@@ -96,11 +94,6 @@ static inline void *rec_state(grec *r)
 static inline const char *rec_key(const gp_groups *g, const grec *r)
 {
 	return (const char *)(r + 1) + g->stride;
-}
-
-uint64_t gp_groups_hash(const void *key, size_t len)
-{
-	return gp_hash64(key, len, GROUPS_SEED);
 }
 
 static void groups_free(void *arg)
@@ -666,6 +659,7 @@ int gp_groups_finish(gp_groups *g)
 	for (unsigned i = g->nheap / 2; i-- > 0;)
 		heap_down(g, i);
 	g->phase = 2;
+	g->it = 0;
 	return 0;
 }
 
@@ -703,6 +697,7 @@ int gp_groups_next(gp_groups *g, gp_group *out)
 		return 0;
 	unsigned p = g->heap[0];
 	fill(g, g->rd[p].cur, out);
+	out->seq = g->it++; /* ranks, as the table gives when it never spilled */
 	g->pending = (int)p;
 	return 1;
 }

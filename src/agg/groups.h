@@ -50,6 +50,7 @@
 #include <stdint.h>
 
 #include "../core/scope.h"
+#include "hash.h"
 
 typedef struct gp_groups_conf {
 	size_t state_size; /* bytes of a group's state (0 is fine) */
@@ -67,7 +68,7 @@ typedef struct gp_group {
 	const char *key;
 	size_t len;
 	void *state;
-	uint64_t seq; /* first appearance: 0 for the first key of the run, ... */
+	uint64_t seq; /* rank in first-seen order: 0, 1, 2, ..., spilled or not */
 } gp_group;
 
 /* A table owned by scope; NULL with errno (EINVAL for a bad conf). */
@@ -77,7 +78,13 @@ gp_groups *gp_groups_new(gp_scope *scope, const gp_groups_conf *conf);
  * *added set when the key is new. NULL with errno on ENOMEM or a failed
  * spill. Not after gp_groups_finish. */
 void *gp_groups_get_h(gp_groups *g, const void *key, size_t len, uint64_t hash, bool *added);
-uint64_t gp_groups_hash(const void *key, size_t len);
+/* The table's hash of a key (agg/hash.h with the table's seed), inline so
+ * a stage that hashes a batch first pays no call. */
+#define GP_GROUPS_SEED 0x2f5a8c3e9b14d607ull
+static inline uint64_t gp_groups_hash(const void *key, size_t len)
+{
+	return gp_hash64(key, len, GP_GROUPS_SEED);
+}
 static inline void *gp_groups_get(gp_groups *g, const void *key, size_t len, bool *added)
 {
 	return gp_groups_get_h(g, key, len, gp_groups_hash(key, len), added);

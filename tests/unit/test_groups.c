@@ -160,7 +160,7 @@ static bool same_as_ref(gp_groups *g, size_t *ngroups)
 		const st *s = gr.state;
 		size_t len;
 		const char *key = kp(ref[k].first, &len);
-		if (gr.len != len || memcmp(gr.key, key, len) != 0 || s->count != ref[k].count ||
+		if (gr.len != len || memcmp(gr.key, key, len) != 0 || gr.seq != k || s->count != ref[k].count ||
 		    s->first != ref[k].first || s->last != ref[k].last) {
 			if (same)
 				printf("# group %zu differs: count %llu vs %u, first %llu vs %u\n", k,
@@ -186,7 +186,8 @@ static void test_million(void)
 	ok(gp_groups_spills(g) == 0 && gp_groups_finish(g) == 0, "no budget: never spills");
 	size_t n;
 	bool same = same_as_ref(g, &n);
-	ok(same, "counts, first and last positions, first-seen order (%zu groups, %zu KiB)", n, peak >> 10);
+	ok(same, "counts, first and last positions, first-seen order and ranks (%zu groups, %zu KiB)", n,
+	   peak >> 10);
 	gp_scope_unwind(&sc);
 }
 
@@ -306,7 +307,7 @@ static void test_spill(const char *dir, size_t budget, unsigned parts)
 	ok(gp_groups_finish(g) == 0, "partitions combine");
 	size_t n;
 	bool same = same_as_ref(g, &n);
-	ok(same, "same groups, states and first-seen order as in memory (%zu groups)", n);
+	ok(same, "same groups, states, first-seen order and ranks as in memory (%zu groups)", n);
 	gp_scope_unwind(&sc);
 	ok(tmpdir_entries(dir) == 0 && open_fds() == fds, "nothing left: no file, no descriptor");
 }
