@@ -1,6 +1,5 @@
 /* Unit tests of core/tmpfile: a nameless file in $TMPDIR, owned by a scope,
  * written, rewound and read back (sort's spills, archive copies). TAP output. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,21 +10,7 @@
 #include "core/scope.h"
 #include "core/tmpfile.h"
 #include "tap.h"
-
-/* Entries in dir other than . and .. */
-static int count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return -1;
-	int n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			n++;
-	closedir(d);
-	return n;
-}
+#include "tmpdir.h"
 
 static void test_roundtrip(const char *dir)
 {
@@ -34,7 +19,7 @@ static void test_roundtrip(const char *dir)
 	gp_tmpfile t;
 	ok(gp_tmpfile_open(&t, &sc, "gpipe-test") == 0 && t.fd >= 0, "opens in $TMPDIR");
 	ok(t.dir && strcmp(t.dir, dir) == 0, "names its directory (%s)", t.dir ? t.dir : "(null)");
-	ok(count_entries(dir) == 0, "leaves no name in the directory");
+	ok(tmpdir_entries(dir) == 0, "leaves no name in the directory");
 
 	/* Two writes larger than a pipe buffer, then read back in small reads. */
 	static char a[100000], b[70001], back[sizeof a + sizeof b + 16];
@@ -63,7 +48,7 @@ static void test_roundtrip(const char *dir)
 	gp_scope_unwind(&sc);
 	errno = 0;
 	ok(fcntl(fd, F_GETFD) == -1 && errno == EBADF, "the scope closes it");
-	ok(count_entries(dir) == 0, "nothing left in the directory");
+	ok(tmpdir_entries(dir) == 0, "nothing left in the directory");
 }
 
 static void test_bad_dir(const char *dir)
@@ -89,14 +74,9 @@ static void test_bad_dir(const char *dir)
 
 int main(void)
 {
-	const char *base = getenv("TMPDIR");
 	char dir[4096];
-	snprintf(dir, sizeof dir, "%s/gpipe-unit-XXXXXX", base && *base ? base : "/tmp");
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
+	if (!tmpdir_enter(dir, sizeof dir))
 		return 2;
-	}
-	setenv("TMPDIR", dir, 1);
 	test_roundtrip(dir);
 	test_bad_dir(dir);
 	rmdir(dir);

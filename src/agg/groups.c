@@ -1,0 +1,761 @@
+#include "groups.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../core/grow.h"
+#include "../core/tmpfile.h"
+
+/* A group as it sits in the arena and, byte for byte, in a spill file:
+ * this header, the state (stride bytes), the key (padded to 8), so records
+ * stay 8-aligned in both. */
+typedef struct grec {
+	uint64_t hash;
+	uint64_t seq;
+	uint64_t len;
+} grec;
+
+typedef struct gslot {
+	uint64_t hash;
+	grec *rec; /* NULL: empty */
+} gslot;
+
+typedef struct gblk {
+	struct gblk *next;
+	size_t size, used;
+	uint64_t data[]; /* 8-aligned */
+} gblk;
+
+/* A buffered reader of one spill file, by pread from its own offset. */
+typedef struct grd {
+	int fd;
+	off_t off;
+	char *buf;
+	size_t cap, pos, end;
+	const grec *cur; /* the record read last, in buf */
+} grd;
+
+#define GROUPS_MIN_SLOTS 16
+#define GROUPS_BLOCK (256u << 10)
+#define GROUPS_WBUF (64u << 10)
+#define GROUPS_RBUF (16u << 10)
+
+struct gp_groups {
+	gp_scope *scope;
+	gp_groups_conf conf;
+	size_t stride; /* state_size rounded up to 8 */
+	gslot *slots;
+	size_t cap, mask; /* slots */
+	grec **order;	  /* groups in first-seen order */
+	size_t n, ocap;
+	gblk *blocks, *cur; /* standard blocks, reused after a spill */
+	gblk *big;	    /* blocks of one large group, freed at a spill */
+	size_t blksz, blk_bytes;
+	uint64_t seq;
+	unsigned spills, nparts, pshift;
+	bool merging; /* reading partitions back: no spill */
+	gp_tmpfile *parts;
+	const char *dir;
+	char *wbuf;
+	size_t wn, io_bytes;
+	grd *rd;	 /* finish: one reader per partition */
+	unsigned *heap;	 /* finish: readers by their record's seq */
+	unsigned nheap;
+	int pending;	 /* reader whose record was handed out, or -1 */
+	int phase;	 /* 0 adding, 1 iterating the table, 2 merging spills */
+	size_t it;
+};
+
+static inline size_t round8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+/* Groups a table of cap slots holds before it doubles: a load of 3/4 keeps
+ * most probes in the cache line of the first slot and the slots at 21 to 43
+ * bytes a group. */
+static inline size_t max_groups(size_t cap)
+{
+	return cap - cap / 4;
+}
+
+static inline size_t rec_size(const gp_groups *g, size_t len)
+{
+	return sizeof(grec) + g->stride + round8(len);
+}
+
+static inline void *rec_state(grec *r)
+{
+	return (char *)(r + 1);
+}
+
+static inline const char *rec_key(const gp_groups *g, const grec *r)
+{
+	return (const char *)(r + 1) + g->stride;
+}
+
+static void groups_free(void *arg)
+{
+	gp_groups *g = arg;
+	free(g->slots);
+	free(g->order);
+	for (gblk *b = g->blocks, *nx; b; b = nx) {
+		nx = b->next;
+		free(b);
+	}
+	for (gblk *b = g->big, *nx; b; b = nx) {
+		nx = b->next;
+		free(b);
+	}
+	free(g->wbuf);
+	if (g->rd)
+		for (unsigned i = 0; i < g->nparts; i++)
+			free(g->rd[i].buf);
+	free(g->rd);
+	free(g->heap);
+}
+
+gp_groups *gp_groups_new(gp_scope *scope, const gp_groups_conf *conf)
+{
+	unsigned parts = conf->parts ? conf->parts : 64;
+	if ((parts & (parts - 1)) || parts > 256 || parts < 2 || (conf->budget && !conf->merge) ||
+	    conf->state_size > ((size_t)1 << 30)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	gp_groups *g = gp_scope_alloc(scope, sizeof *g);
+	if (!g)
+		return NULL;
+	g->scope = scope;
+	g->conf = *conf;
+	g->conf.parts = parts;
+	g->nparts = parts;
+	g->pshift = 64;
+	for (unsigned p = parts; p > 1; p >>= 1)
+		g->pshift--;
+	g->stride = round8(conf->state_size);
+	g->pending = -1;
+	/* Blocks small enough that a small budget still holds a few. */
+	g->blksz = GROUPS_BLOCK;
+	while (conf->budget && g->blksz > 4096 && g->blksz > conf->budget / 8)
+		g->blksz /= 2;
+	if (gp_scope_defer(scope, groups_free, g) != 0) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	g->slots = calloc(GROUPS_MIN_SLOTS, sizeof *g->slots);
+	if (!g->slots || gp_grow(&g->order, &g->ocap, max_groups(GROUPS_MIN_SLOTS), sizeof *g->order) != 0) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	g->cap = GROUPS_MIN_SLOTS;
+	g->mask = g->cap - 1;
+	return g;
+}
+
+size_t gp_groups_count(const gp_groups *g)
+{
+	return g->n;
+}
+
+size_t gp_groups_bytes(const gp_groups *g)
+{
+	return g->cap * sizeof *g->slots + g->ocap * sizeof *g->order + g->blk_bytes + g->io_bytes;
+}
+
+unsigned gp_groups_spills(const gp_groups *g)
+{
+	return g->spills;
+}
+
+const char *gp_groups_dir(const gp_groups *g)
+{
+	return g->dir;
+}
+
+/* Would `extra` more bytes break the budget? Never while partitions are
+ * read back, nor for the first group (so every key gets in). */
+static bool over_budget(const gp_groups *g, size_t extra)
+{
+	if (!g->conf.budget || g->merging || g->n == 0)
+		return false;
+	/* The spill's write buffer is counted before it exists, so the first
+	 * spill does not push the table past the budget. */
+	size_t wbuf = g->wbuf ? 0 : GROUPS_WBUF;
+	return gp_groups_bytes(g) + wbuf + extra > g->conf.budget;
+}
+
+/* Doubles the slots and rehashes from the stored hashes. */
+static int grow(gp_groups *g)
+{
+	size_t cap = g->cap * 2;
+	gslot *s = calloc(cap, sizeof *s);
+	if (!s || gp_grow(&g->order, &g->ocap, max_groups(cap), sizeof *g->order) != 0) {
+		free(s);
+		errno = ENOMEM;
+		return -1;
+	}
+	size_t mask = cap - 1;
+	for (size_t k = 0; k < g->n; k++) {
+		grec *r = g->order[k];
+		size_t i = r->hash & mask;
+		while (s[i].rec)
+			i = (i + 1) & mask;
+		s[i].hash = r->hash;
+		s[i].rec = r;
+	}
+	free(g->slots);
+	g->slots = s;
+	g->cap = cap;
+	g->mask = mask;
+	return 0;
+}
+
+/* Bytes a new block for a record of size bytes would add (0: one is free). */
+static size_t block_need(const gp_groups *g, size_t size)
+{
+	if (g->cur && g->cur->used + size <= g->cur->size)
+		return 0;
+	if (size > g->blksz / 4)
+		return sizeof(gblk) + size;
+	if (g->cur ? g->cur->next != NULL : g->blocks != NULL)
+		return 0;
+	return sizeof(gblk) + g->blksz;
+}
+
+static grec *arena_alloc(gp_groups *g, size_t size)
+{
+	gblk *b = g->cur;
+	if (b && b->used + size <= b->size) {
+		grec *r = (grec *)((char *)b->data + b->used);
+		b->used += size;
+		return r;
+	}
+	if (size > g->blksz / 4) { /* its own block, freed at the next spill */
+		b = malloc(sizeof *b + size);
+		if (!b)
+			goto oom;
+		b->size = b->used = size;
+		b->next = g->big;
+		g->big = b;
+		g->blk_bytes += sizeof *b + size;
+		return (grec *)b->data;
+	}
+	b = g->cur ? g->cur->next : g->blocks;
+	if (!b) {
+		b = malloc(sizeof *b + g->blksz);
+		if (!b)
+			goto oom;
+		b->size = g->blksz;
+		b->next = NULL;
+		if (g->cur)
+			g->cur->next = b;
+		else
+			g->blocks = b;
+		g->blk_bytes += sizeof *b + g->blksz;
+	}
+	b->used = size;
+	g->cur = b;
+	return (grec *)b->data;
+oom:
+	errno = ENOMEM;
+	return NULL;
+}
+
+/* Empties the table; keeps the slots and the standard blocks for reuse. */
+static void clear(gp_groups *g)
+{
+	memset(g->slots, 0, g->cap * sizeof *g->slots);
+	g->n = 0;
+	for (gblk *b = g->big, *nx; b; b = nx) {
+		nx = b->next;
+		g->blk_bytes -= sizeof *b + b->size;
+		free(b);
+	}
+	g->big = NULL;
+	g->cur = NULL;
+}
+
+/* Places rec (absent from the table) in its slot and the order. */
+static void place(gp_groups *g, grec *r)
+{
+	size_t i = r->hash & g->mask;
+	while (g->slots[i].rec)
+		i = (i + 1) & g->mask;
+	g->slots[i].hash = r->hash;
+	g->slots[i].rec = r;
+	g->order[g->n++] = r;
+}
+
+/* A new group: room first (grow, or spill past the budget), then the
+ * record. Out of line: the hot path is the hit in gp_groups_get_h. */
+static __attribute__((noinline)) grec *add_new(gp_groups *g, const void *key, size_t len, uint64_t hash)
+{
+	if ((uint64_t)len > ((uint64_t)1 << 40) || len > SIZE_MAX / 2) {
+		errno = E2BIG;
+		return NULL;
+	}
+	size_t size = rec_size(g, len);
+	if (g->n + 1 > max_groups(g->cap)) {
+		size_t extra = g->cap * 2 * sizeof *g->slots + g->ocap * sizeof *g->order;
+		if (over_budget(g, extra)) {
+			if (gp_groups_spill(g) != 0)
+				return NULL;
+		} else if (grow(g) != 0) {
+			return NULL;
+		}
+	}
+	size_t need = block_need(g, size);
+	if (need && over_budget(g, need) && gp_groups_spill(g) != 0)
+		return NULL;
+	grec *r = arena_alloc(g, size);
+	if (!r)
+		return NULL;
+	r->hash = hash;
+	r->seq = g->seq;
+	r->len = len;
+	memset(rec_state(r), 0, g->stride);
+	if (len)
+		memcpy((char *)rec_state(r) + g->stride, key, len);
+	g->seq++;
+	place(g, r);
+	return r;
+}
+
+static inline grec *lookup(const gp_groups *g, const void *key, size_t len, uint64_t hash)
+{
+	size_t i = hash & g->mask;
+	for (;;) {
+		const gslot *s = &g->slots[i];
+		if (!s->rec)
+			return NULL;
+		if (s->hash == hash && s->rec->len == len && memcmp(rec_key(g, s->rec), key, len) == 0)
+			return s->rec;
+		i = (i + 1) & g->mask;
+	}
+}
+
+void *gp_groups_get_h(gp_groups *g, const void *key, size_t len, uint64_t hash, bool *added)
+{
+	grec *r = lookup(g, key, len, hash);
+	if (r) {
+		*added = false;
+		return rec_state(r);
+	}
+	if (g->phase != 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	r = add_new(g, key, len, hash);
+	if (!r)
+		return NULL;
+	*added = true;
+	return rec_state(r);
+}
+
+void gp_groups_prefetch(const gp_groups *g, uint64_t hash)
+{
+	__builtin_prefetch(&g->slots[hash & g->mask]);
+}
+
+void gp_groups_prefetch_group(const gp_groups *g, uint64_t hash)
+{
+	size_t i = hash & g->mask;
+	for (const gslot *s; (s = &g->slots[i])->rec; i = (i + 1) & g->mask)
+		if (s->hash == hash) {
+			__builtin_prefetch(s->rec);
+			return;
+		}
+}
+
+void *gp_groups_find(gp_groups *g, const void *key, size_t len)
+{
+	grec *r = lookup(g, key, len, gp_groups_hash(key, len));
+	return r ? rec_state(r) : NULL;
+}
+
+/* ---- spilling ---- */
+
+static int wflush(gp_groups *g, gp_tmpfile *t)
+{
+	if (g->wn && gp_tmpfile_write(t, g->wbuf, g->wn) != 0) {
+		if (errno == 0)
+			errno = ENOSPC;
+		return -1;
+	}
+	g->wn = 0;
+	return 0;
+}
+
+static int wrec(gp_groups *g, gp_tmpfile *t, const grec *r)
+{
+	size_t size = rec_size(g, r->len);
+	if (g->wn + size > GROUPS_WBUF) {
+		if (wflush(g, t) != 0)
+			return -1;
+		if (size > GROUPS_WBUF) {
+			if (gp_tmpfile_write(t, r, size) != 0) {
+				if (errno == 0)
+					errno = ENOSPC;
+				return -1;
+			}
+			return 0;
+		}
+	}
+	memcpy(g->wbuf + g->wn, r, size);
+	g->wn += size;
+	return 0;
+}
+
+static int spill_setup(gp_groups *g)
+{
+	if (g->parts)
+		return 0;
+	g->wbuf = malloc(GROUPS_WBUF);
+	g->parts = gp_scope_alloc(g->scope, g->nparts * sizeof *g->parts);
+	if (!g->wbuf || !g->parts) {
+		errno = ENOMEM;
+		return -1;
+	}
+	g->io_bytes += GROUPS_WBUF;
+	for (unsigned p = 0; p < g->nparts; p++)
+		g->parts[p].fd = -1;
+	return 0;
+}
+
+/* Writes recs[0..n) to partition p, appending (opening it the first time). */
+static int write_part(gp_groups *g, unsigned p, grec **recs, size_t n)
+{
+	if (n == 0)
+		return 0;
+	gp_tmpfile *t = &g->parts[p];
+	if (t->fd < 0 && gp_tmpfile_open(t, g->scope, "gpipe-groups") != 0) {
+		g->dir = t->dir;
+		return -1;
+	}
+	g->dir = t->dir;
+	for (size_t k = 0; k < n; k++)
+		if (wrec(g, t, recs[k]) != 0)
+			return -1;
+	return wflush(g, t);
+}
+
+int gp_groups_spill(gp_groups *g)
+{
+	if (spill_setup(g) != 0)
+		return -1;
+	if (g->n == 0)
+		return 0;
+	/* Counting sort by partition into the slot array (2n slots of 16
+	 * bytes hold n pointers with room to spare), then one pass a part. */
+	size_t start[257] = { 0 };
+	for (size_t k = 0; k < g->n; k++)
+		start[(g->order[k]->hash >> g->pshift) + 1]++;
+	for (unsigned p = 0; p < g->nparts; p++)
+		start[p + 1] += start[p];
+	grec **by = (grec **)(void *)g->slots;
+	size_t at[256];
+	memcpy(at, start, sizeof at);
+	for (size_t k = 0; k < g->n; k++) {
+		grec *r = g->order[k];
+		by[at[r->hash >> g->pshift]++] = r;
+	}
+	int rc = 0;
+	for (unsigned p = 0; p < g->nparts && rc == 0; p++)
+		rc = write_part(g, p, by + start[p], start[p + 1] - start[p]);
+	clear(g);
+	g->spills++;
+	return rc;
+}
+
+/* ---- reading partitions back ---- */
+
+/* At least need bytes at r->buf + r->pos: 1, 0 at the end of the file with
+ * nothing left, -1 with errno (EIO for a record cut short). */
+static int rd_fill(gp_groups *g, grd *r, size_t need)
+{
+	if (r->end - r->pos >= need)
+		return 1;
+	if (r->pos) {
+		memmove(r->buf, r->buf + r->pos, r->end - r->pos);
+		r->end -= r->pos;
+		r->pos = 0;
+	}
+	if (need > r->cap) {
+		size_t old = r->cap;
+		if (gp_grow(&r->buf, &r->cap, need, 1) != 0) {
+			errno = ENOMEM;
+			return -1;
+		}
+		g->io_bytes += r->cap - old;
+	}
+	while (r->end < need) {
+		ssize_t k = pread(r->fd, r->buf + r->end, r->cap - r->end, r->off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -1;
+		if (k == 0)
+			break;
+		r->end += (size_t)k;
+		r->off += k;
+	}
+	if (r->end >= need)
+		return 1;
+	if (r->end == 0)
+		return 0;
+	errno = EIO;
+	return -1;
+}
+
+/* The next record into r->cur: 1, 0 at the end, -1 with errno. */
+static int rd_next(gp_groups *g, grd *r)
+{
+	int rc = rd_fill(g, r, sizeof(grec));
+	if (rc <= 0)
+		return rc;
+	grec h;
+	memcpy(&h, r->buf + r->pos, sizeof h);
+	if (h.len > ((uint64_t)1 << 40)) {
+		errno = EIO;
+		return -1;
+	}
+	size_t size = rec_size(g, (size_t)h.len);
+	rc = rd_fill(g, r, size);
+	if (rc <= 0) {
+		if (rc == 0)
+			errno = EIO;
+		return -1;
+	}
+	r->cur = (const grec *)(void *)(r->buf + r->pos);
+	r->pos += size;
+	return 1;
+}
+
+static int rd_open(gp_groups *g, grd *r, int fd)
+{
+	r->fd = fd;
+	r->off = 0;
+	r->pos = r->end = 0;
+	if (!r->buf) {
+		if (gp_grow(&r->buf, &r->cap, GROUPS_RBUF, 1) != 0) {
+			errno = ENOMEM;
+			return -1;
+		}
+		g->io_bytes += r->cap;
+	}
+	return 0;
+}
+
+static int by_seq(const void *a, const void *b)
+{
+	uint64_t x = (*(grec *const *)a)->seq, y = (*(grec *const *)b)->seq;
+	return x < y ? -1 : x > y;
+}
+
+/* Reads partition t back, combining each key's records, and rewrites it
+ * with one record per key in first-seen order. */
+static int combine_part(gp_groups *g, gp_tmpfile *t, grd *r)
+{
+	clear(g);
+	if (rd_open(g, r, t->fd) != 0)
+		return -1;
+	int rc;
+	while ((rc = rd_next(g, r)) == 1) {
+		const grec *in = r->cur;
+		const char *key = (const char *)(in + 1) + g->stride;
+		grec *have = lookup(g, key, (size_t)in->len, in->hash);
+		if (have) {
+			if (in->seq < have->seq)
+				have->seq = in->seq;
+			if (g->conf.merge(rec_state(have), in + 1, g->conf.arg) != 0)
+				return -1;
+			continue;
+		}
+		if (g->n + 1 > max_groups(g->cap) && grow(g) != 0)
+			return -1;
+		size_t size = rec_size(g, (size_t)in->len);
+		grec *c = arena_alloc(g, size);
+		if (!c)
+			return -1;
+		memcpy(c, in, size);
+		place(g, c);
+	}
+	if (rc < 0)
+		return -1;
+	qsort(g->order, g->n, sizeof *g->order, by_seq);
+	if (ftruncate(t->fd, 0) != 0 || gp_tmpfile_rewind(t) != 0)
+		return -1;
+	for (size_t k = 0; k < g->n; k++)
+		if (wrec(g, t, g->order[k]) != 0)
+			return -1;
+	if (wflush(g, t) != 0)
+		return -1;
+	clear(g);
+	return 0;
+}
+
+static bool heap_less(const gp_groups *g, unsigned a, unsigned b)
+{
+	return g->rd[a].cur->seq < g->rd[b].cur->seq;
+}
+
+static void heap_down(gp_groups *g, unsigned i)
+{
+	for (;;) {
+		unsigned l = 2 * i + 1, m = i;
+		if (l < g->nheap && heap_less(g, g->heap[l], g->heap[m]))
+			m = l;
+		if (l + 1 < g->nheap && heap_less(g, g->heap[l + 1], g->heap[m]))
+			m = l + 1;
+		if (m == i)
+			return;
+		unsigned x = g->heap[i];
+		g->heap[i] = g->heap[m];
+		g->heap[m] = x;
+		i = m;
+	}
+}
+
+int gp_groups_finish(gp_groups *g)
+{
+	if (g->phase != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (g->spills == 0) {
+		g->phase = 1;
+		g->it = 0;
+		return 0;
+	}
+	if (g->n && gp_groups_spill(g) != 0)
+		return -1;
+	g->merging = true;
+	g->rd = calloc(g->nparts, sizeof *g->rd);
+	g->heap = calloc(g->nparts, sizeof *g->heap);
+	if (!g->rd || !g->heap) {
+		errno = ENOMEM;
+		return -1;
+	}
+	g->io_bytes += g->nparts * (sizeof *g->rd + sizeof *g->heap);
+	/* One partition in memory at a time, read through the first reader. */
+	for (unsigned p = 0; p < g->nparts; p++)
+		if (g->parts[p].fd >= 0 && combine_part(g, &g->parts[p], &g->rd[0]) != 0)
+			return -1;
+	for (unsigned p = 0; p < g->nparts; p++) {
+		if (g->parts[p].fd < 0)
+			continue;
+		grd *r = &g->rd[p];
+		int rc = rd_open(g, r, g->parts[p].fd);
+		if (rc == 0)
+			rc = rd_next(g, r);
+		if (rc < 0)
+			return -1;
+		if (rc == 1)
+			g->heap[g->nheap++] = p;
+	}
+	for (unsigned i = g->nheap / 2; i-- > 0;)
+		heap_down(g, i);
+	g->phase = 2;
+	g->it = 0;
+	return 0;
+}
+
+static void fill(const gp_groups *g, const grec *r, gp_group *out)
+{
+	out->key = rec_key(g, r);
+	out->len = (size_t)r->len;
+	out->state = (void *)(r + 1);
+	out->seq = r->seq;
+}
+
+int gp_groups_next(gp_groups *g, gp_group *out)
+{
+	if (g->phase == 1) {
+		if (g->it >= g->n)
+			return 0;
+		fill(g, g->order[g->it++], out);
+		return 1;
+	}
+	if (g->phase != 2) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (g->pending >= 0) { /* the reader handed out last moves on now */
+		int rc = rd_next(g, &g->rd[g->pending]);
+		g->pending = -1;
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			g->heap[0] = g->heap[--g->nheap];
+		if (g->nheap)
+			heap_down(g, 0);
+	}
+	if (g->nheap == 0)
+		return 0;
+	unsigned p = g->heap[0];
+	fill(g, g->rd[p].cur, out);
+	out->seq = g->it++; /* ranks, as the table gives when it never spilled */
+	g->pending = (int)p;
+	return 1;
+}
+
+/* ---- keys of several fields ---- */
+
+int gp_gkey_part(gp_gkey *k, const void *part, size_t len)
+{
+	if (gp_grow(&k->p, &k->cap, k->n + len + 10, 1) != 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	size_t v = len;
+	do {
+		unsigned char b = v & 0x7f;
+		v >>= 7;
+		k->p[k->n++] = (char)(b | (v ? 0x80 : 0));
+	} while (v);
+	if (len)
+		memcpy(k->p + k->n, part, len);
+	k->n += len;
+	return 0;
+}
+
+int gp_gkey_next(const char *key, size_t n, size_t *pos, const char **part, size_t *len)
+{
+	size_t i = *pos, v = 0;
+	if (i >= n)
+		return 0;
+	for (unsigned shift = 0;; shift += 7) {
+		if (i >= n || shift > 63)
+			return -1;
+		unsigned char b = (unsigned char)key[i++];
+		v |= (size_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			break;
+	}
+	if (v > n - i)
+		return -1;
+	*part = key + i;
+	*len = v;
+	*pos = i + v;
+	return 1;
+}
+
+void gp_gkey_free(gp_gkey *k)
+{
+	free(k->p);
+	k->p = NULL;
+	k->n = k->cap = 0;
+}
+
+static void gkey_cleanup(void *arg)
+{
+	gp_gkey_free(arg);
+}
+
+int gp_gkey_own(gp_scope *scope, gp_gkey *k)
+{
+	return gp_scope_defer(scope, gkey_cleanup, k);
+}
