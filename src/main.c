@@ -219,6 +219,9 @@ static int run(const gp_options *o, const char *src, size_t srclen, bool comment
 	ctx.root = &root;
 	ctx.delim = o->null_data ? '\0' : '\n';
 	ctx.max_record = o->max_record;
+	ctx.memory = o->memory;
+	ctx.tz_set = o->tz_set;
+	ctx.tz_off = o->tz_off;
 	ctx.need_lineno = o->with_line;
 	ctx.raw = o->raw;
 	ctx.report = report;

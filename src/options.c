@@ -9,6 +9,7 @@
 #include "out/output.h"
 
 #define DEFAULT_MAX_RECORD (64u * 1024u * 1024u)
+#define DEFAULT_MEMORY ((size_t)256 << 20)
 
 /* Keys of the long-only options, past every short letter. */
 enum {
@@ -26,6 +27,8 @@ enum {
 	OPT_SEED,
 	OPT_STATS,
 	OPT_PROGRESS,
+	OPT_MEMORY,
+	OPT_TZ,
 };
 
 #define NONE GP_ARG_NONE, NULL
@@ -44,6 +47,8 @@ const gp_global_opt gp_global_opts[] = {
 	{ "max-record", OPT_MAX_RECORD, REQ("SIZE"), "longest record kept, with K, M or G suffix (default 64M); longer ones are reported and skipped", NULL, 0 },
 	{ "output", 'o', REQ("FORMAT"), "write records as text (default: the record as it stands), json (JSON Lines of the fields), tsv or csv (a header, then one row a record)", "text json tsv csv", 0 },
 	{ "strict", OPT_STRICT, NONE, "records a parsing stage cannot parse (not JSON, no match) are an error: exit status 2", NULL, 0 },
+	{ "memory", OPT_MEMORY, REQ("SIZE"), "memory that aggregates and sort may hold, with K, M or G suffix (default 256M); past it they spill to temporary files in $TMPDIR and stay exact", NULL, 0 },
+	{ "tz", OPT_TZ, REQ("ZONE"), "time zone of timestamps written without one: UTC, Z or an offset like +02:00 (default: the TZ environment variable)", NULL, 0 },
 	{ "seed", OPT_SEED, REQ("N"), "seed for sample, for repeatable runs (default: from the clock)", NULL, 0 },
 	{ "progress", OPT_PROGRESS, OPT("SECONDS"), "show bytes read, of how many, the rate and the time left on stderr: redrawn on a terminal from the first second on, else a line every 5 s (or every SECONDS)", NULL, 0 },
 	{ "stats", OPT_STATS, NONE, "print on stderr, at the end, the records and bytes each stage handed on, the time spent in each, and the peak memory", NULL, 0 },
@@ -137,6 +142,34 @@ static bool parse_format(const char *v, int *format)
 }
 
 /* One option with its argument (optarg); GP_ACT_RUN to go on. */
+/* --tz: UTC, Z, or a fixed offset ±hh, ±hhmm, ±hh:mm (named zones come
+ * from TZ itself, so `TZ=Europe/Paris gpipe ...` covers them). */
+static bool parse_tz(const char *v, int32_t *off)
+{
+	if (strcmp(v, "UTC") == 0 || strcmp(v, "utc") == 0 || strcmp(v, "Z") == 0 ||
+	    strcmp(v, "z") == 0 || strcmp(v, "GMT") == 0) {
+		*off = 0;
+		return true;
+	}
+	if (v[0] != '+' && v[0] != '-')
+		return false;
+	int d[4], n = 0;
+	for (const char *p = v + 1; *p; p++) {
+		if (*p == ':' && n == 2 && p[1])
+			continue;
+		if (*p < '0' || *p > '9' || n == 4)
+			return false;
+		d[n++] = *p - '0';
+	}
+	if (n != 2 && n != 4)
+		return false;
+	int h = d[0] * 10 + d[1], m = n == 4 ? d[2] * 10 + d[3] : 0;
+	if (h > 23 || m > 59)
+		return false;
+	*off = (v[0] == '-' ? -1 : 1) * (h * 3600 + m * 60);
+	return true;
+}
+
 static gp_action apply(gp_options *o, int key, char *arg)
 {
 	switch (key) {
@@ -161,6 +194,22 @@ static gp_action apply(gp_options *o, int key, char *arg)
 		o->max_record = (size_t)v;
 		break;
 	}
+	case OPT_MEMORY: {
+		uint64_t v;
+		if (gp_parse_size(arg, &v) != 0 || v < 64 * 1024 || v > ((uint64_t)1 << 44)) {
+			fprintf(stderr, "gpipe: invalid --memory '%s' (want a size from 64K up, like 16M or 2G)\n", arg);
+			return GP_ACT_FAIL;
+		}
+		o->memory = (size_t)v;
+		break;
+	}
+	case OPT_TZ:
+		if (!parse_tz(arg, &o->tz_off)) {
+			fprintf(stderr, "gpipe: invalid --tz '%s' (want UTC, Z or an offset like +02:00, -0530)\n", arg);
+			return GP_ACT_FAIL;
+		}
+		o->tz_set = true;
+		break;
 	case OPT_EXPLAIN: o->explain = true; break;
 	case OPT_RAW: o->raw = true; break;
 	case OPT_STRICT: o->strict = true; break;
@@ -201,7 +250,7 @@ static gp_action apply(gp_options *o, int key, char *arg)
 
 gp_action gp_options_parse(int argc, char **argv, gp_options *o)
 {
-	*o = (gp_options){ .color = -1, .max_record = DEFAULT_MAX_RECORD };
+	*o = (gp_options){ .color = -1, .max_record = DEFAULT_MAX_RECORD, .memory = DEFAULT_MEMORY };
 	const char *shorts;
 	const struct option *longs = long_options(&shorts);
 	opterr = 0; /* our own messages, starting with "gpipe:" */

@@ -66,6 +66,9 @@ typedef struct gp_options {
 	bool with_origin, with_line, null_data, line_buffered, explain, raw;
 	int color;             /* -1 auto, 0 never, 1 always */
 	size_t max_record;
+	size_t memory;         /* --memory: what aggregates and sort may hold */
+	int32_t tz_off;        /* --tz: seconds east of UTC, when tz_set */
+	bool tz_set;
 	bool strict, seed_set, stats, progress;
 	double progress_every; /* --progress=SECONDS, 0 for the default */
 	uint64_t seed;

@@ -53,6 +53,9 @@ gp_status gp_plan_build(gp_ctx *ctx, const char *src, size_t len, bool comments,
 		}
 	}
 
+	for (size_t i = 0; i < pe.n; i++)
+		ctx->memory_holders += defs[i]->holds_memory;
+
 	chain[0] = new_stage(ctx, &gp_stage_read, NULL);
 	if (!chain[0])
 		return gp_fail(ctx, NULL, "out of memory");

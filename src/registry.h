@@ -29,6 +29,7 @@ struct gp_stage_def {
 	const char *aliases[3]; /* NULL-terminated */
 	gp_family family;
 	bool implicit;          /* put in front of the chain by gpipe, not typed */
+	bool holds_memory;      /* keeps records or groups: takes a --memory share */
 	const char *synopsis;   /* "grep [-ivwxFo] [-e PATTERN]... PATTERN" */
 	const char *summary;    /* one line, no final full stop */
 	const char *help;       /* paragraphs separated by blank lines */

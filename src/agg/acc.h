@@ -58,7 +58,7 @@ const gp_acc_ops *gp_acc_find(const char *name, size_t len);
 extern const gp_acc_ops *const gp_acc_all[];
 
 /* distinct of text (or of values the caller hashes itself): the value is
- * the 64-bit hash (agg/hll.h's gp_hash64); add(v) hashes a number's bits. */
+ * the 64-bit hash (agg/hll.h's gp_hash_text); add(v) hashes a number's bits. */
 int gp_acc_distinct_add_hash(void *st, uint64_t hash);
 
 /* Default percentile budget per state, and the distinct exact limit. */

@@ -16,22 +16,6 @@ uint64_t gp_hash_u64(uint64_t x)
 	return x;
 }
 
-uint64_t gp_hash64(const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	uint64_t h = UINT64_C(0x9e3779b97f4a7c15) ^ (n * UINT64_C(0xc6a4a7935bd1e995));
-	for (; n >= 8; n -= 8, b += 8) {
-		uint64_t w;
-		memcpy(&w, b, 8);
-		h = (h ^ gp_hash_u64(w)) * UINT64_C(0x9e3779b97f4a7c15);
-		h = h << 31 | h >> 33;
-	}
-	uint64_t w = 0;
-	for (size_t k = 0; k < n; k++)
-		w |= (uint64_t)b[k] << (8 * k);
-	return gp_hash_u64(h ^ w ^ (uint64_t)n << 59);
-}
-
 void gp_hll_add(gp_hll *h, uint64_t hash)
 {
 	uint32_t j = (uint32_t)(hash >> (64 - GP_HLL_P));

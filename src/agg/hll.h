@@ -9,8 +9,9 @@
  *  - A gp_hll is plain data (no pointers): the caller owns it, a memset to
  *    zero is an empty one; merge is a register-wise max, so any split of the
  *    input merges to the registers of one pass.
- *  - gp_hash64 and gp_hash_u64 are fixed functions (no seed from the
- *    process), so states made on different machines merge. */
+ *  - Text is hashed with agg/hash.h's gp_hash64 and GP_HLL_SEED, numbers'
+ *    bits with gp_hash_u64: fixed functions (no seed from the process), so
+ *    states made on different machines merge. */
 #ifndef GP_AGG_HLL_H
 #define GP_AGG_HLL_H
 
@@ -28,8 +29,16 @@ void gp_hll_add(gp_hll *h, uint64_t hash);
 void gp_hll_merge(gp_hll *h, const gp_hll *o);
 double gp_hll_estimate(const gp_hll *h);
 
-/* A 64-bit hash of bytes, and a bijective mix of one 64-bit word. */
-uint64_t gp_hash64(const void *p, size_t n);
+#include "hash.h"
+
+/* The seed of text hashed for distinct and HyperLogLog (fixed forever:
+ * partial states of issue 12 carry these hashes). */
+#define GP_HLL_SEED 0x6c62272e07bb0142ull
+static inline uint64_t gp_hash_text(const void *p, size_t n)
+{
+	return gp_hash64(p, n, GP_HLL_SEED);
+}
+/* A bijective mix of one 64-bit word (murmur3's fmix64). */
 uint64_t gp_hash_u64(uint64_t x);
 
 #endif

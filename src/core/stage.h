@@ -142,6 +142,13 @@ struct gp_ctx {
 	gp_diag diag;     /* the fatal diagnostic, when a stage returns GP_ERR */
 	char delim;       /* record delimiter: '\n', or '\0' with -z */
 	size_t max_record;
+	/* --memory: bytes that aggregates and sort may hold together; each
+	 * takes its share (gp_memory_share) at open; past it they spill. */
+	size_t memory;
+	unsigned memory_holders; /* stages of the chain that hold memory (plan.c) */
+	/* --tz: the zone of timestamps written without one (else TZ). */
+	bool tz_set;
+	int32_t tz_off; /* seconds east of UTC */
 	bool need_lineno; /* some consumer prints or uses line numbers */
 	bool raw;         /* --raw: inputs are bytes, no decompression or archives */
 	bool had_error;   /* a non-fatal error was reported: exit status 2 */
@@ -185,6 +192,13 @@ void gp_say(gp_ctx *ctx, bool fails, const char *fmt, ...) __attribute__((format
 /* Fatal: fill ctx->diag (with a span when given) and return GP_ERR. */
 gp_status gp_fail(gp_ctx *ctx, const gp_span *span, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* The bytes one stage that holds records or groups (an aggregate, sort)
+ * may keep: --memory split evenly among such stages of the chain. */
+static inline size_t gp_memory_share(const gp_ctx *ctx)
+{
+	return ctx->memory / (ctx->memory_holders ? ctx->memory_holders : 1);
+}
 
 /* Turn a span batch into records (no-op when it already has them).
  * Returns the record count, or (size_t)-1 when out of memory. */
