@@ -65,9 +65,12 @@ typedef struct gp_layout {
 	uint8_t fmt; /* gp_lay_kind (GP_LAY_*) */
 	char sep[8];
 	uint8_t seplen;
+	/* A table of results (aggregates): rendered as TSV, but on a terminal
+	 * the text sink lines the columns up under a header of field names. */
+	uint8_t table;
 } gp_layout;
 
-extern const gp_layout gp_layout_json, gp_layout_logfmt, gp_layout_tsv;
+extern const gp_layout gp_layout_json, gp_layout_logfmt, gp_layout_tsv, gp_layout_table;
 
 /* A value seen through a field reference. */
 typedef struct gp_value {
