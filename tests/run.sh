@@ -87,11 +87,39 @@ corpus_tap() {
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
-suite build/release gpipe release
+# The two builds' suites run side by side (bats is one process at a time,
+# so two suites keep both cores of a small CI machine busy); each writes
+# its report and counts to a file, printed in order at the end.
+# GPIPE_SERIAL=1 runs them one after the other.
+work=$(mktemp -d "${TMPDIR:-/tmp}/gpipe-run.XXXXXX") || exit 2
+trap 'rm -rf "$work"' EXIT
+run_suite() { # OUT build bin tag [env...]
+	local out=$1; shift
+	(
+		passed=0 failed=0 skipped=0
+		suite "$@"
+		echo "$passed $failed $skipped" >"$out.counts"
+	) >"$out" 2>&1
+}
+run_suite "$work/release" build/release gpipe release &
+pids=$!
 if [ "${GPIPE_SKIP_ASAN:-0}" != 1 ]; then
-	export GPIPE_ASAN=1
-	suite build/asan build/asan/gpipe asan
+	[ "${GPIPE_SERIAL:-0}" = 1 ] && wait "$pids"
+	GPIPE_ASAN=1 run_suite "$work/asan" build/asan build/asan/gpipe asan &
+	pids="$pids $!"
 fi
+# shellcheck disable=SC2086
+wait $pids
+for s in release asan; do
+	[ -f "$work/$s" ] || continue
+	cat "$work/$s"
+	if read -r p f k <"$work/$s.counts" 2>/dev/null; then
+		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + k))
+	else
+		failed=$((failed + 1))
+		echo "  FAIL [$s] the suite ended without its counts"
+	fi
+done
 
 if [ ! -d "$corpus_dir" ]; then
 	echo "note: no acceptance corpus at $corpus_dir; its suites were not run"
