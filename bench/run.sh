@@ -109,6 +109,7 @@ install_peers() {
 	command -v zstd >/dev/null 2>&1 || pkgs+=(zstd)
 	command -v jq >/dev/null 2>&1 || pkgs+=(jq)
 	command -v mlr >/dev/null 2>&1 || pkgs+=(miller)
+	command -v gawk >/dev/null 2>&1 || pkgs+=(gawk)
 	((${#pkgs[@]})) || return 0
 	if [[ ${BENCH_NO_INSTALL:-0} == 1 || $(id -u) != 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
 		log "bench: missing peers not installed (need root and apt-get): ${pkgs[*]}"
@@ -319,9 +320,16 @@ first_number() {
 	[[ $s =~ [0-9]+ ]] && echo "${BASH_REMATCH[0]}"
 }
 
-# same FILE_A FILE_B: outputs equal for this case's mode
+# same FILE_A FILE_B: outputs equal for this case's mode: count (the first
+# number), sorted (the same lines in any order: a table of groups, whose
+# order awk does not keep), none (not compared: formats differ; the tests
+# check the answers), bytes
 same() {
-	if [[ $C_MODE == count ]]; then
+	if [[ $C_MODE == none ]]; then
+		return 0
+	elif [[ $C_MODE == sorted ]]; then
+		cmp -s <(sort "$1") <(sort "$2")
+	elif [[ $C_MODE == count ]]; then
 		local a b
 		a=$(first_number "$1")
 		b=$(first_number "$2")
@@ -710,6 +718,68 @@ tool gpipe "$GPIPE" 'multiline -c "^\t|^Caused by: " | count' "$D"
 tool mawk mawk '!/^\t|^Caused by: / { n++ } END { print n + 0 }' "$D"
 case_end
 
+# ---------------------------------------------------------------- aggregates and sort
+# Groups come out of gpipe in first-seen order and out of awk in hash order:
+# those cases compare the lines in any order (mode sorted). Where the peers
+# print another format (Miller's header, jq | mawk's averages) the outputs
+# are not compared (mode none): tests/bats/agg.bats checks the answers.
+# prefix_of FILE BYTES: the lines of FILE that fit in BYTES
+prefix_of() { head -c "$2" "$1" | mawk 'NR > 1 { print prev } { prev = $0 }'; }
+AGG_JSON=$JSON.100m AGG_COLS=$COLS.100m SORT_IN=$DATA.200m
+json100_of() { prefix_of "$1" $((100 << 20)); }
+cols100_of() { prefix_of "$1" $((100 << 20)); }
+sort200_of() { prefix_of "$1" $((200 << 20)); }
+HAVE_AGG_JSON=0 HAVE_AGG_COLS=0 HAVE_SORT_IN=0
+if command -v mawk >/dev/null 2>&1; then
+	((HAVE_JSON)) && make_fixture "$AGG_JSON" "$JSON" json100_of && HAVE_AGG_JSON=1
+	((HAVE_COLS)) && make_fixture "$AGG_COLS" "$COLS" cols100_of && HAVE_AGG_COLS=1
+	make_fixture "$SORT_IN" "$DATA" sort200_of && HAVE_SORT_IN=1
+fi
+AWK_COUNT='{ c[$F]++ } END { for (k in c) print k "\t" c[k] }'
+
+case_start 'count by $2 (levels)' sorted
+tool gpipe "$GPIPE" 'count by $2' "$D"
+tool mawk mawk -v F=2 "$AWK_COUNT" "$D"
+tool gawk gawk -v F=2 "$AWK_COUNT" "$D"
+case_end
+
+case_start 'count by $5 (paths)' sorted
+tool gpipe "$GPIPE" 'count by $5' "$D"
+tool mawk mawk -v F=5 "$AWK_COUNT" "$D"
+tool gawk gawk -v F=5 "$AWK_COUNT" "$D"
+NEED="cut sort uniq mawk" tool "cut|sort|uniq -c" bash -c "$PF"'cut -d" " -f5 "$1" | sort | uniq -c | mawk "{ print \$2 \"\t\" \$1 }"' _ "$D"
+case_end
+
+case_start 'count by bucket(ts, 5m)' none
+tool gpipe "$GPIPE" 'count by bucket($1, 5m)' "$D"
+tool mawk mawk '{ m = substr($1, 15, 2) - substr($1, 15, 2) % 5; c[substr($1, 1, 14) sprintf("%02d", m)]++ } END { for (k in c) print k "\t" c[k] }' "$D"
+case_end
+
+if ((HAVE_AGG_JSON)); then
+	case_start 'json | count, avg, p99 latency by path (100 MiB)' none
+	tool gpipe "$GPIPE" 'json | count, avg latency_ms, p99 latency_ms by path' "$AGG_JSON"
+	tool mlr mlr --ijson --otsv stats1 -a count,mean,p99 -f latency_ms -g path "$AGG_JSON"
+	NEED="jq mawk" tool "jq|mawk (no p99)" bash -c "$PF"'jq -r "[.path,.latency_ms]|@tsv" "$1" | mawk -F"\t" "{ c[\$1]++; s[\$1] += \$2 } END { for (k in c) print k \"\t\" c[k] \"\t\" s[k] / c[k] }"' _ "$AGG_JSON"
+	case_end
+fi
+
+if ((HAVE_SORT_IN)); then
+	case_start 'sort 200 MiB, 16 MiB of memory' bytes
+	tool gpipe "$GPIPE" --memory 16M sort "$SORT_IN"
+	tool "sort -S 16M" sort -S 16M "$SORT_IN"
+	tool "sort -S 16M --parallel=1" sort -S 16M --parallel=1 "$SORT_IN"
+	case_end
+fi
+
+if ((HAVE_AGG_COLS)); then
+	# path and bytes: about a million groups in 100 MiB of columns
+	case_start 'count, sum by $5, $8 (~1M groups): --memory 16M vs in memory' sorted
+	tool gpipe "$GPIPE" --memory 16M 'count, sum $7 by $5, $8' "$AGG_COLS"
+	NEED="$GPIPE" tool "gpipe in memory" "$GPIPE" --memory 4G 'count, sum $7 by $5, $8' "$AGG_COLS"
+	tool mawk mawk '{ k = $5 "\t" $8; c[k]++; s[k] += $7 } END { for (k in c) print k "\t" c[k] "\t" s[k] }' "$AGG_COLS"
+	case_end
+fi
+
 # ---------------------------------------------------------------- extras
 # head 1 must stop at the first match: the same time on 10 MiB and on SIZE
 # (the small file is a prefix of the big one, so the first ERROR is the same).
@@ -918,6 +988,12 @@ print_table() {
 		echo "- field cases: the log as JSON Lines, $(human_size "$(stat -c %s "$JSON")") (bench/tojson.awk);"
 		echo "  its access lines as columns, $(human_size "$(stat -c %s "$COLS")") (\$7 is latency_ms)"
 	fi
+	c='count, sum by $5, $8 (~1M groups): --memory 16M vs in memory'
+	if [[ -n ${RSS["$c|gpipe"]:-} ]]; then
+		echo "- ~1M groups ($(cut -d' ' -f5,8 "$AGG_COLS" 2>/dev/null | sort -u | wc -l) exactly): peak RSS ${RSS["$c|gpipe"]} KiB with --memory 16M, ${RSS["$c|gpipe in memory"]:--} KiB in memory, mawk ${RSS["$c|mawk"]:--} KiB"
+	fi
+	c='sort 200 MiB, 16 MiB of memory'
+	[[ -n ${RSS["$c|gpipe"]:-} ]] && echo "- sort: peak RSS gpipe ${RSS["$c|gpipe"]} KiB, sort -S 16M ${RSS["$c|sort -S 16M"]:--} KiB"
 	((${#MISSING[@]})) && echo "- missing peers (not installed): ${MISSING[*]}"
 	for s in "${SKIPPED[@]}"; do echo "- skipped: $s"; done
 	for f in "${FAILURES[@]}"; do echo "- FAILED: $f"; done

@@ -3,10 +3,11 @@
 # missing: with apt-get as root, otherwise by telling the user what to run.
 set -u
 # build: compiler, pkg-config, the libraries; tests: bats, valgrind, python3
-# (seeded test data, the same whichever awk is installed), and the
-# tools that make compressed and archived fixtures.
+# (seeded test data, the same whichever awk is installed), datamash and
+# Miller (the aggregates are checked against them), and the tools that make
+# compressed and archived fixtures.
 pkgs="gcc make pkg-config libpcre2-dev zlib1g-dev libarchive-dev libisal-dev liblzma-dev libbz2-dev libzstd-dev liblz4-dev
-bats valgrind grep coreutils jq mawk sed python3 gzip bzip2 xz-utils zstd lz4 libarchive-tools binutils zip"
+bats valgrind grep coreutils jq mawk sed python3 datamash miller gzip bzip2 xz-utils zstd lz4 libarchive-tools binutils zip"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
