@@ -450,7 +450,8 @@ static int top_select(agg *a)
 	if (k < 0)
 		return -1;
 	sort_agg = a;
-	qsort(a->top, a->ntop, sizeof *a->top, top_order);
+	if (a->ntop)
+		qsort(a->top, a->ntop, sizeof *a->top, top_order);
 	return 0;
 }
 
