@@ -249,3 +249,12 @@ for i in range(60000):
 	run --separate-stderr "$GPIPE" 'first $2, median $2, distinct $2 by $1 | head 1' h.txt
 	ok_out "$(printf 'a\t1\t1\t1')"
 }
+
+@test "an approximate answer is said once on stderr (distinct past its exact set)" {
+	seq 1 10000 > s.txt
+	run --separate-stderr "$GPIPE" 'count, distinct $1' s.txt
+	[ "$status" -eq 0 ]
+	[ "$stderr" = 'gpipe: distinct $1: approximate for 1 of 1 groups (0.81% standard error)' ]
+	local d=${output#*$'\t'}
+	[ "$d" -gt 9800 ] && [ "$d" -lt 10200 ]
+}
