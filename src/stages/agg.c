@@ -55,6 +55,7 @@ typedef struct agg {
 	uint64_t seq;    /* run-wide record number, input order (first, last) */
 	bool only_count; /* every aggregate is a plain count */
 	bool finished;   /* input consumed, table finished */
+	bool drained;    /* every group handed out (and its row freed) */
 	bool done;
 	uint64_t ngroups;
 	uint64_t *approx; /* per aggregate: groups whose answer is approximate */
@@ -580,11 +581,9 @@ static gp_status agg_next(gp_stage *st, gp_batch *out)
 		gp_status r = consume(st, a);
 		if (r != GP_OK)
 			return r;
+		if (gp_signal)
+			return GP_EOF; /* close frees the rows */
 		a->finished = true;
-		if (gp_signal) {
-			a->done = true;
-			return GP_EOF;
-		}
 		if (gp_groups_finish(a->g) != 0)
 			return fail_groups(st, a);
 		if (a->s.top && top_select(a) != 0)
@@ -604,8 +603,10 @@ static gp_status agg_next(gp_stage *st, gp_batch *out)
 			int k = gp_groups_next(a->g, &g);
 			if (k < 0)
 				return fail_groups(st, a);
-			if (k == 0)
+			if (k == 0) {
+				a->drained = true;
 				break;
+			}
 			ok = emit_group(a, g.key, g.len, g.state);
 		}
 		if (!ok)
@@ -627,7 +628,7 @@ static void agg_close(void *arg)
 	agg *a = arg;
 	for (size_t i = 0; i < a->s.n; i++)
 		gp_dropped_flush(a->ctx, &a->s.items[i].drop);
-	if (a->s.heap && !a->done) {
+	if (a->s.heap && !a->drained) {
 		/* Rows not handed out yet (head closed the chain, an error): their
 		 * heap parts. The table never spills rows with heap parts. */
 		gp_group g;
