@@ -68,7 +68,12 @@ gp_status gp_plan_build(gp_ctx *ctx, const char *src, size_t len, bool comments,
 		if (!st)
 			return gp_fail(ctx, NULL, "out of memory");
 		st->span = pe.v[i].name.span;
-		if (defs[i]->open(st, &pe.v[i].args) != GP_OK)
+		gp_args args = pe.v[i].args;
+		if (defs[i]->takes_name) { /* the name word lies just before the arguments */
+			args.v--;
+			args.n++;
+		}
+		if (defs[i]->open(st, &args) != GP_OK)
 			return GP_ERR;
 		chain[i + 1] = st;
 	}

@@ -18,6 +18,10 @@ extern const gp_stage_def gp_stage_json, gp_stage_logfmt, gp_stage_csv, gp_stage
 	gp_stage_parse;
 extern const gp_stage_def gp_stage_split, gp_stage_explode, gp_stage_multiline;
 extern const gp_stage_def gp_stage_count;
+/* The aggregate family (stages/agg.c; count is in count.c, its bare form counts spans). */
+extern const gp_stage_def gp_stage_sum, gp_stage_avg, gp_stage_min, gp_stage_max, gp_stage_median,
+	gp_stage_percentile, gp_stage_distinct, gp_stage_first, gp_stage_last,
+	gp_stage_stddev, gp_stage_top;
 
 const gp_stage_def *const gp_registry[] = {
 	/* input (implicit) */
@@ -55,6 +59,17 @@ const gp_stage_def *const gp_registry[] = {
 	&gp_stage_multiline,
 	/* aggregate */
 	&gp_stage_count,
+	&gp_stage_sum,
+	&gp_stage_avg,
+	&gp_stage_min,
+	&gp_stage_max,
+	&gp_stage_median,
+	&gp_stage_percentile,
+	&gp_stage_distinct,
+	&gp_stage_first,
+	&gp_stage_last,
+	&gp_stage_stddev,
+	&gp_stage_top,
 };
 
 const size_t gp_registry_len = sizeof gp_registry / sizeof gp_registry[0];
@@ -62,6 +77,37 @@ const size_t gp_registry_len = sizeof gp_registry / sizeof gp_registry[0];
 static bool name_is(const char *s, const char *name, size_t len)
 {
 	return strlen(s) == len && memcmp(s, name, len) == 0;
+}
+
+/* pNN or pNN.N */
+static bool is_pnn(const char *s, size_t len)
+{
+	if (len < 2 || s[0] != 'p')
+		return false;
+	size_t i = 1, dots = 0;
+	for (; i < len; i++) {
+		if (s[i] == '.' && i > 1 && i + 1 < len && !dots++)
+			continue;
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	}
+	return true;
+}
+
+/* An aggregate's head: `count(x` and `count,` are count, `p99` and `p95(x` are percentile. */
+static const gp_stage_def *agg_head(const char *name, size_t len)
+{
+	size_t n = 0;
+	while (n < len && name[n] != '(' && name[n] != ',')
+		n++;
+	if (is_pnn(name, n))
+		return &gp_stage_percentile;
+	if (n == len)
+		return NULL;
+	for (size_t i = 0; i < gp_registry_len; i++)
+		if (gp_registry[i]->takes_name && name_is(gp_registry[i]->name, name, n))
+			return gp_registry[i];
+	return NULL;
 }
 
 const gp_stage_def *gp_registry_find(const char *name, size_t len)
@@ -76,7 +122,7 @@ const gp_stage_def *gp_registry_find(const char *name, size_t len)
 			if (name_is(d->aliases[k], name, len))
 				return d;
 	}
-	return NULL;
+	return agg_head(name, len);
 }
 
 const char *gp_registry_suggest(const char *name, size_t len)

@@ -30,6 +30,9 @@ struct gp_stage_def {
 	gp_family family;
 	bool implicit;          /* put in front of the chain by gpipe, not typed */
 	bool holds_memory;      /* keeps records or groups: takes a --memory share */
+	/* open() gets the name word too, as args->v[0] (the aggregates: the
+	 * first word is the first aggregate, `count(status >= 500)`, `p99`). */
+	bool takes_name;
 	const char *synopsis;   /* "grep [-ivwxFo] [-e PATTERN]... PATTERN" */
 	const char *summary;    /* one line, no final full stop */
 	const char *help;       /* paragraphs separated by blank lines */
@@ -43,6 +46,8 @@ struct gp_stage_def {
 extern const gp_stage_def *const gp_registry[];
 extern const size_t gp_registry_len;
 
+/* The stage a name word starts: a name or alias, or an aggregate's head
+ * (`p99`, `p99.9` are percentile; `count(x`, `percentile(x,` are count, percentile). */
 const gp_stage_def *gp_registry_find(const char *name, size_t len);
 /* The implicit stage of that name (read, lines), or NULL. */
 const gp_stage_def *gp_registry_implicit(const char *name, size_t len);

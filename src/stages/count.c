@@ -1,8 +1,10 @@
 /* count: the number of records, as one record, once the input ends.
  * Over span batches it counts delimiters (vectorised) and never splits lines.
- * Grouped counting (`count by KEY`) belongs to the aggregate family. */
+ * Any other use of the word (`count by KEY`, `count, sum x`, `count(EXPR)`)
+ * is the aggregate stage (agg.c), which open hands over to. */
 #include <stdio.h>
 
+#include "agg.h"
 #include "../registry.h"
 
 typedef struct count {
@@ -39,14 +41,11 @@ static gp_status count_next(gp_stage *st, gp_batch *out)
 
 static const gp_stage_ops count_ops = { count_next };
 
-static gp_status count_open(gp_stage *st, const gp_args *args)
+static gp_status count_open(gp_stage *st, const gp_args *all)
 {
-	if (args->n > 0) {
-		if (args->v[0].len == 2 && args->v[0].s[0] == 'b' && args->v[0].s[1] == 'y')
-			return gp_fail(st->ctx, &args->v[0].span,
-				       "count: grouping ('count by KEY') is not available yet");
-		return gp_no_args(st->ctx, st->def->name, args);
-	}
+	/* all->v[0] is the name word (takes_name): `count` alone is this stage. */
+	if (all->n != 1 || all->v[0].len != 5)
+		return gp_agg_open(st, all);
 	count *c = gp_scope_alloc(st->scope, sizeof *c);
 	if (!c)
 		return gp_fail(st->ctx, NULL, "out of memory");
@@ -58,11 +57,26 @@ static gp_status count_open(gp_stage *st, const gp_args *args)
 const gp_stage_def gp_stage_count = {
 	.name = "count",
 	.family = GP_FAM_AGGREGATE,
-	.synopsis = "count",
-	.summary = "print the number of records",
-	.help = "Counts the records that reach it, over all inputs, and prints the number "
-		"once the input ends, like `wc -l` (or `grep -c` after a grep).",
+	.holds_memory = true,
+	.takes_name = true,
+	.synopsis = "count [where EXPR | (EXPR)] [as NAME] [, AGG]... [by KEY, ...]",
+	.summary = "the number of records, in all or per group",
+	.help = "Alone, counts the records that reach it, over all inputs, and prints the number "
+		"once the input ends, like `wc -l` (or `grep -c` after a grep). count by KEY counts "
+		"per group (`sort | uniq -c` in first-seen order); count(EXPR), or count where EXPR, "
+		"counts the records for which EXPR is true (a false or missing EXPR is not "
+		"counted, without a warning).\n\n"
+		"An aggregate stage reads all of its input, then prints one record per group; see "
+		"gpipe help sum for the other aggregates (sum avg min max median pNN percentile "
+		"distinct first last stddev), which share one stage and one pass with count: "
+		"count, p99 latency_ms by path. Groups come out in first-seen order; fields are "
+		"the keys as written, then count (or as NAME). Groups of plain counts spill to "
+		"temporary files past their share of --memory and stay exact.",
 	.examples = "grep ERROR | count\thow many error lines\n"
-		    "count\thow many lines in all the inputs",
+		    "count\thow many lines in all the inputs\n"
+		    "count by $9\trequests per status code of an access log\n"
+		    "json | count by path | where count > 100\tbusy paths\n"
+		    "json | count(status >= 500) as errors, count by host\terrors and requests per host\n"
+		    "count by _file\tlines per input file",
 	.open = count_open,
 };

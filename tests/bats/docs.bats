@@ -213,7 +213,7 @@ complete_words() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "'grep x | upper" ]
 	run --separate-stderr complete_words "'grep x|t"
-	[ "$(printf '%s\n' "${lines[@]}" | sort)" = "$(printf '%s\n' "'grep x|tail" "'grep x|trim" "'grep x|tsv")" ]
+	[ "$(printf '%s\n' "${lines[@]}" | sort)" = "$(printf '%s\n' "'grep x|tail" "'grep x|top" "'grep x|trim" "'grep x|tsv")" ]
 	run --separate-stderr complete_words -n "'"
 	[ "$(printf '%s\n' "${lines[@]}" | sort)" = "$( (printf "'%s\n" $("$GPIPE" --list-stages) help) | sort)" ]
 }

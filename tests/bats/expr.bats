@@ -180,11 +180,11 @@ explained_pattern() {
 		'            ^'
 }
 
-@test "count by KEY is reserved" {
-	diag 'count by host' \
-		"gpipe: count: grouping ('count by KEY') is not available yet" \
-		'  count by host' \
-		'        ^^'
+@test "count by KEY, with a KEY missing after the comma" {
+	diag 'count by host,' \
+		"gpipe: count: expected a value after ','" \
+		'  count by host,' \
+		'               ^'
 }
 
 @test "invalid counts" {

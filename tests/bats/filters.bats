@@ -325,7 +325,7 @@ skip x	gpipe: skip: invalid count 'x' (want a whole number)\n  skip x\n       ^
 head 1x	gpipe: head: invalid count '1x' (want a whole number)\n  head 1x\n       ^^
 head +3	gpipe: head: invalid count '+3' (want a whole number)\n  head +3\n       ^^
 tail 16777217	gpipe: tail: count too large (at most 16777216 records are kept)\n  tail 16777217\n       ^^^^^^^^
-count by host	gpipe: count: grouping ('count by KEY') is not available yet\n  count by host\n        ^^
+count by	gpipe: count: expected a value after 'by'\n  count by\n        ^^
 grep ERROR | head x	gpipe: head: invalid count 'x' (want a whole number)\n  grep ERROR | head x\n                    ^
 head 1 | uper	gpipe: unknown stage 'uper' (did you mean 'upper'?)\n  head 1 | uper\n           ^^^^
 EOF

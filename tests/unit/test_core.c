@@ -392,6 +392,20 @@ static void test_registry(void)
 	s = gp_registry_suggest("haed", 4);
 	ok(s && strcmp(s, "head") == 0, "suggest head for haed (transposition)");
 	ok(gp_registry_suggest("zzzzzz", 6) == NULL, "no suggestion for nonsense");
+	/* aggregate heads: pNN, calls and a glued comma name the aggregate stage */
+	const gp_stage_def *pct = gp_registry_find("percentile", 10);
+	ok(pct && pct->takes_name, "percentile takes its name word");
+	ok(gp_registry_find("p99", 3) == pct && gp_registry_find("p99.9", 5) == pct &&
+		   gp_registry_find("p50(x", 5) == pct,
+	   "p99, p99.9 and p50(x are percentile");
+	ok(gp_registry_find("percentile(x,", 13) == pct, "percentile(x, is percentile");
+	const gp_stage_def *cnt = gp_registry_find("count", 5);
+	ok(gp_registry_find("count(status", 12) == cnt && gp_registry_find("count,", 6) == cnt,
+	   "count(status and count, are count");
+	ok(gp_registry_find("p", 1) == NULL && gp_registry_find("pa", 2) == NULL &&
+		   gp_registry_find("p9x", 3) == NULL && gp_registry_find("grep(x", 6) == NULL &&
+		   gp_registry_find("p9.", 3) == NULL,
+	   "no aggregate head: p, pa, p9x, p9., grep(x");
 	int all = 1;
 	for (size_t i = 0; i < gp_registry_len; i++) {
 		const gp_stage_def *d = gp_registry[i];

@@ -1,0 +1,819 @@
+/* The aggregate stage: `count, avg latency_ms, p99 latency_ms by path` and
+ * `top 10 ip`. One pass: every record's key tuple finds its group in the
+ * group table (agg/groups.h), every aggregate adds the record's value to its
+ * accumulator (agg/acc.h) in the group's row. At the end of input the groups
+ * come out in first-seen order (top: the N largest counts), one record each,
+ * with fields (keys, then aggregates) in the table layout.
+ *
+ * Values: a number is what the expression language reads as one (a JSON
+ * number, or text that is a number as a whole, units included: 250ms is
+ * 0.25); min and max fall back to byte order over text when a group had no
+ * number; first, last and distinct take the value's text. A record whose
+ * value is missing (or, for the numeric aggregates, not a number) is left out
+ * of that aggregate and counted, summarised once per input (core/dropped.h).
+ * A missing key is the empty key. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agg.h"
+#include "../agg/groups.h"
+#include "../agg/hll.h"
+#include "../core/grow.h"
+#include "../core/jsonval.h"
+#include "../core/num.h"
+#include "../core/pool.h"
+#include "../core/render.h"
+#include "../core/sb.h"
+
+#define EMIT_BATCH 256
+
+/* One of top's N best groups, its key copied. */
+typedef struct top_ent {
+	uint64_t count;
+	char *key;
+	size_t len, cap;
+} top_ent;
+
+typedef struct agg {
+	agg_spec s;
+	gp_ctx *ctx;
+	gp_groups *g;
+	gp_eval ev;
+	gp_pool scratch; /* per input batch: evaluation, decoded text, key tuples */
+	gp_pool out;     /* per output batch: fields and text of the result records */
+	gp_recvec recs;
+	gp_sb sb;        /* result records */
+	gp_sb tsb;       /* values made compact (JSON objects and arrays) */
+	gp_gkey key;
+	/* the keys of an input batch, hashed before the lookups */
+	const char **kp;
+	size_t *kl;
+	uint64_t *kh;
+	size_t kcap;
+	uint64_t seq;    /* run-wide record number, input order (first, last) */
+	bool only_count; /* every aggregate is a plain count */
+	bool finished;   /* input consumed, table finished */
+	bool drained;    /* every group handed out (and its row freed) */
+	bool done;
+	uint64_t ngroups;
+	uint64_t *approx; /* per aggregate: groups whose answer is approximate */
+	top_ent *top;     /* top: a heap of the best so far, then sorted */
+	size_t ntop, topcap, topi;
+} agg;
+
+/* ---- values ---- */
+
+static bool get_value(agg *a, const agg_val *v, const gp_rec *r, gp_value *out)
+{
+	if (v->plain) {
+		const gp_fref *ref = &v->ref;
+		if ((ref->kind == GP_REF_POS || ref->kind == GP_REF_NF) && !r->f) {
+			out->kind = GP_K_STR;
+			return gp_awk_field(r->p, r->len, ref->kind == GP_REF_NF ? 0 : ref->pos, &out->p,
+					    &out->len);
+		}
+		return gp_fref_get(ref, r, out, a->ev.numbuf);
+	}
+	gp_field f;
+	if (!gp_expr_field(&a->ev, v->e, r, &f))
+		return false;
+	*out = (gp_value){ .kind = f.kind, .p = f.v, .len = f.vlen };
+	return true;
+}
+
+/* The value as text: strings decoded, literals spelled, JSON as written. */
+static bool value_text(agg *a, const gp_value *v, const char **p, size_t *n)
+{
+	switch ((gp_kind)v->kind) {
+	case GP_K_JSTR:
+		if (memchr(v->p, '\\', v->len)) {
+			char *d = gp_pool_alloc(&a->scratch, v->len + 1);
+			if (!d)
+				return false;
+			*n = gp_json_unescape(v->p, v->len, d);
+			*p = d;
+			return true;
+		}
+		/* fall through */
+	case GP_K_STR:
+	case GP_K_NUM:
+		*p = v->p;
+		*n = v->len;
+		return true;
+	case GP_K_OBJ:
+	case GP_K_ARR: { /* compact JSON: {"a": 5} and {"a":5} are one value */
+		a->tsb.len = 0;
+		gp_sb_json_value(&a->tsb, v, false);
+		size_t len = a->tsb.len;
+		const char *c = gp_sb_finish(&a->tsb, &a->scratch);
+		if (!c)
+			return false;
+		*p = c;
+		*n = len;
+		return true;
+	}
+	case GP_K_TRUE: *p = "true", *n = 4; return true;
+	case GP_K_FALSE: *p = "false", *n = 5; return true;
+	case GP_K_NULL: *p = "null", *n = 4; return true;
+	case GP_K_MISSING: break;
+	}
+	return false;
+}
+
+static bool value_num(const gp_value *v, double *d)
+{
+	bool isint;
+	int64_t i;
+	if (v->kind != GP_K_NUM && v->kind != GP_K_STR && v->kind != GP_K_JSTR)
+		return false;
+	return gp_num_parse(v->p, v->len, &isint, &i, d);
+}
+
+/* The text of record r's key tuple (a view valid for the batch). */
+static bool key_of(agg *a, const gp_rec *r, const char **p, size_t *n)
+{
+	if (a->s.nkeys == 0) {
+		*p = "", *n = 0;
+		return true;
+	}
+	gp_gkey_reset(&a->key);
+	for (size_t k = 0; k < a->s.nkeys; k++) {
+		gp_value v;
+		const char *t = "";
+		size_t tl = 0;
+		/* TIME KEYS: a key with gp_expr_is_time() would be hashed here as its
+		 * 12 binary bytes (gp_expr_time) and formatted at output. */
+		if (get_value(a, &a->s.keys[k].v, r, &v) && !value_text(a, &v, &t, &tl))
+			return false;
+		if (a->s.nkeys == 1) { /* one key: its text is the whole key */
+			*p = t, *n = tl;
+			return true;
+		}
+		if (gp_gkey_part(&a->key, t, tl) != 0)
+			return false;
+	}
+	char *c = gp_pool_alloc(&a->scratch, a->key.n ? a->key.n : 1);
+	if (!c)
+		return false;
+	memcpy(c, a->key.p, a->key.n);
+	*p = c, *n = a->key.n;
+	return true;
+}
+
+/* ---- group rows ---- */
+
+static void *part(const agg *a, void *row, size_t i)
+{
+	return (char *)row + a->s.items[i].off;
+}
+
+static agg_text *text_slot(const agg_item *it, void *st)
+{
+	if (it->kind == AK_MIN || it->kind == AK_MAX)
+		return (agg_text *)((char *)st + ((it->ops->size + 7) & ~(size_t)7));
+	return st;
+}
+
+static void row_init(agg *a, void *row)
+{
+	for (size_t i = 0; i < a->s.n; i++) {
+		const agg_item *it = &a->s.items[i];
+		if (it->ops)
+			it->ops->init(part(a, row, i), &it->par);
+	}
+}
+
+static void row_free(agg *a, void *row)
+{
+	for (size_t i = 0; i < a->s.n; i++) {
+		const agg_item *it = &a->s.items[i];
+		void *st = part(a, row, i);
+		if (it->ops)
+			it->ops->free(st);
+		if (it->kind == AK_MIN || it->kind == AK_MAX || it->kind == AK_FIRST || it->kind == AK_LAST) {
+			agg_text *t = text_slot(it, st);
+			free(t->p);
+			*t = (agg_text){ 0 };
+		}
+	}
+}
+
+/* Only plain counts may spill (rows of raw bytes); see conf.budget. */
+static int row_merge(void *dst, const void *src, void *arg)
+{
+	agg *a = arg;
+	for (size_t i = 0; i < a->s.n; i++)
+		*(uint64_t *)part(a, dst, i) += *(const uint64_t *)part(a, (void *)src, i);
+	return 0;
+}
+
+static int text_set(agg_text *t, const char *p, size_t n)
+{
+	if (n > t->cap && gp_grow(&t->p, &t->cap, n, 1) != 0)
+		return -1;
+	if (n)
+		memcpy(t->p, p, n);
+	t->len = n;
+	t->has = true;
+	return 0;
+}
+
+static int bytecmp(const char *a, size_t an, const char *b, size_t bn)
+{
+	int c = memcmp(a, b, an < bn ? an : bn);
+	return c ? c : (an > bn) - (an < bn);
+}
+
+/* Adds record r to a group row. -1 when memory ran out. */
+static int row_add(agg *a, void *row, const gp_rec *r)
+{
+	uint64_t seq = a->seq;
+	for (size_t i = 0; i < a->s.n; i++) {
+		agg_item *it = &a->s.items[i];
+		void *st = part(a, row, i);
+		if (it->kind == AK_COUNT) {
+			if (!it->cond || gp_expr_true(&a->ev, it->cond, r))
+				++*(uint64_t *)st;
+			continue;
+		}
+		gp_value v;
+		double d;
+		const char *p;
+		size_t n;
+		if (!get_value(a, &it->v, r, &v)) {
+			gp_dropped_add(a->ctx, &it->drop, r, NULL);
+			continue;
+		}
+		switch ((agg_kind)it->kind) {
+		case AK_NUM:
+			if (!value_num(&v, &d)) {
+				gp_dropped_add(a->ctx, &it->drop, r, NULL);
+				continue;
+			}
+			if (it->ops->add(st, d, seq) != 0)
+				return -1;
+			break;
+		case AK_MIN:
+		case AK_MAX:
+			if (value_num(&v, &d)) {
+				if (it->ops->add(st, d, seq) != 0)
+					return -1;
+				break;
+			}
+			if (!value_text(a, &v, &p, &n))
+				return -1;
+			agg_text *t = text_slot(it, st);
+			int c = t->has ? bytecmp(p, n, t->p, t->len) : 0;
+			if ((!t->has || (it->kind == AK_MIN ? c < 0 : c > 0)) && text_set(t, p, n) != 0)
+				return -1;
+			break;
+		case AK_DISTINCT:
+			if (!value_text(a, &v, &p, &n))
+				return -1;
+			if (gp_acc_distinct_add_hash(st, gp_hash_text(p, n)) != 0)
+				return -1;
+			break;
+		case AK_FIRST:
+		case AK_LAST:
+			if (it->kind == AK_FIRST && ((agg_text *)st)->has)
+				break;
+			if (!value_text(a, &v, &p, &n) || text_set(st, p, n) != 0)
+				return -1;
+			break;
+		case AK_COUNT:
+			break;
+		}
+	}
+	return 0;
+}
+
+/* ---- input ---- */
+
+static gp_status oom(gp_stage *st)
+{
+	return gp_fail(st->ctx, NULL, "%s: out of memory", st->def->name);
+}
+
+static gp_status fail_groups(gp_stage *st, agg *a)
+{
+	const char *dir = gp_groups_dir(a->g);
+	if (dir)
+		return gp_fail(st->ctx, NULL, "%s: cannot write a temporary file in %s: %s",
+			       st->def->name, dir, strerror(errno));
+	return oom(st);
+}
+
+static gp_status consume(gp_stage *st, agg *a)
+{
+	gp_batch in;
+	gp_status r;
+	while ((r = gp_pull(st, &in)) == GP_OK) {
+		if (gp_batch_records(&in, st->ctx->delim) == (size_t)-1)
+			return oom(st);
+		size_t n = in.n;
+		if (n > a->kcap) {
+			size_t c1 = a->kcap, c2 = a->kcap;
+			if (gp_grow(&a->kp, &c1, n, sizeof *a->kp) != 0 ||
+			    gp_grow(&a->kl, &c2, n, sizeof *a->kl) != 0 ||
+			    gp_grow(&a->kh, &a->kcap, n, sizeof *a->kh) != 0)
+				return oom(st);
+		}
+		gp_pool_reset(&a->scratch);
+		for (size_t i = 0; i < n; i++) {
+			if (!key_of(a, &in.recs[i], &a->kp[i], &a->kl[i]))
+				return oom(st);
+			a->kh[i] = gp_groups_hash(a->kp[i], a->kl[i]);
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (i + 16 < n)
+				gp_groups_prefetch(a->g, a->kh[i + 16]);
+			if (i + 8 < n)
+				gp_groups_prefetch_group(a->g, a->kh[i + 8]);
+			bool added;
+			void *row = gp_groups_get_h(a->g, a->kp[i], a->kl[i], a->kh[i], &added);
+			if (!row)
+				return fail_groups(st, a);
+			if (added) {
+				row_init(a, row);
+				a->ngroups++;
+			}
+			if (a->only_count) {
+				for (size_t k = 0; k < a->s.n; k++)
+					++*(uint64_t *)part(a, row, k);
+			} else if (row_add(a, row, &in.recs[i]) != 0) {
+				return oom(st);
+			}
+			a->seq++;
+		}
+	}
+	if (r == GP_ERR)
+		return r;
+	for (size_t i = 0; i < a->s.n; i++)
+		gp_dropped_flush(st->ctx, &a->s.items[i].drop);
+	return GP_OK;
+}
+
+/* ---- top ---- */
+
+static int key_cmp(const agg *a, const char *x, size_t xn, const char *y, size_t yn)
+{
+	if (a->s.nkeys <= 1)
+		return bytecmp(x, xn, y, yn);
+	size_t px = 0, py = 0;
+	const char *sx, *sy;
+	size_t lx, ly;
+	for (;;) {
+		int kx = gp_gkey_next(x, xn, &px, &sx, &lx), ky = gp_gkey_next(y, yn, &py, &sy, &ly);
+		if (kx != 1 || ky != 1)
+			return (kx == 1) - (ky == 1);
+		int c = bytecmp(sx, lx, sy, ly);
+		if (c)
+			return c;
+	}
+}
+
+/* e ranks before f: a larger count, then the smaller key. */
+static bool top_better(const agg *a, const top_ent *e, const top_ent *f)
+{
+	if (e->count != f->count)
+		return e->count > f->count;
+	return key_cmp(a, e->key, e->len, f->key, f->len) < 0;
+}
+
+static void top_sift_down(agg *a, size_t i)
+{
+	/* A heap with the worst entry at the root. */
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, w = i;
+		if (l < a->ntop && top_better(a, &a->top[w], &a->top[l]))
+			w = l;
+		if (r < a->ntop && top_better(a, &a->top[w], &a->top[r]))
+			w = r;
+		if (w == i)
+			return;
+		top_ent t = a->top[i];
+		a->top[i] = a->top[w];
+		a->top[w] = t;
+		i = w;
+	}
+}
+
+static int top_set(top_ent *e, uint64_t count, const char *key, size_t len)
+{
+	if (len > e->cap && gp_grow(&e->key, &e->cap, len, 1) != 0)
+		return -1;
+	if (len)
+		memcpy(e->key, key, len);
+	e->len = len;
+	e->count = count;
+	return 0;
+}
+
+static const agg *sort_agg;
+static int top_order(const void *x, const void *y)
+{
+	const top_ent *e = x, *f = y;
+	return top_better(sort_agg, e, f) ? -1 : top_better(sort_agg, f, e) ? 1 : 0;
+}
+
+static int top_select(agg *a)
+{
+	gp_group g;
+	int k;
+	while ((k = gp_groups_next(a->g, &g)) == 1) {
+		uint64_t c = *(const uint64_t *)g.state;
+		top_ent cand = { .count = c, .key = (char *)g.key, .len = g.len };
+		if (a->ntop < a->s.top_n) {
+			if (a->ntop == a->topcap) {
+				size_t old = a->topcap;
+				if (gp_grow(&a->top, &a->topcap, a->ntop + 1, sizeof *a->top) != 0)
+					return -1;
+				memset(a->top + old, 0, (a->topcap - old) * sizeof *a->top);
+			}
+			if (top_set(&a->top[a->ntop], c, g.key, g.len) != 0)
+				return -1;
+			/* sift up */
+			size_t i = a->ntop++;
+			while (i > 0 && top_better(a, &a->top[(i - 1) / 2], &a->top[i])) {
+				top_ent t = a->top[i];
+				a->top[i] = a->top[(i - 1) / 2];
+				a->top[(i - 1) / 2] = t;
+				i = (i - 1) / 2;
+			}
+		} else if (a->ntop && top_better(a, &cand, &a->top[0])) {
+			if (top_set(&a->top[0], c, g.key, g.len) != 0)
+				return -1;
+			top_sift_down(a, 0);
+		}
+	}
+	if (k < 0)
+		return -1;
+	sort_agg = a;
+	if (a->ntop)
+		qsort(a->top, a->ntop, sizeof *a->top, top_order);
+	return 0;
+}
+
+/* ---- output ---- */
+
+static bool num_text(agg *a, double d, gp_field *f)
+{
+	char *b = gp_pool_alloc(&a->out, 32);
+	if (!b)
+		return false;
+	bool isint = d > -9.2e18 && d < 9.2e18 && (double)(int64_t)d == d;
+	f->vlen = gp_num_format(b, isint, isint ? (int64_t)d : 0, d);
+	f->v = b;
+	f->kind = GP_K_NUM;
+	return true;
+}
+
+static bool count_text(agg *a, uint64_t n, gp_field *f)
+{
+	char *b = gp_pool_alloc(&a->out, 24);
+	if (!b)
+		return false;
+	f->vlen = (size_t)snprintf(b, 24, "%llu", (unsigned long long)n);
+	f->v = b;
+	f->kind = GP_K_NUM;
+	return true;
+}
+
+static bool copy_text(agg *a, const char *p, size_t n, gp_field *f)
+{
+	char *b = gp_pool_alloc(&a->out, n ? n : 1);
+	if (!b)
+		return false;
+	if (n)
+		memcpy(b, p, n);
+	f->v = b, f->vlen = n, f->kind = GP_K_STR;
+	return true;
+}
+
+/* The result record of one group into a->recs; its row is then freed. */
+static bool emit_group(agg *a, const char *key, size_t klen, void *row)
+{
+	size_t nf = a->s.nkeys + a->s.n;
+	gp_field *f = gp_pool_alloc(&a->out, nf * sizeof *f);
+	if (!f)
+		return false;
+	memset(f, 0, nf * sizeof *f);
+	size_t pos = 0;
+	for (size_t k = 0; k < a->s.nkeys; k++) {
+		const char *p = key;
+		size_t n = klen;
+		if (a->s.nkeys > 1 && gp_gkey_next(key, klen, &pos, &p, &n) != 1)
+			p = "", n = 0;
+		f[k].name = a->s.keys[k].name;
+		f[k].nlen = a->s.keys[k].nlen;
+		if (!copy_text(a, p, n, &f[k]))
+			return false;
+	}
+	for (size_t i = 0; i < a->s.n; i++) {
+		const agg_item *it = &a->s.items[i];
+		gp_field *o = &f[a->s.nkeys + i];
+		void *st = part(a, row, i);
+		o->name = it->name;
+		o->nlen = it->nlen;
+		o->v = "", o->vlen = 0, o->kind = GP_K_STR;
+		double d;
+		bool ok = true;
+		switch ((agg_kind)it->kind) {
+		case AK_COUNT:
+			ok = count_text(a, *(uint64_t *)st, o);
+			break;
+		case AK_NUM:
+		case AK_DISTINCT:
+			if (it->ops->approx && it->ops->approx(st))
+				a->approx[i]++;
+			if (it->ops->result(st, &d))
+				ok = num_text(a, d, o);
+			break;
+		case AK_MIN:
+		case AK_MAX: {
+			agg_text *t = text_slot(it, st);
+			if (it->ops->result(st, &d))
+				ok = num_text(a, d, o);
+			else if (t->has)
+				ok = copy_text(a, t->p, t->len, o);
+			break;
+		}
+		case AK_FIRST:
+		case AK_LAST: {
+			agg_text *t = st;
+			if (t->has)
+				ok = copy_text(a, t->p, t->len, o);
+			break;
+		}
+		}
+		if (!ok)
+			return false;
+	}
+	if (a->s.heap)
+		row_free(a, row);
+	gp_render(&a->sb, f, (uint32_t)nf, &gp_layout_table);
+	size_t len;
+	const char *p = gp_sb_finish_rec(&a->sb, &a->out, a->ctx->delim, &len);
+	if (!p || (a->recs.n == a->recs.cap && gp_recvec_reserve(&a->recs, a->recs.n + 1) != 0))
+		return false;
+	a->recs.v[a->recs.n++] = (gp_rec){ .p = p, .len = len, .f = f, .lay = &gp_layout_table,
+					   .nf = (uint32_t)nf };
+	return true;
+}
+
+static void say_approx(agg *a)
+{
+	for (size_t i = 0; i < a->s.n; i++)
+		if (a->approx[i])
+			gp_warn(a->ctx, "%s: approximate for %llu of %llu groups (%s)", a->s.items[i].what,
+				(unsigned long long)a->approx[i], (unsigned long long)a->ngroups,
+				a->s.items[i].ops->bound ? a->s.items[i].ops->bound : "approximate");
+}
+
+static gp_status agg_next(gp_stage *st, gp_batch *out)
+{
+	agg *a = st->state;
+	if (a->done)
+		return GP_EOF;
+	if (!a->finished) {
+		gp_status r = consume(st, a);
+		if (r != GP_OK)
+			return r;
+		if (gp_signal)
+			return GP_EOF; /* close frees the rows */
+		a->finished = true;
+		if (gp_groups_finish(a->g) != 0)
+			return fail_groups(st, a);
+		if (a->s.top && top_select(a) != 0)
+			return fail_groups(st, a);
+	}
+	gp_pool_reset(&a->out);
+	a->recs.n = 0;
+	while (a->recs.n < EMIT_BATCH) {
+		bool ok;
+		if (a->s.top) {
+			if (a->topi == a->ntop)
+				break;
+			top_ent *e = &a->top[a->topi++];
+			ok = emit_group(a, e->key, e->len, &e->count);
+		} else {
+			gp_group g;
+			int k = gp_groups_next(a->g, &g);
+			if (k < 0)
+				return fail_groups(st, a);
+			if (k == 0) {
+				a->drained = true;
+				break;
+			}
+			ok = emit_group(a, g.key, g.len, g.state);
+		}
+		if (!ok)
+			return oom(st);
+	}
+	if (a->recs.n == 0) {
+		a->done = true;
+		say_approx(a);
+		return GP_EOF;
+	}
+	gp_batch_of(out, a->recs.v, a->recs.n);
+	return GP_OK;
+}
+
+static const gp_stage_ops agg_ops = { agg_next };
+
+static void agg_close(void *arg)
+{
+	agg *a = arg;
+	for (size_t i = 0; i < a->s.n; i++)
+		gp_dropped_flush(a->ctx, &a->s.items[i].drop);
+	if (a->s.heap && !a->drained) {
+		/* Rows not handed out yet (head closed the chain, an error): their
+		 * heap parts. The table never spills rows with heap parts. */
+		gp_group g;
+		if (a->finished || gp_groups_finish(a->g) == 0)
+			while (gp_groups_next(a->g, &g) == 1)
+				row_free(a, g.state);
+	}
+	for (size_t i = 0; i < a->topcap; i++)
+		free(a->top[i].key);
+	free(a->top);
+	free(a->kp);
+	free(a->kl);
+	free(a->kh);
+	gp_sb_free(&a->sb);
+	gp_sb_free(&a->tsb);
+	gp_gkey_free(&a->key);
+}
+
+gp_status gp_agg_open(gp_stage *st, const gp_args *all)
+{
+	gp_ctx *ctx = st->ctx;
+	bool top = all->n && all->v[0].len == 3 && memcmp(all->v[0].s, "top", 3) == 0;
+	agg *a = gp_scope_alloc(st->scope, sizeof *a);
+	if (!a || gp_pool_own(st->scope, &a->scratch) != 0 || gp_pool_own(st->scope, &a->out) != 0 ||
+	    gp_recvec_own(st->scope, &a->recs) != 0)
+		return oom(st);
+	a->ctx = ctx;
+	a->ev.scratch = &a->scratch;
+	ctx->need_lineno = true; /* for the summaries' "first at line" */
+	if (gp_agg_parse(st, all, top, &a->s) != GP_OK)
+		return GP_ERR;
+	a->approx = gp_arena_alloc(ctx->arena, a->s.n * sizeof *a->approx);
+	if (!a->approx)
+		return oom(st);
+	a->only_count = true;
+	for (size_t i = 0; i < a->s.n; i++) {
+		agg_item *it = &a->s.items[i];
+		if (it->kind != AK_COUNT || it->cond)
+			a->only_count = false;
+		it->drop.stage = it->what;
+		it->drop.what = it->kind == AK_NUM ? "had no number" : "had no value";
+		it->drop.what1 = it->kind == AK_NUM ? "had no number" : "had no value";
+	}
+	/* Rows spill as raw bytes, so only rows without heap parts may: until
+	 * the accumulators can encode their states, other specs keep every
+	 * group in memory (budget 0). */
+	gp_groups_conf conf = { .state_size = a->s.state_size,
+				.budget = a->s.heap ? 0 : gp_memory_share(ctx),
+				.merge = row_merge,
+				.arg = a };
+	a->g = gp_groups_new(st->scope, &conf);
+	if (!a->g || gp_scope_defer(st->scope, agg_close, a) != 0)
+		return oom(st);
+	if (a->s.nkeys == 0) { /* the whole run is one group, even with no input */
+		bool added;
+		void *row = gp_groups_get(a->g, "", 0, &added);
+		if (!row)
+			return oom(st);
+		row_init(a, row);
+		a->ngroups = 1;
+	}
+	if (all->n) {
+		uint32_t s0 = all->v[0].span.start, s1 = all->v[all->n - 1].span.end;
+		size_t need = 4 * (size_t)(s1 - s0) + 1;
+		char *ex = gp_arena_alloc(ctx->arena, need);
+		if (ex && ctx->expr) {
+			gp_escape(ex, need, ctx->expr + s0, s1 - s0);
+			st->explain = ex;
+		}
+	}
+	st->state = a;
+	st->ops = &agg_ops;
+	return GP_OK;
+}
+
+/* ---- the registry entries: one per aggregate, all this stage ---- */
+
+static gp_status agg_def_open(gp_stage *st, const gp_args *all)
+{
+	return gp_agg_open(st, all);
+}
+
+#define AGG_HELP                                                                                   \
+	"An aggregate stage reads all of its input, then prints one record per group: the keys "  \
+	"first, in the order written, then the aggregates, in the order written. Several "        \
+	"aggregates share one stage and one pass: count, avg latency_ms, p99 latency_ms by path. " \
+	"The aggregates are count (records), count(EXPR) or count where EXPR (records for which " \
+	"EXPR is true), sum F, avg F, min F, max F, median F, pNN F (p50, p99, p99.9), "          \
+	"percentile(F, Q), distinct F (distinct values), first F, last F (in input order) and "   \
+	"stddev F (the sample standard deviation); any of them may be written as a call, sum(F). " \
+	"F and every KEY are expressions of the language of where: a field (path, $3, $NF, "     \
+	"_file, _member, req.headers.host, ${start time}) or any expression (sum bytes / 1024).\n\n" \
+	"Groups come out in the order their key was first seen; with no by, the whole input is "  \
+	"one group and one record comes out, even with no input (count 0, sum 0, min empty). A "  \
+	"record whose key is missing groups under the empty key. Fields are named as written: "   \
+	"keys as the expression (path, $3, bucket(ts, 5m)), aggregates count, sum_F, avg_F, "    \
+	"min_F, max_F, median_F, p99_F, distinct_F, first_F, last_F, stddev_F, count(EXPR) as "   \
+	"written; `as NAME` renames either. Later stages use the fields (where count > 100, sort, " \
+	"format \"{path} {count}\"); -o json, -o tsv and -o csv print them; plain output prints "  \
+	"the columns tab-separated (aligned under a header on a terminal).\n\n"                     \
+	"Values: a number is what where reads as one: a JSON number, or text that is a number as " \
+	"a whole, units included (250ms is 0.25, 1K is 1024; 12abc is not a number). A record "   \
+	"whose F is missing, or not a number for sum, avg, stddev and the percentiles, is left "  \
+	"out of that aggregate and counted; the count is summarised once per input on standard "  \
+	"error (gpipe: sum latency_ms: 12 records of app.log had no number (first at line 88)), " \
+	"an error with --strict. min and max compare numbers numerically and fall back to byte "  \
+	"order over text when a group had no number; first, last and distinct take the value's "  \
+	"text. Numbers print as integers when whole, otherwise in the shortest form that reads "   \
+	"back exactly; an aggregate with no value prints an empty field.\n\n"                       \
+	"Exactness: sums are exact whatever the order of the values. Percentiles are nearest-rank " \
+	"(x at rank ceil(q/100 * n), as datamash's and unlike Miller's interpolation), exact while " \
+	"a group's values fit 1 MiB, then within 1% (a DDSketch); distinct is exact up to 4096 "   \
+	"values per group, then a HyperLogLog (0.81% standard error). When an answer became "      \
+	"approximate, standard error says which aggregate and for how many groups. Groups of "     \
+	"plain counts spill to temporary files past their share of --memory and stay exact."
+
+#define AGG_DEF(id, nm, syn, sum, first_par, ex)                                                  \
+	const gp_stage_def gp_stage_##id = {                                                      \
+		.name = nm,                                                                       \
+		.family = GP_FAM_AGGREGATE,                                                       \
+		.holds_memory = true,                                                             \
+		.takes_name = true,                                                               \
+		.synopsis = syn,                                                                  \
+		.summary = sum,                                                                   \
+		.help = first_par "\n\n" AGG_HELP,                                                \
+		.examples = ex,                                                                   \
+		.open = agg_def_open,                                                             \
+	}
+
+#define AGG_TAIL " [as NAME] [, AGG]... [by KEY, ...]"
+
+AGG_DEF(sum, "sum", "sum F" AGG_TAIL, "the sum of a value, per group",
+	"Sums F over each group's records, exactly (a sum never depends on the order of its values).",
+	"json | sum bytes by host\tbytes per host\n"
+	"sum $10 / 1048576 as mib\tawk's $10, in MiB");
+AGG_DEF(avg, "avg", "avg F" AGG_TAIL, "the mean of a value, per group",
+	"The arithmetic mean of F over each group's records (from an exact sum).",
+	"json | avg latency_ms by path\tmean latency per path");
+AGG_DEF(min, "min", "min F" AGG_TAIL, "the smallest value, per group",
+	"The smallest F of each group: numbers compared numerically, text by bytes when a group "
+	"had no number.",
+	"json | min latency_ms, max latency_ms by path\tthe range per path");
+AGG_DEF(max, "max", "max F" AGG_TAIL, "the largest value, per group",
+	"The largest F of each group: numbers compared numerically, text by bytes when a group "
+	"had no number.",
+	"json | max ts by user\tthe last time each user was seen");
+AGG_DEF(median, "median", "median F" AGG_TAIL, "the median of a value, per group",
+	"The nearest-rank median of F (p50): the value at rank ceil(n/2) of each group's values.",
+	"json | median latency_ms by path\ttypical latency per path");
+AGG_DEF(percentile, "percentile", "percentile (F, Q) | pNN F" AGG_TAIL,
+	"a percentile of a value, per group (p50, p95, p99, p99.9)",
+	"percentile(F, Q) is the Q-th percentile of F, and pNN F (p50, p95, p99, p99.9: 0 < NN <= "
+	"100) the NN-th, nearest rank: the value at rank ceil(Q/100 * n) of each group's n values "
+	"in order. median F is p50 F.",
+	"json | p50 latency_ms, p99 latency_ms by path\tlatency percentiles per path\n"
+	"json | where status >= 500 | count, p99 latency_ms by path\ttriage of server errors\n"
+	"json | percentile(latency_ms, 99.5) by path\tp99.5 per path");
+AGG_DEF(distinct, "distinct", "distinct F" AGG_TAIL, "the number of distinct values, per group",
+	"Counts the distinct texts of F in each group (exact up to 4096 values a group, then "
+	"within 0.81%).",
+	"json | distinct user by path\tusers per path\n"
+	"distinct $1\thow many distinct first words");
+AGG_DEF(first, "first", "first F" AGG_TAIL, "the first value, per group",
+	"The text of F in the group's first record (in input order) that has one.",
+	"json | first ts, last ts, count by session\twhen each session began and ended");
+AGG_DEF(last, "last", "last F" AGG_TAIL, "the last value, per group",
+	"The text of F in the group's last record (in input order) that has one.",
+	"json | last status by path\tthe latest status per path");
+AGG_DEF(stddev, "stddev", "stddev F" AGG_TAIL, "the standard deviation of a value, per group",
+	"The sample standard deviation of F (n - 1 in the denominator; empty for fewer than two "
+	"values).",
+	"json | avg latency_ms, stddev latency_ms by path\tmean and spread per path");
+
+const gp_stage_def gp_stage_top = {
+	.name = "top",
+	.family = GP_FAM_AGGREGATE,
+	.holds_memory = true,
+	.takes_name = true,
+	.synopsis = "top N KEY [as NAME] [, KEY [as NAME]]...",
+	.summary = "the N most frequent keys, with their counts",
+	.help = "The N groups of KEY with the most records, largest count first, ties in byte order "
+		"of the key: count by KEY | sort -r count | head N, run as a bounded heap (the "
+		"group table holds every key, the selection N). Fields: the keys as written, then "
+		"count. KEY is any expression, as in count by KEY; a missing key is the empty key.",
+	.examples = "top 10 $1\tthe ten most frequent first words (client addresses)\n"
+		    "json | top 5 path, status\tthe five commonest path and status pairs",
+	.open = agg_def_open,
+};
