@@ -87,6 +87,18 @@ const gp_acc_ops *gp_acc_find(const char *name, size_t len);
 /* Every accumulator, NULL-terminated (for help and tests). */
 extern const gp_acc_ops *const gp_acc_all[];
 
+/* add, adding the change of the state's heap bytes to *delta (for the
+ * group table's gp_groups_add_bytes); states without heap pay nothing. */
+static inline int gp_acc_add_counted(const gp_acc_ops *op, void *st, double v, uint64_t seq, ptrdiff_t *delta)
+{
+	if (!op->heap)
+		return op->add(st, v, seq);
+	size_t before = op->mem(st);
+	int rc = op->add(st, v, seq);
+	*delta += (ptrdiff_t)op->mem(st) - (ptrdiff_t)before;
+	return rc;
+}
+
 /* distinct of text (or of values the caller hashes itself): the value is
  * the 64-bit hash (agg/hll.h's gp_hash_text); add(v) hashes a number's bits. */
 int gp_acc_distinct_add_hash(void *st, uint64_t hash);

@@ -102,32 +102,29 @@ static inline unsigned gp_dec_byte(gp_dec *d)
 	return d->p[d->pos++];
 }
 
-static inline uint32_t gp_dec_u32(gp_dec *d)
+/* k (<= 8) bytes, little-endian. */
+static inline uint64_t gp_dec_le(gp_dec *d, unsigned k)
 {
-	if (gp_dec_left(d) < 4) {
-		d->bad = true;
-		d->pos = d->n;
-		return 0;
-	}
-	uint32_t v = 0;
-	for (int k = 0; k < 4; k++)
-		v |= (uint32_t)d->p[d->pos + k] << (8 * k);
-	d->pos += 4;
-	return v;
-}
-
-static inline uint64_t gp_dec_u64(gp_dec *d)
-{
-	if (gp_dec_left(d) < 8) {
+	if (gp_dec_left(d) < k) {
 		d->bad = true;
 		d->pos = d->n;
 		return 0;
 	}
 	uint64_t v = 0;
-	for (int k = 0; k < 8; k++)
-		v |= (uint64_t)d->p[d->pos + k] << (8 * k);
-	d->pos += 8;
+	for (unsigned j = 0; j < k; j++)
+		v |= (uint64_t)d->p[d->pos + j] << (8 * j);
+	d->pos += k;
 	return v;
+}
+
+static inline uint32_t gp_dec_u32(gp_dec *d)
+{
+	return (uint32_t)gp_dec_le(d, 4);
+}
+
+static inline uint64_t gp_dec_u64(gp_dec *d)
+{
+	return gp_dec_le(d, 8);
 }
 
 static inline double gp_dec_f64(gp_dec *d)
