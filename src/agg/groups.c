@@ -42,12 +42,15 @@ typedef struct grd {
 	char *buf;
 	size_t cap, pos, end;
 	const grec *cur; /* the record read last, in buf */
+	size_t cursize;	 /* its bytes */
 } grd;
 
 #define GROUPS_MIN_SLOTS 16
 #define GROUPS_BLOCK (256u << 10)
 #define GROUPS_WBUF (64u << 10)
 #define GROUPS_RBUF (16u << 10)
+/* Levels of partitions split again while combining (64^4 parts at most). */
+#define GROUPS_DEPTH 4
 
 struct gp_groups {
 	gp_scope *scope;
@@ -60,6 +63,7 @@ struct gp_groups {
 	gblk *blocks, *cur; /* standard blocks, reused after a spill */
 	gblk *big;	    /* blocks of one large group, freed at a spill */
 	size_t blksz, blk_bytes;
+	size_t used;	    /* bytes of groups in the arena now */
 	uint64_t seq;
 	unsigned spills, nparts, pshift;
 	bool merging; /* reading partitions back: no spill */
@@ -75,6 +79,9 @@ struct gp_groups {
 	char *wbuf;
 	size_t wn, io_bytes;
 	grd *rd;	 /* finish: one reader per partition */
+	grd crd[GROUPS_DEPTH];		/* combining: the reader of a partition at each level */
+	gp_tmpfile *sub[GROUPS_DEPTH];	/* combining: the parts a partition at that level splits into */
+	unsigned pbits;			/* log2 of nparts */
 	unsigned *heap;	 /* finish: readers by their record's seq */
 	unsigned nheap;
 	int pending;	 /* reader whose record was handed out, or -1 */
@@ -158,6 +165,8 @@ static void groups_free(void *arg)
 		free(b);
 	}
 	free(g->wbuf);
+	for (unsigned d = 0; d < GROUPS_DEPTH; d++)
+		free(g->crd[d].buf);
 	if (g->rd)
 		for (unsigned i = 0; i < g->nparts; i++)
 			free(g->rd[i].buf);
@@ -184,6 +193,7 @@ gp_groups *gp_groups_new(gp_scope *scope, const gp_groups_conf *conf)
 	g->pshift = 64;
 	for (unsigned p = parts; p > 1; p >>= 1)
 		g->pshift--;
+	g->pbits = 64 - g->pshift;
 	g->stride = round8(conf->state_size);
 	g->pending = -1;
 	g->enc = enc;
@@ -287,6 +297,7 @@ static size_t block_need(const gp_groups *g, size_t size)
 
 static grec *arena_alloc(gp_groups *g, size_t size)
 {
+	g->used += size;
 	gblk *b = g->cur;
 	if (b && b->used + size <= b->size) {
 		grec *r = (grec *)((char *)b->data + b->used);
@@ -337,6 +348,7 @@ static void clear(gp_groups *g)
 	}
 	g->big = NULL;
 	g->cur = NULL;
+	g->used = 0;
 }
 
 /* Places rec (absent from the table) in its slot and the order. */
@@ -514,20 +526,25 @@ static int wrec_enc(gp_groups *g, gp_tmpfile *t, const grec *r)
 	return write_all(t, g->ebuf, size);
 }
 
-static int wrec(gp_groups *g, gp_tmpfile *t, const grec *r)
+/* Appends size bytes through the write buffer. */
+static int wbytes(gp_groups *g, gp_tmpfile *t, const void *p, size_t size)
 {
-	if (g->enc)
-		return wrec_enc(g, t, r);
-	size_t size = rec_size(g, r->len);
 	if (g->wn + size > GROUPS_WBUF) {
 		if (wflush(g, t) != 0)
 			return -1;
 		if (size > GROUPS_WBUF)
-			return write_all(t, r, size);
+			return write_all(t, p, size);
 	}
-	memcpy(g->wbuf + g->wn, r, size);
+	memcpy(g->wbuf + g->wn, p, size);
 	g->wn += size;
 	return 0;
+}
+
+static int wrec(gp_groups *g, gp_tmpfile *t, const grec *r)
+{
+	if (g->enc)
+		return wrec_enc(g, t, r);
+	return wbytes(g, t, r, rec_size(g, r->len));
 }
 
 static int spill_setup(gp_groups *g)
@@ -546,12 +563,11 @@ static int spill_setup(gp_groups *g)
 	return 0;
 }
 
-/* Writes recs[0..n) to partition p, appending (opening it the first time). */
-static int write_part(gp_groups *g, unsigned p, grec **recs, size_t n)
+/* Writes recs[0..n) to file t, appending (opening it the first time). */
+static int write_part(gp_groups *g, gp_tmpfile *t, grec **recs, size_t n)
 {
 	if (n == 0)
 		return 0;
-	gp_tmpfile *t = &g->parts[p];
 	if (t->fd < 0 && gp_tmpfile_open(t, g->scope, "gpipe-groups") != 0) {
 		g->dir = t->dir;
 		return -1;
@@ -563,17 +579,15 @@ static int write_part(gp_groups *g, unsigned p, grec **recs, size_t n)
 	return wflush(g, t);
 }
 
-int gp_groups_spill(gp_groups *g)
+/* Writes every group to files[(hash >> shift) & (nparts - 1)] and empties
+ * the table. */
+static int spill_to(gp_groups *g, gp_tmpfile *files, unsigned shift)
 {
-	if (spill_setup(g) != 0)
-		return -1;
-	if (g->n == 0)
-		return 0;
 	/* Counting sort by partition into the slot array (2n slots of 16
 	 * bytes hold n pointers with room to spare), then one pass a part. */
-	size_t start[257] = { 0 };
+	size_t start[257] = { 0 }, mask = g->nparts - 1;
 	for (size_t k = 0; k < g->n; k++)
-		start[(g->order[k]->hash >> g->pshift) + 1]++;
+		start[((g->order[k]->hash >> shift) & mask) + 1]++;
 	for (unsigned p = 0; p < g->nparts; p++)
 		start[p + 1] += start[p];
 	grec **by = (grec **)(void *)g->slots;
@@ -581,12 +595,22 @@ int gp_groups_spill(gp_groups *g)
 	memcpy(at, start, sizeof at);
 	for (size_t k = 0; k < g->n; k++) {
 		grec *r = g->order[k];
-		by[at[r->hash >> g->pshift]++] = r;
+		by[at[(r->hash >> shift) & mask]++] = r;
 	}
 	int rc = 0;
 	for (unsigned p = 0; p < g->nparts && rc == 0; p++)
-		rc = write_part(g, p, by + start[p], start[p + 1] - start[p]);
+		rc = write_part(g, &files[p], by + start[p], start[p + 1] - start[p]);
 	clear(g);
+	return rc;
+}
+
+int gp_groups_spill(gp_groups *g)
+{
+	if (spill_setup(g) != 0)
+		return -1;
+	if (g->n == 0)
+		return 0;
+	int rc = spill_to(g, g->parts, g->pshift);
 	g->pressure = false;
 	g->spills++;
 	return rc;
@@ -652,6 +676,7 @@ static int rd_next(gp_groups *g, grd *r)
 		return -1;
 	}
 	r->cur = (const grec *)(void *)(r->buf + r->pos);
+	r->cursize = size;
 	r->pos += size;
 	return 1;
 }
@@ -706,62 +731,6 @@ static int merge_encoded(gp_groups *g, grec *have, const void *p, size_t n)
 	return rc;
 }
 
-/* Reads partition t back, combining each key's records, and rewrites it
- * with one record per key in first-seen order. */
-static int combine_part(gp_groups *g, gp_tmpfile *t, grd *r)
-{
-	clear(g);
-	if (rd_open(g, r, t->fd) != 0)
-		return -1;
-	int rc;
-	while ((rc = rd_next(g, r)) == 1) {
-		const grec *in = r->cur;
-		const char *key = file_key(g, in);
-		size_t sn;
-		const void *sp = file_state(g, in, &sn);
-		grec *have = lookup(g, key, (size_t)in->len, in->hash);
-		if (have) {
-			if (in->seq < have->seq)
-				have->seq = in->seq;
-			if (g->enc ? merge_encoded(g, have, sp, sn) != 0
-				   : g->conf.merge(rec_state(have), sp, g->conf.arg) != 0)
-				return -1;
-			continue;
-		}
-		if (g->n + 1 > max_groups(g->cap) && grow(g) != 0)
-			return -1;
-		size_t size = rec_size(g, (size_t)in->len);
-		grec *c = arena_alloc(g, size);
-		if (!c)
-			return -1;
-		if (!g->enc) {
-			memcpy(c, in, size);
-			place(g, c);
-			continue;
-		}
-		*c = *in;
-		memset(rec_state(c), 0, g->stride);
-		memcpy((char *)rec_state(c) + g->stride, key, (size_t)in->len);
-		place(g, c); /* first, so that clear frees it whatever decode did */
-		if (g->conf.decode(rec_state(c), sp, sn, g->conf.arg) != 0)
-			return -1;
-		if (g->conf.mem)
-			g->hbytes += g->conf.mem(rec_state(c), g->conf.arg);
-	}
-	if (rc < 0)
-		return -1;
-	qsort(g->order, g->n, sizeof *g->order, by_seq);
-	if (ftruncate(t->fd, 0) != 0 || gp_tmpfile_rewind(t) != 0)
-		return -1;
-	for (size_t k = 0; k < g->n; k++)
-		if (wrec(g, t, g->order[k]) != 0)
-			return -1;
-	if (wflush(g, t) != 0)
-		return -1;
-	clear(g);
-	return 0;
-}
-
 static bool heap_less(const gp_groups *g, unsigned a, unsigned b)
 {
 	return g->rd[a].cur->seq < g->rd[b].cur->seq;
@@ -782,6 +751,156 @@ static void heap_down(gp_groups *g, unsigned i)
 		g->heap[m] = x;
 		i = m;
 	}
+}
+
+/* Opens a reader on each of files[] (combined: sorted by seq) and heaps
+ * them by their first record's seq. */
+static int heap_files(gp_groups *g, gp_tmpfile *files)
+{
+	g->nheap = 0;
+	for (unsigned p = 0; p < g->nparts; p++) {
+		if (files[p].fd < 0)
+			continue;
+		grd *r = &g->rd[p];
+		int rc = rd_open(g, r, files[p].fd);
+		if (rc == 0)
+			rc = rd_next(g, r);
+		if (rc < 0)
+			return -1;
+		if (rc == 1)
+			g->heap[g->nheap++] = p;
+	}
+	for (unsigned i = g->nheap / 2; i-- > 0;)
+		heap_down(g, i);
+	return 0;
+}
+
+/* The reader at the top of the heap moves on. 0, or -1 with errno. */
+static int heap_next(gp_groups *g)
+{
+	int rc = rd_next(g, &g->rd[g->heap[0]]);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		g->heap[0] = g->heap[--g->nheap];
+	if (g->nheap)
+		heap_down(g, 0);
+	return 0;
+}
+
+static int empty_file(gp_tmpfile *t)
+{
+	return ftruncate(t->fd, 0) == 0 && gp_tmpfile_rewind(t) == 0 ? 0 : -1;
+}
+
+/* The files a partition at level depth splits into, emptied. */
+static gp_tmpfile *sub_files(gp_groups *g, unsigned depth)
+{
+	gp_tmpfile *f = g->sub[depth];
+	if (!f) {
+		f = gp_scope_alloc(g->scope, g->nparts * sizeof *f);
+		if (!f) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		for (unsigned p = 0; p < g->nparts; p++)
+			f[p].fd = -1;
+		g->sub[depth] = f;
+	}
+	for (unsigned p = 0; p < g->nparts; p++)
+		if (f[p].fd >= 0 && empty_file(&f[p]) != 0)
+			return NULL;
+	return f;
+}
+
+/* Adds a record read from a spill file to the table: merged into its
+ * key's group (its first-seen number the smaller) or a new group. */
+static int combine_rec(gp_groups *g, const grec *in)
+{
+	const char *key = file_key(g, in);
+	size_t sn;
+	const void *sp = file_state(g, in, &sn);
+	grec *have = lookup(g, key, (size_t)in->len, in->hash);
+	if (have) {
+		if (in->seq < have->seq)
+			have->seq = in->seq;
+		return g->enc ? merge_encoded(g, have, sp, sn) : g->conf.merge(rec_state(have), sp, g->conf.arg);
+	}
+	if (g->n + 1 > max_groups(g->cap) && grow(g) != 0)
+		return -1;
+	size_t size = rec_size(g, (size_t)in->len);
+	grec *c = arena_alloc(g, size);
+	if (!c)
+		return -1;
+	if (!g->enc) {
+		memcpy(c, in, size);
+		place(g, c);
+		return 0;
+	}
+	*c = *in;
+	memset(rec_state(c), 0, g->stride);
+	memcpy((char *)rec_state(c) + g->stride, key, (size_t)in->len);
+	place(g, c); /* first, so that clear frees it whatever decode did */
+	if (g->conf.decode(rec_state(c), sp, sn, g->conf.arg) != 0)
+		return -1;
+	if (g->conf.mem)
+		g->hbytes += g->conf.mem(rec_state(c), g->conf.arg);
+	return 0;
+}
+
+/* Reads partition t (at level depth) back, combining each key's records,
+ * and rewrites it with one record per key in first-seen order. When the
+ * groups read outgrow half the budget, the table is split again by the
+ * next bits of the hash into sub-partitions, each combined in turn (a
+ * database's recursive hash partitioning), and their records are merged
+ * back into t by first-seen number. */
+static int combine_file(gp_groups *g, gp_tmpfile *t, unsigned depth)
+{
+	grd *r = &g->crd[depth];
+	clear(g);
+	if (rd_open(g, r, t->fd) != 0)
+		return -1;
+	unsigned next = depth + 1, shift = 0;
+	bool can_split = g->conf.budget && next < GROUPS_DEPTH && next * g->pbits <= g->pshift;
+	if (can_split)
+		shift = g->pshift - next * g->pbits;
+	gp_tmpfile *sub = NULL;
+	int rc;
+	while ((rc = rd_next(g, r)) == 1) {
+		if (combine_rec(g, r->cur) != 0)
+			return -1;
+		if (can_split && g->n > 1 && g->used + g->hbytes > g->conf.budget / 2) {
+			if ((!sub && !(sub = sub_files(g, depth))) || spill_to(g, sub, shift) != 0)
+				return -1;
+		}
+	}
+	if (rc < 0)
+		return -1;
+	if (!sub) {
+		qsort(g->order, g->n, sizeof *g->order, by_seq);
+		if (empty_file(t) != 0)
+			return -1;
+		for (size_t k = 0; k < g->n; k++)
+			if (wrec(g, t, g->order[k]) != 0)
+				return -1;
+		if (wflush(g, t) != 0)
+			return -1;
+		clear(g);
+		return 0;
+	}
+	if (spill_to(g, sub, shift) != 0)
+		return -1;
+	for (unsigned p = 0; p < g->nparts; p++)
+		if (sub[p].fd >= 0 && combine_file(g, &sub[p], next) != 0)
+			return -1;
+	if (empty_file(t) != 0 || heap_files(g, sub) != 0)
+		return -1;
+	while (g->nheap) {
+		const grd *top = &g->rd[g->heap[0]];
+		if (wbytes(g, t, top->cur, top->cursize) != 0 || heap_next(g) != 0)
+			return -1;
+	}
+	return wflush(g, t);
 }
 
 int gp_groups_finish(gp_groups *g)
@@ -805,24 +924,12 @@ int gp_groups_finish(gp_groups *g)
 		return -1;
 	}
 	g->io_bytes += g->nparts * (sizeof *g->rd + sizeof *g->heap);
-	/* One partition in memory at a time, read through the first reader. */
+	/* One partition in memory at a time. */
 	for (unsigned p = 0; p < g->nparts; p++)
-		if (g->parts[p].fd >= 0 && combine_part(g, &g->parts[p], &g->rd[0]) != 0)
+		if (g->parts[p].fd >= 0 && combine_file(g, &g->parts[p], 0) != 0)
 			return -1;
-	for (unsigned p = 0; p < g->nparts; p++) {
-		if (g->parts[p].fd < 0)
-			continue;
-		grd *r = &g->rd[p];
-		int rc = rd_open(g, r, g->parts[p].fd);
-		if (rc == 0)
-			rc = rd_next(g, r);
-		if (rc < 0)
-			return -1;
-		if (rc == 1)
-			g->heap[g->nheap++] = p;
-	}
-	for (unsigned i = g->nheap / 2; i-- > 0;)
-		heap_down(g, i);
+	if (heap_files(g, g->parts) != 0)
+		return -1;
 	g->phase = 2;
 	g->it = 0;
 	return 0;
@@ -867,14 +974,9 @@ int gp_groups_next(gp_groups *g, gp_group *out)
 	if (g->pending >= 0) { /* the reader handed out last moves on now */
 		if (g->enc)
 			release_scratch(g);
-		int rc = rd_next(g, &g->rd[g->pending]);
 		g->pending = -1;
-		if (rc < 0)
+		if (heap_next(g) != 0)
 			return -1;
-		if (rc == 0)
-			g->heap[0] = g->heap[--g->nheap];
-		if (g->nheap)
-			heap_down(g, 0);
 	}
 	if (g->nheap == 0)
 		return 0;

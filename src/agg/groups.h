@@ -44,12 +44,12 @@
  *    written (so `dst` is always the earlier input) and its first-seen number
  *    the smallest, the partition rewritten sorted by that number; the
  *    partitions are then merged k-way on it. One partition is in memory at a
- *    time (a partition larger than the budget is still read whole), and
- *    the merge holds one read buffer (16 KiB, more for a longer group) per
- *    partition on top of the budget. An encoded partition in memory holds
- *    its groups decoded (with their heap), so conf.parts should make a
- *    partition of the whole run's states fit the budget (256 for a million
- *    groups of a few hundred bytes each in 16 MiB).
+ *    time; when its groups (and their heap) outgrow half the budget it is
+ *    split again by the next bits of the hash into `parts` sub-partitions,
+ *    each combined the same way and merged back by first-seen number (up to
+ *    4 levels; one group is never split). The merges hold one read buffer
+ *    (16 KiB, more for a longer group) per partition on top of the budget.
+ *    More parts mean fewer levels: 64 or 256 for millions of groups.
  *  - gp_groups_next() then hands out every group once, in first-seen order,
  *    spilled or not; its pointers are valid until the next call.
  *  - Every allocation and temporary file belongs to the scope given to

@@ -4,8 +4,8 @@
  * the same groups in the same order as in memory, with nothing left behind;
  * rows of accumulators that hold heap memory spilled as encoded bytes with
  * the same results, a million groups within --memory 16M (peak RSS, time
- * against memory), and write errors (EACCES, EFBIG) with nothing left.
- * TAP output. */
+ * against memory), partitions larger than the budget split again, and
+ * write errors (EACCES, EFBIG) with nothing left. TAP output. */
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -519,7 +519,7 @@ static void test_spill_heap(const char *dir)
 	ok(tmpdir_entries(dir) == 0, "nothing left in $TMPDIR");
 }
 
-/* ---- a million groups in 16 MiB ---- */
+/* ---- a million groups in 16 MiB, and partitions split again ---- */
 
 typedef struct runres {
 	double secs, cpu;
@@ -548,11 +548,14 @@ typedef struct workload {
 	const char *what;
 	const char *const *names;
 	size_t n, times;
+	unsigned parts, budget_mib;
 } workload;
 static const char *const exact8[] = { "count", "sum", "avg", "min", "max", "first", "last", "stddev" };
 static const char *const sketchy[] = { "count", "percentile", "distinct" };
-static const workload wl_exact = { "count, sum, avg, min, max, first, last, stddev", exact8, 8, 3 };
-static const workload wl_sketchy = { "count, p99, distinct", sketchy, 3, 20 };
+static const workload wl_exact = { "count, sum, avg, min, max, first, last, stddev", exact8, 8, 3, 256, 16 };
+static const workload wl_sketchy = { "count, p99, distinct", sketchy, 3, 20, 256, 16 };
+/* 4 partitions of 45 MiB each: combining must split them again. */
+static const workload wl_deep = { "count, sum, avg, min, max, first, last, stddev", exact8, 8, 3, 4, 4 };
 static const workload *wl = &wl_exact;
 
 static void million(size_t ngroups, size_t budget, runres *out)
@@ -570,7 +573,7 @@ static void million(size_t ngroups, size_t budget, runres *out)
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
 	gp_scope sc;
 	gp_scope_init(&sc);
-	gp_groups *g = row_table(&sc, &d, budget, 256);
+	gp_groups *g = row_table(&sc, &d, budget, wl->parts);
 	bool all = g != NULL;
 	char kb[32];
 	for (size_t r = 0; r < wl->times * ngroups && all; r++) {
@@ -618,7 +621,7 @@ static bool in_child(void (*fn)(size_t, size_t, runres *), size_t a, size_t b, r
 
 static void test_million_memory(const char *dir, const workload *w, size_t ngroups)
 {
-	size_t budget = 16u << 20;
+	size_t budget = (size_t)w->budget_mib << 20;
 #if defined(__SANITIZE_ADDRESS__)
 	ngroups /= 10; /* the sanitizer's shadow memory makes RSS and time meaningless */
 	budget /= 8;
@@ -626,16 +629,17 @@ static void test_million_memory(const char *dir, const workload *w, size_t ngrou
 	runres m, s;
 	wl = w;
 	bool okm = in_child(million, ngroups, 0, &m), oks = in_child(million, ngroups, budget, &s);
-	ok(okm && oks && s.spills > 0 && m.spills == 0, "%zu groups of %s (%zu values each): in memory, and spilled %u times",
-	   ngroups, w->what, w->times, s.spills);
+	ok(okm && oks && s.spills > 0 && m.spills == 0,
+	   "%zu groups of %s (%zu values each): in memory, and spilled %u times to %u partitions", ngroups, w->what,
+	   w->times, s.spills, w->parts);
 	ok(s.digest == m.digest && s.groups == ngroups && m.groups == ngroups && s.seqs,
 	   "exact: spilled results equal the in-memory ones, same order and ranks");
 	ok(s.table_peak <= budget + (64u << 10), "the table held %zu KiB (budget %zu KiB)", s.table_peak >> 10,
 	   budget >> 10);
 	size_t grown = s.peak_kib > s.base_kib ? s.peak_kib - s.base_kib : 0;
-	printf("# in memory: %.2f s CPU (%.2f s wall), peak RSS +%zu MiB; --memory %zuM: %.2f s CPU (%.2f s wall), "
+	printf("# in memory: %.2f s CPU (%.2f s wall), peak RSS +%zu MiB; --memory %zuK: %.2f s CPU (%.2f s wall), "
 	       "%.2fx, peak RSS +%zu MiB\n",
-	       m.cpu, m.secs, (m.peak_kib - m.base_kib) >> 10, budget >> 20, s.cpu, s.secs, s.cpu / m.cpu, grown >> 10);
+	       m.cpu, m.secs, (m.peak_kib - m.base_kib) >> 10, budget >> 10, s.cpu, s.secs, s.cpu / m.cpu, grown >> 10);
 #if defined(__SANITIZE_ADDRESS__)
 	skip("peak RSS within the budget + 24 MiB", "sanitizer build");
 #else
@@ -757,6 +761,7 @@ int main(void)
 	/* first: their children start from a small heap */
 	test_million_memory(dir, &wl_exact, 1000000);
 	test_million_memory(dir, &wl_sketchy, 100000);
+	test_million_memory(dir, &wl_deep, 300000);
 	make_keys();
 	make_ref();
 	test_hash();
