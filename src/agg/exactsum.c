@@ -349,30 +349,45 @@ void gp_xsum_encode(const gp_xsum *s, gp_enc *e)
 		gp_enc_svar(e, s->special ? 0 : s->i);
 		return;
 	}
-	int64_t d[L];
-	bool neg = digits(s, d);
+	/* The window and two digits above it, normalised, as sign and
+	 * magnitude (digits() does the same over all L digits: too slow for a
+	 * spill, which encodes every sum). */
+	int64_t d[L + 2];
+	int a = s->lo, b = s->lo + s->n + 2;
+	memcpy(d + a, s->big, s->n * sizeof *d);
+	d[b - 2] = d[b - 1] = 0;
+	normalize(d + a, b - a);
+	bool neg = d[b - 1] < 0;
+	if (neg) {
+		for (int j = a; j < b; j++)
+			d[j] = -d[j];
+		normalize(d + a, b - a);
+	}
+	while (a < b && d[a] == 0)
+		a++;
+	while (b > a && d[b - 1] == 0)
+		b--;
+	if (a == b) {
+		gp_enc_byte(e, FORM_INT);
+		gp_enc_svar(e, 0);
+		return;
+	}
 	int k = POS_INT / 32, sh = POS_INT % 32; /* 2^0 is bit sh of digit k */
-	bool integral = (d[k] & ((INT64_C(1) << sh) - 1)) == 0, small = (d[k + 2] >> (63 - 2 * 32 + sh)) == 0;
-	for (int j = 0; j < k && integral; j++)
-		integral = d[j] == 0;
-	for (int j = k + 3; j < L && small; j++)
-		small = d[j] == 0;
-	if (integral && small) { /* the value the fast path would hold */
-		uint64_t m = (uint64_t)d[k] >> sh | (uint64_t)d[k + 1] << (32 - sh) | (uint64_t)d[k + 2] << (64 - sh);
+	/* an integer below 2^63: no bit below 2^0, none from 2^63 up */
+	if (a >= k && (a > k || (d[k] & ((INT64_C(1) << sh) - 1)) == 0) && b <= k + 3 &&
+	    (b < k + 3 || (d[k + 2] >> (63 - 2 * 32 + sh)) == 0)) {
+		uint64_t m = 0;
+		for (int j = a; j < b; j++)
+			m |= j == k ? (uint64_t)d[j] >> sh : (uint64_t)d[j] << (32 * (j - k) - sh);
 		gp_enc_byte(e, FORM_INT);
 		gp_enc_svar(e, neg ? -(int64_t)m : (int64_t)m);
 		return;
 	}
-	int lo = 0, hi = L;
-	while (lo < L && d[lo] == 0)
-		lo++;
-	while (hi > lo && d[hi - 1] == 0)
-		hi--;
 	gp_enc_byte(e, FORM_DIGITS);
 	gp_enc_byte(e, neg);
-	gp_enc_var(e, (uint64_t)lo);
-	gp_enc_var(e, (uint64_t)(hi - lo));
-	for (int j = lo; j < hi; j++) /* below 2^32: a sum of fewer than 2^78 doubles */
+	gp_enc_var(e, (uint64_t)a);
+	gp_enc_var(e, (uint64_t)(b - a));
+	for (int j = a; j < b; j++) /* below 2^32: a sum of fewer than 2^78 doubles */
 		gp_enc_u32(e, (uint32_t)d[j]);
 }
 

@@ -698,6 +698,36 @@ static void test_encode(void)
 	sum->free(a);
 	free(ea.p);
 	free(eb.p);
+	/* negative, and 2^62 (past the fast path's 2^53): integers still */
+	const double xs[][3] = { { -0.5, -0.5, 0 }, { 4611686018427387904.0, 0.25, -0.25 } }, want[] = { -1, 4611686018427387904.0 };
+	bool ints = true;
+	for (int c = 0; c < 2; c++) {
+		sum->init(a, NULL);
+		for (int k = 0; k < 3; k++)
+			sum->add(a, xs[c][k], 0);
+		ea = encode(sum, a);
+		da = decode(sum, NULL, ea.p, ea.n);
+		double r = 0;
+		ints = ints && da && ea.p[0] == 0 && sum->mem(da) == 0 && sum->result(da, &r) && r == want[c];
+		if (da) {
+			sum->free(da);
+			free(da);
+		}
+		sum->free(a);
+		free(ea.p);
+	}
+	ok(ints, "sum: -1 and 2^62 made of fractions encode and decode as integers");
+	sum->init(a, NULL);
+	sum->add(a, -0.1, 0);
+	ea = encode(sum, a);
+	da = decode(sum, NULL, ea.p, ea.n);
+	double r01 = 0;
+	ok(da && ea.p[0] == 8 && ea.p[1] == 1 && sum->result(da, &r01) && r01 == -0.1, "sum: -0.1 as sign and digits");
+	if (da)
+		sum->free(da);
+	free(da);
+	sum->free(a);
+	free(ea.p);
 	free(v);
 	free(seq);
 }
