@@ -1,6 +1,7 @@
 /* The accumulators and their table (see acc.h). */
 #include "acc.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,22 @@ static void count_init(void *st, const gp_acc_params *p) { ((count_st *)st)->n =
 static int count_add(void *st, double v, uint64_t seq) { ((count_st *)st)->n++; return 0; }
 static int count_merge(void *st, const void *o) { ((count_st *)st)->n += ((const count_st *)o)->n; return 0; }
 static bool count_result(void *st, double *out) { *out = (double)((count_st *)st)->n; return true; }
+static void count_encode(void *st, gp_enc *e) { gp_enc_var(e, ((count_st *)st)->n); }
+
+/* Ends every decode: the bytes were a state, or errno says why not. */
+static int decoded(const gp_dec *d)
+{
+	if (!d->bad)
+		return 0;
+	errno = EINVAL;
+	return -1;
+}
+
+static int count_decode(void *st, gp_dec *d)
+{
+	((count_st *)st)->n = gp_dec_var(d);
+	return decoded(d);
+}
 
 /* ---- sum, avg ---- */
 
@@ -65,6 +82,22 @@ static bool avg_result(void *st, double *out)
 }
 
 static size_t sum_mem(const void *st) { return gp_xsum_mem(&((const sum_st *)st)->s); }
+
+static void sum_encode(void *st, gp_enc *e)
+{
+	sum_st *a = st;
+	gp_xsum_encode(&a->s, e);
+	gp_enc_var(e, a->n);
+}
+
+static int sum_decode(void *st, gp_dec *d)
+{
+	sum_st *a = st;
+	if (gp_xsum_decode(&a->s, d) < 0)
+		return -1;
+	a->n = gp_dec_var(d);
+	return decoded(d);
+}
 static void sum_free(void *st) { gp_xsum_free(&((sum_st *)st)->s); }
 
 /* ---- min, max, first, last: one value, picked by an order ---- */
@@ -112,6 +145,41 @@ PICK_MERGE(min)
 PICK_MERGE(max)
 PICK_MERGE(first)
 PICK_MERGE(last)
+
+/* min and max: whether there is a value, and the value (its seq does not
+ * matter and is not written, so equal values give equal bytes); first and
+ * last add the seq. */
+static void pick_encode(void *st, gp_enc *e)
+{
+	pick_st *a = st;
+	gp_enc_byte(e, a->has);
+	if (a->has)
+		gp_enc_f64(e, a->v);
+}
+
+static void pick_seq_encode(void *st, gp_enc *e)
+{
+	pick_st *a = st;
+	pick_encode(st, e);
+	if (a->has)
+		gp_enc_var(e, a->seq);
+}
+
+static int pick_decode_as(pick_st *a, gp_dec *d, bool seq)
+{
+	unsigned has = gp_dec_byte(d);
+	if (has > 1)
+		d->bad = true;
+	if (has == 1) {
+		a->v = gp_dec_f64(d);
+		a->seq = seq ? gp_dec_var(d) : 0;
+		a->has = !d->bad;
+	}
+	return decoded(d);
+}
+
+static int pick_decode(void *st, gp_dec *d) { return pick_decode_as(st, d, false); }
+static int pick_seq_decode(void *st, gp_dec *d) { return pick_decode_as(st, d, true); }
 
 static bool pick_result(void *st, double *out)
 {
@@ -179,6 +247,23 @@ static bool sd_result(void *st, double *out)
 		return false;
 	*out = ss > 0 ? gp_sqrt(ss / (n - 1)) : ss == ss ? 0 : ss;
 	return true;
+}
+
+static void sd_encode(void *st, gp_enc *e)
+{
+	sd_st *a = st;
+	gp_xsum_encode(&a->s, e);
+	gp_xsum_encode(&a->q, e);
+	gp_enc_var(e, a->n);
+}
+
+static int sd_decode(void *st, gp_dec *d)
+{
+	sd_st *a = st;
+	if (gp_xsum_decode(&a->s, d) < 0 || gp_xsum_decode(&a->q, d) < 0)
+		return -1;
+	a->n = gp_dec_var(d);
+	return decoded(d);
 }
 
 static size_t sd_mem(const void *st) { const sd_st *a = st; return gp_xsum_mem(&a->s) + gp_xsum_mem(&a->q); }
@@ -281,6 +366,51 @@ static bool pct_result(void *st, double *out)
 	return true;
 }
 
+/* Tag 0: the exact values, sorted; tag 1: the sketch. */
+static void pct_encode(void *st, gp_enc *e)
+{
+	pct_st *a = st;
+	if (a->sk) {
+		gp_enc_byte(e, 1);
+		gp_dds_encode(a->sk, e);
+		return;
+	}
+	if (a->n)
+		qsort(a->v, a->n, sizeof(double), cmp_double);
+	gp_enc_byte(e, 0);
+	gp_enc_var(e, a->n);
+	for (size_t k = 0; k < a->n; k++)
+		gp_enc_f64(e, a->v[k]);
+}
+
+static int pct_decode(void *st, gp_dec *d)
+{
+	pct_st *a = st;
+	unsigned tag = gp_dec_byte(d);
+	if (tag == 1) {
+		if (to_sketch(a) < 0)
+			return -1;
+		return gp_dds_decode(a->sk, d) < 0 ? -1 : decoded(d);
+	}
+	uint64_t n = gp_dec_var(d);
+	if (d->bad || tag != 0 || n > gp_dec_left(d) / 8) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!a->sk && n * sizeof(double) <= a->budget && gp_grow(&a->v, &a->cap, (size_t)n, sizeof(double)) < 0)
+		return -1;
+	for (uint64_t k = 0; k < n; k++) {
+		double v = gp_dec_f64(d);
+		if (!finite(v)) {
+			errno = EINVAL;
+			return -1;
+		}
+		if (pct_add(a, v, 0) < 0)
+			return -1;
+	}
+	return decoded(d);
+}
+
 static size_t pct_mem(const void *st)
 {
 	const pct_st *a = st;
@@ -305,6 +435,7 @@ typedef struct {
 	uint64_t *set; /* open addressing; 0 marks a free slot */
 	size_t cap, n; /* n counts has0 too */
 	bool has0;     /* the hash 0 was seen */
+	bool sorted;   /* encode sorted the set: its nonzero hashes ascend at its end */
 	gp_hll *h;
 } dist_st;
 
@@ -319,6 +450,22 @@ static void set_put(uint64_t *set, size_t cap, uint64_t x, size_t *n)
 		set[k] = x;
 		++*n;
 	}
+}
+
+/* Puts the hashes of a set that encode sorted back in their slots. */
+static int unsort(dist_st *a)
+{
+	uint64_t *set = calloc(a->cap, sizeof *set);
+	if (!set)
+		return -1;
+	size_t n = 0;
+	for (size_t k = 0; k < a->cap; k++)
+		if (a->set[k])
+			set_put(set, a->cap, a->set[k], &n);
+	free(a->set);
+	a->set = set;
+	a->sorted = false;
+	return 0;
 }
 
 static bool set_has(const dist_st *a, uint64_t x)
@@ -348,7 +495,7 @@ static int to_hll(dist_st *a)
 	free(a->set);
 	a->set = NULL;
 	a->cap = a->n = 0;
-	a->has0 = false;
+	a->has0 = a->sorted = false;
 	a->h = h;
 	return 0;
 }
@@ -356,6 +503,8 @@ static int to_hll(dist_st *a)
 int gp_acc_distinct_add_hash(void *st, uint64_t hash)
 {
 	dist_st *a = st;
+	if (a->sorted && unsort(a) < 0)
+		return -1;
 	/* exact while at most GP_ACC_DISTINCT_EXACT distinct values were seen:
 	 * a property of the set, so one pass and any merge switch alike */
 	if (!a->h && a->n >= GP_ACC_DISTINCT_EXACT && !set_has(a, hash) && to_hll(a) < 0)
@@ -423,6 +572,70 @@ static bool dist_result(void *st, double *out)
 	return true;
 }
 
+static int cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+	return a < b ? -1 : a > b;
+}
+
+/* Tag 0: the set's hashes, ascending; tag 1: the HyperLogLog registers. */
+static void dist_encode(void *st, gp_enc *e)
+{
+	dist_st *a = st;
+	if (a->h) {
+		gp_enc_byte(e, 1);
+		for (uint32_t j = 0; j < GP_HLL_M; j++)
+			gp_enc_byte(e, a->h->reg[j]);
+		return;
+	}
+	/* Sorted in place (the empty slots, 0, come first) and left so: the
+	 * next add puts the hashes back in their slots (unsort). */
+	gp_enc_byte(e, 0);
+	gp_enc_var(e, a->n);
+	if (a->has0)
+		gp_enc_u64(e, 0);
+	if (!a->cap)
+		return;
+	if (!a->sorted)
+		qsort(a->set, a->cap, sizeof *a->set, cmp_u64);
+	a->sorted = true;
+	for (size_t k = a->cap - (a->n - a->has0); k < a->cap; k++)
+		gp_enc_u64(e, a->set[k]);
+}
+
+static int dist_decode(void *st, gp_dec *d)
+{
+	dist_st *a = st;
+	unsigned tag = gp_dec_byte(d);
+	if (tag == 1) {
+		if (to_hll(a) < 0)
+			return -1;
+		for (uint32_t j = 0; j < GP_HLL_M; j++) {
+			unsigned r = gp_dec_byte(d);
+			if (r > 64 - GP_HLL_P + 1)
+				d->bad = true;
+			a->h->reg[j] = (uint8_t)r;
+		}
+		return decoded(d);
+	}
+	uint64_t n = gp_dec_var(d), prev = 0;
+	if (d->bad || tag != 0 || n > GP_ACC_DISTINCT_EXACT || n > gp_dec_left(d) / 8) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (uint64_t k = 0; k < n; k++) {
+		uint64_t x = gp_dec_u64(d);
+		if (k && x <= prev) { /* ascending, each once */
+			errno = EINVAL;
+			return -1;
+		}
+		prev = x;
+		if (gp_acc_distinct_add_hash(a, x) < 0)
+			return -1;
+	}
+	return decoded(d);
+}
+
 static size_t dist_mem(const void *st)
 {
 	const dist_st *a = st;
@@ -445,20 +658,29 @@ static size_t no_mem(const void *st) { return 0; }
 static bool exact(const void *st) { return false; }
 static void no_free(void *st) { }
 
-#define ACC(NAME, ST, BOUND, INIT, ADD, MERGE, RESULT, MEM, APPROX, FREE) \
-	static const gp_acc_ops acc_##NAME = { #NAME, sizeof(ST), BOUND, INIT, ADD, MERGE, RESULT, MEM, APPROX, FREE }
+#define ACC(NAME, ST, BOUND, INIT, ADD, MERGE, RESULT, MEM, APPROX, FREE, ENC, DEC, HEAP)                         \
+	static const gp_acc_ops acc_##NAME = { #NAME, sizeof(ST), BOUND, INIT, ADD, MERGE, RESULT, MEM, APPROX, FREE, \
+					       ENC,   DEC,        HEAP }
 
-ACC(count, count_st, NULL, count_init, count_add, count_merge, count_result, no_mem, exact, no_free);
-ACC(sum, sum_st, NULL, sum_init, sum_add, sum_merge, sum_result, sum_mem, exact, sum_free);
-ACC(avg, sum_st, NULL, sum_init, sum_add, sum_merge, avg_result, sum_mem, exact, sum_free);
-ACC(min, pick_st, NULL, pick_init, min_add, min_merge, pick_result, no_mem, exact, no_free);
-ACC(max, pick_st, NULL, pick_init, max_add, max_merge, pick_result, no_mem, exact, no_free);
-ACC(first, pick_st, NULL, pick_init, first_add, first_merge, pick_result, no_mem, exact, no_free);
-ACC(last, pick_st, NULL, pick_init, last_add, last_merge, pick_result, no_mem, exact, no_free);
-ACC(stddev, sd_st, NULL, sd_init, sd_add, sd_merge, sd_result, sd_mem, exact, sd_free);
-ACC(percentile, pct_st, "within ±1%", pct_init, pct_add, pct_merge, pct_result, pct_mem, pct_approx, pct_free);
+ACC(count, count_st, NULL, count_init, count_add, count_merge, count_result, no_mem, exact, no_free, count_encode,
+    count_decode, false);
+ACC(sum, sum_st, NULL, sum_init, sum_add, sum_merge, sum_result, sum_mem, exact, sum_free, sum_encode, sum_decode,
+    true);
+ACC(avg, sum_st, NULL, sum_init, sum_add, sum_merge, avg_result, sum_mem, exact, sum_free, sum_encode, sum_decode,
+    true);
+ACC(min, pick_st, NULL, pick_init, min_add, min_merge, pick_result, no_mem, exact, no_free, pick_encode, pick_decode,
+    false);
+ACC(max, pick_st, NULL, pick_init, max_add, max_merge, pick_result, no_mem, exact, no_free, pick_encode, pick_decode,
+    false);
+ACC(first, pick_st, NULL, pick_init, first_add, first_merge, pick_result, no_mem, exact, no_free, pick_seq_encode,
+    pick_seq_decode, false);
+ACC(last, pick_st, NULL, pick_init, last_add, last_merge, pick_result, no_mem, exact, no_free, pick_seq_encode,
+    pick_seq_decode, false);
+ACC(stddev, sd_st, NULL, sd_init, sd_add, sd_merge, sd_result, sd_mem, exact, sd_free, sd_encode, sd_decode, true);
+ACC(percentile, pct_st, "within ±1%", pct_init, pct_add, pct_merge, pct_result, pct_mem, pct_approx, pct_free,
+    pct_encode, pct_decode, true);
 ACC(distinct, dist_st, "0.81% standard error", dist_init, dist_add, dist_merge, dist_result, dist_mem,
-    dist_approx, dist_free);
+    dist_approx, dist_free, dist_encode, dist_decode, true);
 
 const gp_acc_ops *const gp_acc_all[] = {
 	&acc_count, &acc_sum, &acc_avg, &acc_min, &acc_max, &acc_first,
@@ -471,4 +693,84 @@ const gp_acc_ops *gp_acc_find(const char *name, size_t len)
 		if (strlen((*a)->name) == len && !memcmp((*a)->name, name, len))
 			return *a;
 	return NULL;
+}
+
+size_t gp_acc_pct_budget(size_t table_budget, unsigned npct)
+{
+	if (!table_budget)
+		return GP_ACC_PCT_BUDGET;
+	size_t b = table_budget / 64 / (npct ? npct : 1);
+	return b < 4096 ? 4096 : b > GP_ACC_PCT_BUDGET ? GP_ACC_PCT_BUDGET : b;
+}
+
+/* ---- rows ---- */
+
+size_t gp_acc_row_layout(gp_acc_row *r)
+{
+	size_t at = 0;
+	r->heap = false;
+	for (size_t k = 0; k < r->n; k++) {
+		r->off[k] = at;
+		at += (r->ops[k]->size + 7) & ~(size_t)7;
+		r->heap |= r->ops[k]->heap;
+	}
+	return r->size = at;
+}
+
+void gp_acc_row_init(void *block, const gp_acc_row *r)
+{
+	for (size_t k = 0; k < r->n; k++)
+		r->ops[k]->init((char *)block + r->off[k], r->params ? r->params[k] : NULL);
+}
+
+int gp_acc_row_merge(void *dst, const void *src, void *row)
+{
+	const gp_acc_row *r = row;
+	for (size_t k = 0; k < r->n; k++)
+		if (r->ops[k]->merge((char *)dst + r->off[k], (const char *)src + r->off[k]) < 0)
+			return -1;
+	return 0;
+}
+
+size_t gp_acc_row_encode(void *block, unsigned char *buf, size_t cap, void *row)
+{
+	const gp_acc_row *r = row;
+	gp_enc e = { buf, cap, 0 };
+	for (size_t k = 0; k < r->n; k++)
+		r->ops[k]->encode((char *)block + r->off[k], &e);
+	return e.n;
+}
+
+int gp_acc_row_decode(void *block, const unsigned char *p, size_t n, void *row)
+{
+	const gp_acc_row *r = row;
+	gp_acc_row_init(block, r);
+	gp_dec d;
+	gp_dec_init(&d, p, n);
+	for (size_t k = 0; k < r->n; k++)
+		if (r->ops[k]->decode((char *)block + r->off[k], &d) < 0)
+			return -1;
+	if (gp_dec_left(&d)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+void gp_acc_row_free(void *block, void *row)
+{
+	const gp_acc_row *r = row;
+	for (size_t k = 0; k < r->n; k++)
+		if (r->ops[k]->heap)
+			r->ops[k]->free((char *)block + r->off[k]);
+}
+
+size_t gp_acc_row_mem(const void *block, void *row)
+{
+	const gp_acc_row *r = row;
+	size_t m = 0;
+	for (size_t k = 0; k < r->n; k++)
+		if (r->ops[k]->heap)
+			m += r->ops[k]->mem((const char *)block + r->off[k]);
+	return m;
 }

@@ -1,10 +1,13 @@
 /* DDSketch with dense stores that grow to the range of bins seen (see ddsketch.h). */
 #include "ddsketch.h"
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "detmath.h"
+#include "enc.h"
 
 /* ln gamma for alpha = 1%: ln(1.01 / 0.99) */
 #define GAMMA ((1 + GP_DDS_ALPHA) / (1 - GP_DDS_ALPHA))
@@ -71,6 +74,12 @@ static int cover(gp_dds_store *st, int32_t a, int32_t b)
 	return 0;
 }
 
+/* -0 before 0, so min and max do not depend on the order of arrival. */
+static bool before(double a, double b)
+{
+	return a < b || (a == b && __builtin_signbit(a) && !__builtin_signbit(b));
+}
+
 int gp_dds_add(gp_dds *s, double x, uint64_t count)
 {
 	if (!count)
@@ -84,9 +93,9 @@ int gp_dds_add(gp_dds *s, double x, uint64_t count)
 	} else {
 		s->zero += count;
 	}
-	if (!s->n || x < s->min)
+	if (!s->n || before(x, s->min))
 		s->min = x;
-	if (!s->n || x > s->max)
+	if (!s->n || before(s->max, x))
 		s->max = x;
 	s->n += count;
 	return 0;
@@ -114,9 +123,9 @@ int gp_dds_merge(gp_dds *s, const gp_dds *o)
 		return 0;
 	if (merge_store(&s->pos, &o->pos) < 0 || merge_store(&s->neg, &o->neg) < 0)
 		return -1;
-	if (!s->n || o->min < s->min)
+	if (!s->n || before(o->min, s->min))
 		s->min = o->min;
-	if (!s->n || o->max > s->max)
+	if (!s->n || before(s->max, o->max))
 		s->max = o->max;
 	s->zero += o->zero;
 	s->n += o->n;
@@ -140,4 +149,77 @@ double gp_dds_rank(const gp_dds *s, uint64_t r)
 		if ((seen += s->pos.c[k]) >= r)
 			return clamp(s, bin_value(s->pos.lo + (int32_t)k));
 	return s->max;
+}
+
+/* ---- encoding (see ddsketch.h) ---- */
+
+/* Bins of finite doubles stay within about +-38000 (subnormals to the
+ * largest double); anything far outside is not a sketch. */
+#define BIN_LIMIT (1 << 20)
+
+static void encode_store(const gp_dds_store *st, gp_enc *e)
+{
+	size_t a = 0, b = st->cap;
+	while (a < b && !st->c[a])
+		a++;
+	while (b > a && !st->c[b - 1])
+		b--;
+	gp_enc_svar(e, a < b ? st->lo + (int64_t)a : 0);
+	gp_enc_var(e, b - a);
+	for (size_t k = a; k < b; k++)
+		gp_enc_var(e, st->c[k]);
+}
+
+void gp_dds_encode(const gp_dds *s, gp_enc *e)
+{
+	gp_enc_var(e, s->n);
+	gp_enc_var(e, s->zero);
+	gp_enc_f64(e, s->n ? s->min : 0);
+	gp_enc_f64(e, s->n ? s->max : 0);
+	encode_store(&s->pos, e);
+	encode_store(&s->neg, e);
+}
+
+/* Reads a store; adds its counts to *total. */
+static int decode_store(gp_dds_store *st, gp_dec *d, uint64_t *total)
+{
+	int64_t lo = gp_dec_svar(d);
+	uint64_t n = gp_dec_var(d);
+	if (d->bad || n > gp_dec_left(d) || lo < -BIN_LIMIT || lo > BIN_LIMIT || n > BIN_LIMIT)
+		goto bad;
+	if (!n)
+		return 0;
+	if (cover(st, (int32_t)lo, (int32_t)(lo + (int64_t)n - 1)) < 0)
+		return -1;
+	for (uint64_t k = 0; k < n; k++) {
+		uint64_t c = gp_dec_var(d);
+		st->c[lo + (int64_t)k - st->lo] = c;
+		if (__builtin_add_overflow(*total, c, total))
+			goto bad;
+	}
+	if (d->bad)
+		goto bad;
+	return 0;
+bad:
+	errno = EINVAL;
+	return -1;
+}
+
+int gp_dds_decode(gp_dds *s, gp_dec *d)
+{
+	s->n = gp_dec_var(d);
+	s->zero = gp_dec_var(d);
+	s->min = gp_dec_f64(d);
+	s->max = gp_dec_f64(d);
+	uint64_t total = s->zero;
+	if (d->bad || !(s->min <= s->max) || s->min - s->min != 0 || s->max - s->max != 0)
+		goto bad;
+	if (decode_store(&s->pos, d, &total) < 0 || decode_store(&s->neg, d, &total) < 0)
+		return -1;
+	if (total != s->n)
+		goto bad;
+	return 0;
+bad:
+	errno = EINVAL;
+	return -1;
 }

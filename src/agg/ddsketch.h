@@ -13,7 +13,13 @@
  *  - Each store is a dense array of counts over the range of bins seen,
  *    owned by the sketch (gp_dds_free); about 70 bins per factor of 2 of
  *    range, at most ~72k bins for the whole double range. Functions that may
- *    allocate return 0, or -1 when memory runs out (the sketch unchanged). */
+ *    allocate return 0, or -1 when memory runs out (the sketch unchanged).
+ *  - gp_dds_encode writes the sketch canonically (agg/enc.h): n and the zero
+ *    count as varints, min and max as doubles, then each store as its first
+ *    nonzero bin (zigzag varint), the number of bins and their counts
+ *    (varints), positive store first. gp_dds_decode reads that into an empty
+ *    sketch: 0, or -1 with errno EINVAL (bytes that are no sketch) or
+ *    ENOMEM. */
 #ifndef GP_AGG_DDSKETCH_H
 #define GP_AGG_DDSKETCH_H
 
@@ -42,5 +48,10 @@ int gp_dds_merge(gp_dds *s, const gp_dds *o);
 /* The value of 1-based rank r (1 <= r <= n): ascending order. */
 double gp_dds_rank(const gp_dds *s, uint64_t r);
 size_t gp_dds_mem(const gp_dds *s);
+
+struct gp_enc;
+struct gp_dec;
+void gp_dds_encode(const gp_dds *s, struct gp_enc *e);
+int gp_dds_decode(gp_dds *s, struct gp_dec *d);
 
 #endif

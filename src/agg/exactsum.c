@@ -2,11 +2,13 @@
  * superaccumulator over the whole double range (see exactsum.h). */
 #include "exactsum.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "detmath.h"
+#include "enc.h"
 
 enum { L = GP_XSUM_LIMBS, POS_INT = 1074 /* bit of 2^0 */ };
 #define MASK32 0xffffffffu
@@ -334,4 +336,88 @@ double gp_xsum_div(gp_xsum *s, uint64_t n)
 	}
 	double q = round_digits(d, r != 0);
 	return neg ? -q : q;
+}
+
+/* ---- encoding (see exactsum.h) ---- */
+
+enum { FORM_INT = 0, FORM_DIGITS = 8 };
+
+void gp_xsum_encode(const gp_xsum *s, gp_enc *e)
+{
+	if (s->special || !s->big) { /* a special fixes the result: digits do not matter */
+		gp_enc_byte(e, s->special | FORM_INT);
+		gp_enc_svar(e, s->special ? 0 : s->i);
+		return;
+	}
+	/* The window and two digits above it, normalised, as sign and
+	 * magnitude (digits() does the same over all L digits: too slow for a
+	 * spill, which encodes every sum). */
+	int64_t d[L + 2];
+	int a = s->lo, b = s->lo + s->n + 2;
+	memcpy(d + a, s->big, s->n * sizeof *d);
+	d[b - 2] = d[b - 1] = 0;
+	normalize(d + a, b - a);
+	bool neg = d[b - 1] < 0;
+	if (neg) {
+		for (int j = a; j < b; j++)
+			d[j] = -d[j];
+		normalize(d + a, b - a);
+	}
+	while (a < b && d[a] == 0)
+		a++;
+	while (b > a && d[b - 1] == 0)
+		b--;
+	if (a == b) {
+		gp_enc_byte(e, FORM_INT);
+		gp_enc_svar(e, 0);
+		return;
+	}
+	int k = POS_INT / 32, sh = POS_INT % 32; /* 2^0 is bit sh of digit k */
+	/* an integer below 2^63: no bit below 2^0, none from 2^63 up */
+	if (a >= k && (a > k || (d[k] & ((INT64_C(1) << sh) - 1)) == 0) && b <= k + 3 &&
+	    (b < k + 3 || (d[k + 2] >> (63 - 2 * 32 + sh)) == 0)) {
+		uint64_t m = 0;
+		for (int j = a; j < b; j++)
+			m |= j == k ? (uint64_t)d[j] >> sh : (uint64_t)d[j] << (32 * (j - k) - sh);
+		gp_enc_byte(e, FORM_INT);
+		gp_enc_svar(e, neg ? -(int64_t)m : (int64_t)m);
+		return;
+	}
+	gp_enc_byte(e, FORM_DIGITS);
+	gp_enc_byte(e, neg);
+	gp_enc_var(e, (uint64_t)a);
+	gp_enc_var(e, (uint64_t)(b - a));
+	for (int j = a; j < b; j++) /* below 2^32: a sum of fewer than 2^78 doubles */
+		gp_enc_u32(e, (uint32_t)d[j]);
+}
+
+int gp_xsum_decode(gp_xsum *s, gp_dec *d)
+{
+	unsigned tag = gp_dec_byte(d);
+	if (tag & ~(7u | FORM_DIGITS))
+		goto bad;
+	if (!(tag & FORM_DIGITS)) {
+		int64_t i = gp_dec_svar(d);
+		if (d->bad || (tag && i))
+			goto bad;
+		s->i = i;
+		s->special = (uint8_t)tag;
+		return 0;
+	}
+	unsigned neg = gp_dec_byte(d);
+	uint64_t lo = gp_dec_var(d), n = gp_dec_var(d);
+	if (d->bad || neg > 1 || tag != FORM_DIGITS || n == 0 || lo >= L || n > L - lo || gp_dec_left(d) < 4 * n)
+		goto bad;
+	if (reserve(s, (int)lo, (int)(lo + n - 1)) < 0)
+		return -1;
+	for (uint64_t j = 0; j < n; j++) {
+		int64_t v = gp_dec_u32(d);
+		s->big[lo + j - s->lo] = neg ? -v : v;
+	}
+	s->i = 0;
+	s->pending = 0;
+	return 0;
+bad:
+	errno = EINVAL;
+	return -1;
 }

@@ -18,7 +18,15 @@
  *  - gp_xsum_result rounds the exact sum once (to nearest, ties to even);
  *    gp_xsum_div rounds sum/n once for n < 2^32 (twice above that).
  *  - Functions that may allocate return 0, or -1 when memory runs out (then
- *    the sum is unchanged). */
+ *    the sum is unchanged).
+ *  - gp_xsum_encode writes the exact value, canonically (equal sums give
+ *    equal bytes, whatever their history): a tag byte (bits 0-2 the
+ *    infinities and NaN seen, bit 3 the form), then form 0, the value as a
+ *    zigzag varint (an integer below 2^63 in magnitude, or 0 once an
+ *    infinity or NaN fixed the result), or form 1, a sign byte, the first
+ *    digit's index and the digit count as varints and the magnitude's
+ *    32-bit digits little-endian. gp_xsum_decode reads that into an empty
+ *    sum: 0, or -1 with errno EINVAL (bytes that are no sum) or ENOMEM. */
 #ifndef GP_AGG_EXACTSUM_H
 #define GP_AGG_EXACTSUM_H
 
@@ -49,5 +57,10 @@ double gp_xsum_result(gp_xsum *s);
 double gp_xsum_div(gp_xsum *s, uint64_t n);
 /* Heap bytes the sum holds (0 on the fast path). */
 size_t gp_xsum_mem(const gp_xsum *s);
+
+struct gp_enc;
+struct gp_dec;
+void gp_xsum_encode(const gp_xsum *s, struct gp_enc *e);
+int gp_xsum_decode(gp_xsum *s, struct gp_dec *d);
 
 #endif

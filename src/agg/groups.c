@@ -17,6 +17,13 @@ typedef struct grec {
 	uint64_t len;
 } grec;
 
+/* A group in a spill file when states are encoded (conf.encode): this
+ * header, the key (padded to 8), the encoded state (elen bytes, padded). */
+typedef struct erec {
+	grec h;
+	uint64_t elen;
+} erec;
+
 typedef struct gslot {
 	uint64_t hash;
 	grec *rec; /* NULL: empty */
@@ -35,12 +42,15 @@ typedef struct grd {
 	char *buf;
 	size_t cap, pos, end;
 	const grec *cur; /* the record read last, in buf */
+	size_t cursize;	 /* its bytes */
 } grd;
 
 #define GROUPS_MIN_SLOTS 16
 #define GROUPS_BLOCK (256u << 10)
 #define GROUPS_WBUF (64u << 10)
 #define GROUPS_RBUF (16u << 10)
+/* Levels of partitions split again while combining (64^4 parts at most). */
+#define GROUPS_DEPTH 4
 
 struct gp_groups {
 	gp_scope *scope;
@@ -53,14 +63,25 @@ struct gp_groups {
 	gblk *blocks, *cur; /* standard blocks, reused after a spill */
 	gblk *big;	    /* blocks of one large group, freed at a spill */
 	size_t blksz, blk_bytes;
+	size_t used;	    /* bytes of groups in the arena now */
 	uint64_t seq;
 	unsigned spills, nparts, pshift;
 	bool merging; /* reading partitions back: no spill */
+	bool enc;     /* states spill encoded (conf.encode) */
+	bool pressure; /* the reported heap bytes broke the budget: spill at the next get */
+	size_t hbytes; /* heap bytes the states hold, as reported */
+	unsigned char *ebuf; /* one encoded group larger than the write buffer */
+	size_t ecap;
+	void *scratch; /* a decoded state: merged into the table, or handed out */
+	bool live;     /* scratch holds a state to free */
 	gp_tmpfile *parts;
 	const char *dir;
 	char *wbuf;
 	size_t wn, io_bytes;
 	grd *rd;	 /* finish: one reader per partition */
+	grd crd[GROUPS_DEPTH];		/* combining: the reader of a partition at each level */
+	gp_tmpfile *sub[GROUPS_DEPTH];	/* combining: the parts a partition at that level splits into */
+	unsigned pbits;			/* log2 of nparts */
 	unsigned *heap;	 /* finish: readers by their record's seq */
 	unsigned nheap;
 	int pending;	 /* reader whose record was handed out, or -1 */
@@ -86,6 +107,23 @@ static inline size_t rec_size(const gp_groups *g, size_t len)
 	return sizeof(grec) + g->stride + round8(len);
 }
 
+/* The key and the state bytes of a record in a spill file (n: state bytes). */
+static inline const char *file_key(const gp_groups *g, const grec *r)
+{
+	return g->enc ? (const char *)((const erec *)r + 1) : (const char *)(r + 1) + g->stride;
+}
+
+static inline const void *file_state(const gp_groups *g, const grec *r, size_t *n)
+{
+	if (!g->enc) {
+		*n = g->stride;
+		return r + 1;
+	}
+	*n = (size_t)((const erec *)r)->elen;
+	return (const char *)((const erec *)r + 1) + round8((size_t)r->len);
+}
+
+
 static inline void *rec_state(grec *r)
 {
 	return (char *)(r + 1);
@@ -96,9 +134,26 @@ static inline const char *rec_key(const gp_groups *g, const grec *r)
 	return (const char *)(r + 1) + g->stride;
 }
 
+/* Frees the states the table holds (encoded states only). */
+static void free_states(gp_groups *g)
+{
+	if (!g->enc)
+		return;
+	for (size_t k = 0; k < g->n; k++)
+		g->conf.free(rec_state(g->order[k]), g->conf.arg);
+	if (g->live)
+		g->conf.free(g->scratch, g->conf.arg);
+	g->live = false;
+	g->hbytes = 0;
+}
+
 static void groups_free(void *arg)
 {
 	gp_groups *g = arg;
+	if (g->order)
+		free_states(g);
+	free(g->scratch);
+	free(g->ebuf);
 	free(g->slots);
 	free(g->order);
 	for (gblk *b = g->blocks, *nx; b; b = nx) {
@@ -110,6 +165,8 @@ static void groups_free(void *arg)
 		free(b);
 	}
 	free(g->wbuf);
+	for (unsigned d = 0; d < GROUPS_DEPTH; d++)
+		free(g->crd[d].buf);
 	if (g->rd)
 		for (unsigned i = 0; i < g->nparts; i++)
 			free(g->rd[i].buf);
@@ -120,8 +177,9 @@ static void groups_free(void *arg)
 gp_groups *gp_groups_new(gp_scope *scope, const gp_groups_conf *conf)
 {
 	unsigned parts = conf->parts ? conf->parts : 64;
+	bool enc = conf->encode || conf->decode || conf->free;
 	if ((parts & (parts - 1)) || parts > 256 || parts < 2 || (conf->budget && !conf->merge) ||
-	    conf->state_size > ((size_t)1 << 30)) {
+	    conf->state_size > ((size_t)1 << 30) || (enc && !(conf->encode && conf->decode && conf->free))) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -135,8 +193,10 @@ gp_groups *gp_groups_new(gp_scope *scope, const gp_groups_conf *conf)
 	g->pshift = 64;
 	for (unsigned p = parts; p > 1; p >>= 1)
 		g->pshift--;
+	g->pbits = 64 - g->pshift;
 	g->stride = round8(conf->state_size);
 	g->pending = -1;
+	g->enc = enc;
 	/* Blocks small enough that a small budget still holds a few. */
 	g->blksz = GROUPS_BLOCK;
 	while (conf->budget && g->blksz > 4096 && g->blksz > conf->budget / 8)
@@ -146,7 +206,10 @@ gp_groups *gp_groups_new(gp_scope *scope, const gp_groups_conf *conf)
 		return NULL;
 	}
 	g->slots = calloc(GROUPS_MIN_SLOTS, sizeof *g->slots);
-	if (!g->slots || gp_grow(&g->order, &g->ocap, max_groups(GROUPS_MIN_SLOTS), sizeof *g->order) != 0) {
+	if (enc)
+		g->scratch = calloc(1, g->stride ? g->stride : 1);
+	if (!g->slots || gp_grow(&g->order, &g->ocap, max_groups(GROUPS_MIN_SLOTS), sizeof *g->order) != 0 ||
+	    (enc && !g->scratch)) {
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -162,7 +225,14 @@ size_t gp_groups_count(const gp_groups *g)
 
 size_t gp_groups_bytes(const gp_groups *g)
 {
-	return g->cap * sizeof *g->slots + g->ocap * sizeof *g->order + g->blk_bytes + g->io_bytes;
+	return g->cap * sizeof *g->slots + g->ocap * sizeof *g->order + g->blk_bytes + g->io_bytes + g->hbytes;
+}
+
+void gp_groups_add_bytes(gp_groups *g, ptrdiff_t delta)
+{
+	g->hbytes = delta < 0 && (size_t)-delta > g->hbytes ? 0 : g->hbytes + (size_t)delta;
+	if (g->conf.budget && !g->merging && gp_groups_bytes(g) > g->conf.budget)
+		g->pressure = true;
 }
 
 unsigned gp_groups_spills(const gp_groups *g)
@@ -227,6 +297,7 @@ static size_t block_need(const gp_groups *g, size_t size)
 
 static grec *arena_alloc(gp_groups *g, size_t size)
 {
+	g->used += size;
 	gblk *b = g->cur;
 	if (b && b->used + size <= b->size) {
 		grec *r = (grec *)((char *)b->data + b->used);
@@ -267,6 +338,7 @@ oom:
 /* Empties the table; keeps the slots and the standard blocks for reuse. */
 static void clear(gp_groups *g)
 {
+	free_states(g);
 	memset(g->slots, 0, g->cap * sizeof *g->slots);
 	g->n = 0;
 	for (gblk *b = g->big, *nx; b; b = nx) {
@@ -276,6 +348,7 @@ static void clear(gp_groups *g)
 	}
 	g->big = NULL;
 	g->cur = NULL;
+	g->used = 0;
 }
 
 /* Places rec (absent from the table) in its slot and the order. */
@@ -339,6 +412,11 @@ static inline grec *lookup(const gp_groups *g, const void *key, size_t len, uint
 
 void *gp_groups_get_h(gp_groups *g, const void *key, size_t len, uint64_t hash, bool *added)
 {
+	if (__builtin_expect(g->pressure, 0) && g->phase == 0) {
+		g->pressure = false;
+		if (g->n && gp_groups_spill(g) != 0)
+			return NULL;
+	}
 	grec *r = lookup(g, key, len, hash);
 	if (r) {
 		*added = false;
@@ -378,35 +456,95 @@ void *gp_groups_find(gp_groups *g, const void *key, size_t len)
 
 /* ---- spilling ---- */
 
+static int write_all(gp_tmpfile *t, const void *p, size_t n);
+
 static int wflush(gp_groups *g, gp_tmpfile *t)
 {
-	if (g->wn && gp_tmpfile_write(t, g->wbuf, g->wn) != 0) {
+	if (g->wn && write_all(t, g->wbuf, g->wn) != 0)
+		return -1;
+	g->wn = 0;
+	return 0;
+}
+
+static int write_all(gp_tmpfile *t, const void *p, size_t n)
+{
+	if (gp_tmpfile_write(t, p, n) != 0) {
 		if (errno == 0)
 			errno = ENOSPC;
 		return -1;
 	}
-	g->wn = 0;
+	return 0;
+}
+
+/* Lays out an encoded record at p (room for head + its encoding, padded):
+ * header, key, state. Returns the record's size, or 0 when the encoding
+ * did not fit in cap bytes (its size then in *elen). */
+static size_t erec_put(gp_groups *g, const grec *r, unsigned char *p, size_t cap, size_t *elen)
+{
+	size_t head = sizeof(erec) + round8((size_t)r->len);
+	if (cap < head) {
+		*elen = g->conf.encode(rec_state((grec *)r), NULL, 0, g->conf.arg);
+		return 0;
+	}
+	size_t n = g->conf.encode(rec_state((grec *)r), p + head, cap - head, g->conf.arg);
+	*elen = n;
+	if (round8(n) > cap - head)
+		return 0;
+	erec e = { *r, n };
+	memcpy(p, &e, sizeof e);
+	memcpy(p + sizeof e, rec_key(g, r), (size_t)r->len);
+	memset(p + sizeof e + r->len, 0, head - sizeof e - (size_t)r->len);
+	memset(p + head + n, 0, round8(n) - n);
+	return head + round8(n);
+}
+
+/* Appends an encoded group: into the write buffer, or on its own when
+ * it is larger (built in ebuf). */
+static int wrec_enc(gp_groups *g, gp_tmpfile *t, const grec *r)
+{
+	size_t elen, size = erec_put(g, r, (unsigned char *)g->wbuf + g->wn, GROUPS_WBUF - g->wn, &elen);
+	if (size) {
+		g->wn += size;
+		return 0;
+	}
+	if (wflush(g, t) != 0)
+		return -1;
+	size = erec_put(g, r, (unsigned char *)g->wbuf, GROUPS_WBUF, &elen);
+	if (size) {
+		g->wn = size;
+		return 0;
+	}
+	size_t need = sizeof(erec) + round8((size_t)r->len) + round8(elen), old = g->ecap;
+	if (need > old) {
+		if (gp_grow(&g->ebuf, &g->ecap, need, 1) != 0) {
+			errno = ENOMEM;
+			return -1;
+		}
+		g->io_bytes += g->ecap - old;
+	}
+	size = erec_put(g, r, g->ebuf, g->ecap, &elen);
+	return write_all(t, g->ebuf, size);
+}
+
+/* Appends size bytes through the write buffer. */
+static int wbytes(gp_groups *g, gp_tmpfile *t, const void *p, size_t size)
+{
+	if (g->wn + size > GROUPS_WBUF) {
+		if (wflush(g, t) != 0)
+			return -1;
+		if (size > GROUPS_WBUF)
+			return write_all(t, p, size);
+	}
+	memcpy(g->wbuf + g->wn, p, size);
+	g->wn += size;
 	return 0;
 }
 
 static int wrec(gp_groups *g, gp_tmpfile *t, const grec *r)
 {
-	size_t size = rec_size(g, r->len);
-	if (g->wn + size > GROUPS_WBUF) {
-		if (wflush(g, t) != 0)
-			return -1;
-		if (size > GROUPS_WBUF) {
-			if (gp_tmpfile_write(t, r, size) != 0) {
-				if (errno == 0)
-					errno = ENOSPC;
-				return -1;
-			}
-			return 0;
-		}
-	}
-	memcpy(g->wbuf + g->wn, r, size);
-	g->wn += size;
-	return 0;
+	if (g->enc)
+		return wrec_enc(g, t, r);
+	return wbytes(g, t, r, rec_size(g, r->len));
 }
 
 static int spill_setup(gp_groups *g)
@@ -425,12 +563,11 @@ static int spill_setup(gp_groups *g)
 	return 0;
 }
 
-/* Writes recs[0..n) to partition p, appending (opening it the first time). */
-static int write_part(gp_groups *g, unsigned p, grec **recs, size_t n)
+/* Writes recs[0..n) to file t, appending (opening it the first time). */
+static int write_part(gp_groups *g, gp_tmpfile *t, grec **recs, size_t n)
 {
 	if (n == 0)
 		return 0;
-	gp_tmpfile *t = &g->parts[p];
 	if (t->fd < 0 && gp_tmpfile_open(t, g->scope, "gpipe-groups") != 0) {
 		g->dir = t->dir;
 		return -1;
@@ -442,17 +579,15 @@ static int write_part(gp_groups *g, unsigned p, grec **recs, size_t n)
 	return wflush(g, t);
 }
 
-int gp_groups_spill(gp_groups *g)
+/* Writes every group to files[(hash >> shift) & (nparts - 1)] and empties
+ * the table. */
+static int spill_to(gp_groups *g, gp_tmpfile *files, unsigned shift)
 {
-	if (spill_setup(g) != 0)
-		return -1;
-	if (g->n == 0)
-		return 0;
 	/* Counting sort by partition into the slot array (2n slots of 16
 	 * bytes hold n pointers with room to spare), then one pass a part. */
-	size_t start[257] = { 0 };
+	size_t start[257] = { 0 }, mask = g->nparts - 1;
 	for (size_t k = 0; k < g->n; k++)
-		start[(g->order[k]->hash >> g->pshift) + 1]++;
+		start[((g->order[k]->hash >> shift) & mask) + 1]++;
 	for (unsigned p = 0; p < g->nparts; p++)
 		start[p + 1] += start[p];
 	grec **by = (grec **)(void *)g->slots;
@@ -460,12 +595,23 @@ int gp_groups_spill(gp_groups *g)
 	memcpy(at, start, sizeof at);
 	for (size_t k = 0; k < g->n; k++) {
 		grec *r = g->order[k];
-		by[at[r->hash >> g->pshift]++] = r;
+		by[at[(r->hash >> shift) & mask]++] = r;
 	}
 	int rc = 0;
 	for (unsigned p = 0; p < g->nparts && rc == 0; p++)
-		rc = write_part(g, p, by + start[p], start[p + 1] - start[p]);
+		rc = write_part(g, &files[p], by + start[p], start[p + 1] - start[p]);
 	clear(g);
+	return rc;
+}
+
+int gp_groups_spill(gp_groups *g)
+{
+	if (spill_setup(g) != 0)
+		return -1;
+	if (g->n == 0)
+		return 0;
+	int rc = spill_to(g, g->parts, g->pshift);
+	g->pressure = false;
 	g->spills++;
 	return rc;
 }
@@ -513,16 +659,16 @@ static int rd_fill(gp_groups *g, grd *r, size_t need)
 /* The next record into r->cur: 1, 0 at the end, -1 with errno. */
 static int rd_next(gp_groups *g, grd *r)
 {
-	int rc = rd_fill(g, r, sizeof(grec));
+	int rc = rd_fill(g, r, g->enc ? sizeof(erec) : sizeof(grec));
 	if (rc <= 0)
 		return rc;
-	grec h;
-	memcpy(&h, r->buf + r->pos, sizeof h);
-	if (h.len > ((uint64_t)1 << 40)) {
+	erec h;
+	memcpy(&h, r->buf + r->pos, g->enc ? sizeof h : sizeof h.h);
+	if (h.h.len > ((uint64_t)1 << 40) || (g->enc && h.elen > ((uint64_t)1 << 40))) {
 		errno = EIO;
 		return -1;
 	}
-	size_t size = rec_size(g, (size_t)h.len);
+	size_t size = g->enc ? sizeof h + round8((size_t)h.h.len) + round8((size_t)h.elen) : rec_size(g, (size_t)h.h.len);
 	rc = rd_fill(g, r, size);
 	if (rc <= 0) {
 		if (rc == 0)
@@ -530,6 +676,7 @@ static int rd_next(gp_groups *g, grd *r)
 		return -1;
 	}
 	r->cur = (const grec *)(void *)(r->buf + r->pos);
+	r->cursize = size;
 	r->pos += size;
 	return 1;
 }
@@ -555,46 +702,33 @@ static int by_seq(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Reads partition t back, combining each key's records, and rewrites it
- * with one record per key in first-seen order. */
-static int combine_part(gp_groups *g, gp_tmpfile *t, grd *r)
+/* Decodes a spilled state into the scratch block (freed by the next
+ * release_scratch, or by the table's end). */
+static int decode_scratch(gp_groups *g, const void *p, size_t n)
 {
-	clear(g);
-	if (rd_open(g, r, t->fd) != 0)
-		return -1;
-	int rc;
-	while ((rc = rd_next(g, r)) == 1) {
-		const grec *in = r->cur;
-		const char *key = (const char *)(in + 1) + g->stride;
-		grec *have = lookup(g, key, (size_t)in->len, in->hash);
-		if (have) {
-			if (in->seq < have->seq)
-				have->seq = in->seq;
-			if (g->conf.merge(rec_state(have), in + 1, g->conf.arg) != 0)
-				return -1;
-			continue;
-		}
-		if (g->n + 1 > max_groups(g->cap) && grow(g) != 0)
-			return -1;
-		size_t size = rec_size(g, (size_t)in->len);
-		grec *c = arena_alloc(g, size);
-		if (!c)
-			return -1;
-		memcpy(c, in, size);
-		place(g, c);
-	}
-	if (rc < 0)
-		return -1;
-	qsort(g->order, g->n, sizeof *g->order, by_seq);
-	if (ftruncate(t->fd, 0) != 0 || gp_tmpfile_rewind(t) != 0)
-		return -1;
-	for (size_t k = 0; k < g->n; k++)
-		if (wrec(g, t, g->order[k]) != 0)
-			return -1;
-	if (wflush(g, t) != 0)
-		return -1;
-	clear(g);
-	return 0;
+	memset(g->scratch, 0, g->stride);
+	g->live = true;
+	return g->conf.decode(g->scratch, p, n, g->conf.arg);
+}
+
+static void release_scratch(gp_groups *g)
+{
+	if (g->live)
+		g->conf.free(g->scratch, g->conf.arg);
+	g->live = false;
+}
+
+/* Merges an encoded state into the group have. */
+static int merge_encoded(gp_groups *g, grec *have, const void *p, size_t n)
+{
+	size_t before = g->conf.mem ? g->conf.mem(rec_state(have), g->conf.arg) : 0;
+	int rc = decode_scratch(g, p, n);
+	if (rc == 0)
+		rc = g->conf.merge(rec_state(have), g->scratch, g->conf.arg);
+	release_scratch(g);
+	if (g->conf.mem)
+		g->hbytes += g->conf.mem(rec_state(have), g->conf.arg) - before;
+	return rc;
 }
 
 static bool heap_less(const gp_groups *g, unsigned a, unsigned b)
@@ -619,6 +753,156 @@ static void heap_down(gp_groups *g, unsigned i)
 	}
 }
 
+/* Opens a reader on each of files[] (combined: sorted by seq) and heaps
+ * them by their first record's seq. */
+static int heap_files(gp_groups *g, gp_tmpfile *files)
+{
+	g->nheap = 0;
+	for (unsigned p = 0; p < g->nparts; p++) {
+		if (files[p].fd < 0)
+			continue;
+		grd *r = &g->rd[p];
+		int rc = rd_open(g, r, files[p].fd);
+		if (rc == 0)
+			rc = rd_next(g, r);
+		if (rc < 0)
+			return -1;
+		if (rc == 1)
+			g->heap[g->nheap++] = p;
+	}
+	for (unsigned i = g->nheap / 2; i-- > 0;)
+		heap_down(g, i);
+	return 0;
+}
+
+/* The reader at the top of the heap moves on. 0, or -1 with errno. */
+static int heap_next(gp_groups *g)
+{
+	int rc = rd_next(g, &g->rd[g->heap[0]]);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		g->heap[0] = g->heap[--g->nheap];
+	if (g->nheap)
+		heap_down(g, 0);
+	return 0;
+}
+
+static int empty_file(gp_tmpfile *t)
+{
+	return ftruncate(t->fd, 0) == 0 && gp_tmpfile_rewind(t) == 0 ? 0 : -1;
+}
+
+/* The files a partition at level depth splits into, emptied. */
+static gp_tmpfile *sub_files(gp_groups *g, unsigned depth)
+{
+	gp_tmpfile *f = g->sub[depth];
+	if (!f) {
+		f = gp_scope_alloc(g->scope, g->nparts * sizeof *f);
+		if (!f) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		for (unsigned p = 0; p < g->nparts; p++)
+			f[p].fd = -1;
+		g->sub[depth] = f;
+	}
+	for (unsigned p = 0; p < g->nparts; p++)
+		if (f[p].fd >= 0 && empty_file(&f[p]) != 0)
+			return NULL;
+	return f;
+}
+
+/* Adds a record read from a spill file to the table: merged into its
+ * key's group (its first-seen number the smaller) or a new group. */
+static int combine_rec(gp_groups *g, const grec *in)
+{
+	const char *key = file_key(g, in);
+	size_t sn;
+	const void *sp = file_state(g, in, &sn);
+	grec *have = lookup(g, key, (size_t)in->len, in->hash);
+	if (have) {
+		if (in->seq < have->seq)
+			have->seq = in->seq;
+		return g->enc ? merge_encoded(g, have, sp, sn) : g->conf.merge(rec_state(have), sp, g->conf.arg);
+	}
+	if (g->n + 1 > max_groups(g->cap) && grow(g) != 0)
+		return -1;
+	size_t size = rec_size(g, (size_t)in->len);
+	grec *c = arena_alloc(g, size);
+	if (!c)
+		return -1;
+	if (!g->enc) {
+		memcpy(c, in, size);
+		place(g, c);
+		return 0;
+	}
+	*c = *in;
+	memset(rec_state(c), 0, g->stride);
+	memcpy((char *)rec_state(c) + g->stride, key, (size_t)in->len);
+	place(g, c); /* first, so that clear frees it whatever decode did */
+	if (g->conf.decode(rec_state(c), sp, sn, g->conf.arg) != 0)
+		return -1;
+	if (g->conf.mem)
+		g->hbytes += g->conf.mem(rec_state(c), g->conf.arg);
+	return 0;
+}
+
+/* Reads partition t (at level depth) back, combining each key's records,
+ * and rewrites it with one record per key in first-seen order. When the
+ * groups read outgrow half the budget, the table is split again by the
+ * next bits of the hash into sub-partitions, each combined in turn (a
+ * database's recursive hash partitioning), and their records are merged
+ * back into t by first-seen number. */
+static int combine_file(gp_groups *g, gp_tmpfile *t, unsigned depth)
+{
+	grd *r = &g->crd[depth];
+	clear(g);
+	if (rd_open(g, r, t->fd) != 0)
+		return -1;
+	unsigned next = depth + 1, shift = 0;
+	bool can_split = g->conf.budget && next < GROUPS_DEPTH && next * g->pbits <= g->pshift;
+	if (can_split)
+		shift = g->pshift - next * g->pbits;
+	gp_tmpfile *sub = NULL;
+	int rc;
+	while ((rc = rd_next(g, r)) == 1) {
+		if (combine_rec(g, r->cur) != 0)
+			return -1;
+		if (can_split && g->n > 1 && g->used + g->hbytes > g->conf.budget / 2) {
+			if ((!sub && !(sub = sub_files(g, depth))) || spill_to(g, sub, shift) != 0)
+				return -1;
+		}
+	}
+	if (rc < 0)
+		return -1;
+	if (!sub) {
+		qsort(g->order, g->n, sizeof *g->order, by_seq);
+		if (empty_file(t) != 0)
+			return -1;
+		for (size_t k = 0; k < g->n; k++)
+			if (wrec(g, t, g->order[k]) != 0)
+				return -1;
+		if (wflush(g, t) != 0)
+			return -1;
+		clear(g);
+		return 0;
+	}
+	if (spill_to(g, sub, shift) != 0)
+		return -1;
+	for (unsigned p = 0; p < g->nparts; p++)
+		if (sub[p].fd >= 0 && combine_file(g, &sub[p], next) != 0)
+			return -1;
+	if (empty_file(t) != 0 || heap_files(g, sub) != 0)
+		return -1;
+	while (g->nheap) {
+		const grd *top = &g->rd[g->heap[0]];
+		if (wbytes(g, t, top->cur, top->cursize) != 0 || heap_next(g) != 0)
+			return -1;
+	}
+	return wflush(g, t);
+}
+
 int gp_groups_finish(gp_groups *g)
 {
 	if (g->phase != 0) {
@@ -640,24 +924,12 @@ int gp_groups_finish(gp_groups *g)
 		return -1;
 	}
 	g->io_bytes += g->nparts * (sizeof *g->rd + sizeof *g->heap);
-	/* One partition in memory at a time, read through the first reader. */
+	/* One partition in memory at a time. */
 	for (unsigned p = 0; p < g->nparts; p++)
-		if (g->parts[p].fd >= 0 && combine_part(g, &g->parts[p], &g->rd[0]) != 0)
+		if (g->parts[p].fd >= 0 && combine_file(g, &g->parts[p], 0) != 0)
 			return -1;
-	for (unsigned p = 0; p < g->nparts; p++) {
-		if (g->parts[p].fd < 0)
-			continue;
-		grd *r = &g->rd[p];
-		int rc = rd_open(g, r, g->parts[p].fd);
-		if (rc == 0)
-			rc = rd_next(g, r);
-		if (rc < 0)
-			return -1;
-		if (rc == 1)
-			g->heap[g->nheap++] = p;
-	}
-	for (unsigned i = g->nheap / 2; i-- > 0;)
-		heap_down(g, i);
+	if (heap_files(g, g->parts) != 0)
+		return -1;
 	g->phase = 2;
 	g->it = 0;
 	return 0;
@@ -669,6 +941,22 @@ static void fill(const gp_groups *g, const grec *r, gp_group *out)
 	out->len = (size_t)r->len;
 	out->state = (void *)(r + 1);
 	out->seq = r->seq;
+}
+
+/* A group read back from a partition: its state decoded into scratch when
+ * states are encoded. */
+static int fill_file(gp_groups *g, const grec *r, gp_group *out)
+{
+	out->key = file_key(g, r);
+	out->len = (size_t)r->len;
+	size_t n;
+	const void *p = file_state(g, r, &n);
+	if (!g->enc) {
+		out->state = (void *)p;
+		return 0;
+	}
+	out->state = g->scratch;
+	return decode_scratch(g, p, n);
 }
 
 int gp_groups_next(gp_groups *g, gp_group *out)
@@ -684,21 +972,19 @@ int gp_groups_next(gp_groups *g, gp_group *out)
 		return -1;
 	}
 	if (g->pending >= 0) { /* the reader handed out last moves on now */
-		int rc = rd_next(g, &g->rd[g->pending]);
+		if (g->enc)
+			release_scratch(g);
 		g->pending = -1;
-		if (rc < 0)
+		if (heap_next(g) != 0)
 			return -1;
-		if (rc == 0)
-			g->heap[0] = g->heap[--g->nheap];
-		if (g->nheap)
-			heap_down(g, 0);
 	}
 	if (g->nheap == 0)
 		return 0;
 	unsigned p = g->heap[0];
-	fill(g, g->rd[p].cur, out);
-	out->seq = g->it++; /* ranks, as the table gives when it never spilled */
 	g->pending = (int)p;
+	if (fill_file(g, g->rd[p].cur, out) != 0)
+		return -1;
+	out->seq = g->it++; /* ranks, as the table gives when it never spilled */
 	return 1;
 }
 

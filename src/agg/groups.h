@@ -23,18 +23,33 @@
  *    `parts` temporary files by the top bits of its hash (core/tmpfile.h,
  *    nameless, owned by the table's scope) and the table starts empty, so the
  *    held bytes stay within the budget (or the minimum table, 16 slots and one
- *    block, if the budget is smaller). Spilled states are written as raw
- *    bytes: a state that spills must hold no pointers (variable-size states
- *    come with encode/decode, issue 12).
+ *    block, if the budget is smaller).
+ *  - States of plain data (no conf.encode) spill as their raw bytes, the
+ *    fast path. States that hold heap memory come with conf.encode, decode
+ *    and free: a spill writes each state's encoding and frees the state,
+ *    combining decodes each record (into a fresh zeroed block) and merges,
+ *    and gp_groups_next decodes the group it hands out. The table then
+ *    frees every state it holds (at a spill, after combining a partition,
+ *    when gp_groups_next moves on, and when the scope unwinds), so conf.arg
+ *    must outlive the unwinding of the table's scope.
+ *  - Heap bytes count against the budget: the caller reports the change of
+ *    a state's heap bytes after it changed it (gp_groups_add_bytes; acc.h's
+ *    mem before and after an add), and conf.mem lets the table count states
+ *    it decoded. Past the budget the next gp_groups_get_h spills first (so a
+ *    state pointer is valid only until the next gp_groups_get_h), and the
+ *    table holds about the budget in all.
  *  - gp_groups_finish() after the last key: if the table spilled, what is
  *    left spills too; then each partition in turn is read back into the
  *    table, a key's records combined with conf.merge in the order they were
  *    written (so `dst` is always the earlier input) and its first-seen number
  *    the smallest, the partition rewritten sorted by that number; the
  *    partitions are then merged k-way on it. One partition is in memory at a
- *    time (a partition larger than the budget is still read whole), and
- *    the merge holds one read buffer (16 KiB, more for a longer group) per
- *    partition on top of the budget.
+ *    time; when its groups (and their heap) outgrow half the budget it is
+ *    split again by the next bits of the hash into `parts` sub-partitions,
+ *    each combined the same way and merged back by first-seen number (up to
+ *    4 levels; one group is never split). The merges hold one read buffer
+ *    (16 KiB, more for a longer group) per partition on top of the budget.
+ *    More parts mean fewer levels: 64 or 256 for millions of groups.
  *  - gp_groups_next() then hands out every group once, in first-seen order,
  *    spilled or not; its pointers are valid until the next call.
  *  - Every allocation and temporary file belongs to the scope given to
@@ -60,6 +75,17 @@ typedef struct gp_groups_conf {
 	 * 0, or -1 with errno. */
 	int (*merge)(void *dst, const void *src, void *arg);
 	void *arg;
+	/* States that hold heap memory: encode, decode and free together (or
+	 * none). encode writes the state's bytes to buf when they fit in cap
+	 * and returns how many there are (snprintf's contract, never failing);
+	 * decode reads n bytes into a zeroed block (0, or -1 with errno; the
+	 * block is freed either way); free releases what a state holds. mem,
+	 * optional, is the heap bytes a state holds. acc.h's gp_acc_row_*
+	 * functions are these four (and merge) for a row of accumulators. */
+	size_t (*encode)(void *state, unsigned char *buf, size_t cap, void *arg);
+	int (*decode)(void *state, const unsigned char *p, size_t n, void *arg);
+	void (*free)(void *state, void *arg);
+	size_t (*mem)(const void *state, void *arg);
 } gp_groups_conf;
 
 typedef struct gp_groups gp_groups;
@@ -76,7 +102,8 @@ gp_groups *gp_groups_new(gp_scope *scope, const gp_groups_conf *conf);
 
 /* The state of key (hash from gp_groups_hash), added with a zeroed state and
  * *added set when the key is new. NULL with errno on ENOMEM or a failed
- * spill. Not after gp_groups_finish. */
+ * spill. Not after gp_groups_finish. It may spill: state pointers from
+ * earlier calls are then invalid. */
 void *gp_groups_get_h(gp_groups *g, const void *key, size_t len, uint64_t hash, bool *added);
 /* The table's hash of a key (agg/hash.h with the table's seed), inline so
  * a stage that hashes a batch first pays no call. */
@@ -102,8 +129,12 @@ void *gp_groups_find(gp_groups *g, const void *key, size_t len);
 
 /* Groups in the table now (not counting spilled ones). */
 size_t gp_groups_count(const gp_groups *g);
-/* Bytes held: slots, order, arena blocks, spill buffers. */
+/* Bytes held: slots, order, arena blocks, spill buffers, and the heap
+ * bytes of the states as reported. */
 size_t gp_groups_bytes(const gp_groups *g);
+/* The states' heap bytes changed by delta (after an add that grew or shrank
+ * a state). Past the budget, the next gp_groups_get_h spills first. */
+void gp_groups_add_bytes(gp_groups *g, ptrdiff_t delta);
 /* How many times the table spilled (0: all in memory). */
 unsigned gp_groups_spills(const gp_groups *g);
 /* Where temporary files go, for messages (NULL before the first spill). */

@@ -2,7 +2,10 @@
  * exact sum (Shewchuk's partials, as Python's math.fsum), every accumulator
  * against a brute-force answer on seeded random data, merges of random
  * splits equal to one pass bit for bit, the DDSketch ±1% bound on uniform,
- * lognormal and Pareto samples, and HyperLogLog within 3 sigma. TAP output. */
+ * lognormal and Pareto samples, and HyperLogLog within 3 sigma; every
+ * state encoded and decoded: canonical bytes, merges of decoded parts equal
+ * to one pass, cut or damaged bytes refused. TAP output. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -524,6 +527,261 @@ static void test_detmath(void)
 	ok(!bad && gp_ln(1) == 0 && gp_sqrt(4) == 2, "ln, exp, sqrt accurate (%d bad)", bad);
 }
 
+/* ---- encode and decode ---- */
+
+typedef struct enc_buf {
+	unsigned char *p;
+	size_t n;
+} enc_buf;
+
+static enc_buf encode(const gp_acc_ops *op, void *st)
+{
+	gp_enc e = { NULL, 0, 0 };
+	op->encode(st, &e); /* measure, then write */
+	enc_buf b = { malloc(e.n ? e.n : 1), e.n };
+	gp_enc w = { b.p, b.n, 0 };
+	op->encode(st, &w);
+	if (w.n != b.n)
+		b.n = (size_t)-1;
+	return b;
+}
+
+static bool same_bytes(enc_buf a, enc_buf b)
+{
+	return a.n == b.n && a.n != (size_t)-1 && memcmp(a.p, b.p, a.n) == 0;
+}
+
+/* Decodes b into a fresh state (NULL when refused, errno set). */
+static char *decode(const gp_acc_ops *op, const gp_acc_params *p, const unsigned char *bytes, size_t n)
+{
+	char *st = malloc(op->size);
+	op->init(st, p);
+	gp_dec d;
+	gp_dec_init(&d, bytes, n);
+	if (op->decode(st, &d) < 0 || gp_dec_left(&d)) {
+		int e = gp_dec_left(&d) && !d.bad ? EINVAL : errno;
+		op->free(st);
+		free(st);
+		errno = e;
+		return NULL;
+	}
+	return st;
+}
+
+static void test_encode(void)
+{
+	enum { N = 6000 };
+	double *v = malloc(N * sizeof *v);
+	uint64_t *seq = malloc(N * sizeof *seq);
+	for (const gp_acc_ops *const *opp = gp_acc_all; *opp; opp++) {
+		const gp_acc_ops *op = *opp;
+		int badround = 0, badsplit = 0, badcut = 0, crashfree = 0, forms = 0;
+		for (int round = 0; round < 16; round++) {
+			size_t n = round == 0 ? 0 : round == 1 ? 1 : round == 5 ? N : 1 + rnd() % 2000;
+			for (size_t k = 0; k < n; k++) {
+				seq[k] = k * 5 + 2;
+				switch (round % 4) {
+				case 0: v[k] = (double)(int64_t)(rnd() % 200) - 100; break;
+				case 1: v[k] = round == 5 ? (double)k : (unif() - 0.3) * 1e6; break; /* 6000 distinct */
+				case 2: v[k] = (double)(int64_t)(rnd() % 100000) / 100; break;
+				default: v[k] = k % 7 == 0 ? -0.0 : k % 11 == 0 ? 1e300 : 1e9 + unif(); break;
+				}
+			}
+			shuffle(v, seq, n);
+			gp_acc_params p = { 90, round % 3 == 2 ? 4096 : 0 };
+			/* one pass, its bytes, and the bytes of its decoded copy */
+			char *one = malloc(op->size);
+			op->init(one, &p);
+			for (size_t k = 0; k < n; k++)
+				op->add(one, v[k], seq[k]);
+			enc_buf b1 = encode(op, one);
+			char *back = decode(op, &p, b1.p, b1.n);
+			enc_buf b2 = back ? encode(op, back) : (enc_buf){ NULL, (size_t)-1 };
+			double r1 = 0, r2 = 0;
+			bool h1 = op->result(one, &r1), h2 = back && op->result(back, &r2);
+			badround += !back || !same_bytes(b1, b2) || h1 != h2 || (h1 && !same(r1, r2)) ||
+				    op->approx(one) != op->approx(back);
+			forms += op->approx(one);
+			/* random parts, each encoded and decoded, merged in order */
+			int parts = 1 + (int)(rnd() % 7);
+			char *pst[8];
+			for (int k = 0; k < parts; k++) {
+				pst[k] = malloc(op->size);
+				op->init(pst[k], &p);
+			}
+			for (size_t k = 0; k < n; k++)
+				op->add(pst[rnd() % parts], v[k], seq[k]);
+			char *acc = malloc(op->size);
+			op->init(acc, &p);
+			for (int k = 0; k < parts; k++) {
+				enc_buf b = encode(op, pst[k]);
+				char *d = decode(op, &p, b.p, b.n);
+				if (!d || op->merge(acc, d) < 0)
+					badsplit++;
+				if (d) {
+					op->free(d);
+					free(d);
+				}
+				free(b.p);
+				op->free(pst[k]);
+				free(pst[k]);
+			}
+			enc_buf b3 = encode(op, acc);
+			double r3 = 0;
+			bool h3 = op->result(acc, &r3);
+			if (!same_bytes(b1, b3) || h1 != h3 || (h1 && !same(r1, r3))) {
+				if (badsplit++ < 3)
+					printf("# %s round %d n=%zu: merged decoded parts differ (%zu vs %zu bytes)\n",
+					       op->name, round, n, b3.n, b1.n);
+			}
+			/* every cut is refused; damaged bytes never crash */
+			for (size_t cut = 0; cut < b1.n; cut += 1 + cut / 8) {
+				char *d = decode(op, &p, b1.p, cut);
+				if (d || errno != EINVAL) {
+					badcut++;
+					if (d) {
+						op->free(d);
+						free(d);
+					}
+				}
+			}
+			for (int t = 0; t < 20 && b1.n; t++) {
+				unsigned char *dmg = malloc(b1.n);
+				memcpy(dmg, b1.p, b1.n);
+				dmg[rnd() % b1.n] ^= (unsigned char)(1 + rnd() % 255);
+				char *d = decode(op, &p, dmg, b1.n);
+				if (d) {
+					double r;
+					op->result(d, &r);
+					op->free(d);
+					free(d);
+				}
+				free(dmg);
+				crashfree++;
+			}
+			free(b1.p);
+			free(b2.p);
+			free(b3.p);
+			op->free(one);
+			free(one);
+			if (back) {
+				op->free(back);
+				free(back);
+			}
+			op->free(acc);
+			free(acc);
+		}
+		ok(!badround, "%s: decode(encode(s)) has the same bytes and result (%d differ)", op->name, badround);
+		ok(!badsplit, "%s: decoded parts merged give one pass's bytes and result (%d differ)", op->name,
+		   badsplit);
+		ok(!badcut && crashfree, "%s: every cut encoding refused with EINVAL, damaged ones read safely (%d bad)",
+		   op->name, badcut);
+		if (!strcmp(op->name, "percentile") || !strcmp(op->name, "distinct"))
+			ok(forms > 0, "%s: the sketch form round-trips too (%d rounds)", op->name, forms);
+	}
+	/* the fast path of a sum and its canonical form: 0.5 + 0.5 encodes as 1 */
+	const gp_acc_ops *sum = gp_acc_find("sum", 3);
+	char a[64], b[64];
+	sum->init(a, NULL);
+	sum->init(b, NULL);
+	sum->add(a, 0.5, 0);
+	sum->add(a, 0.5, 0);
+	sum->add(b, 1, 0);
+	sum->add(b, 0, 0);
+	enc_buf ea = encode(sum, a), eb = encode(sum, b);
+	ok(same_bytes(ea, eb) && ea.n == 3 && sum->mem(a) > 0 && sum->mem(b) == 0,
+	   "sum: an exact value that is an integer encodes as one (%zu bytes)", ea.n);
+	char *da = decode(sum, NULL, ea.p, ea.n);
+	ok(da && sum->mem(da) == 0, "sum: and decodes onto the int64 fast path");
+	sum->free(da);
+	free(da);
+	sum->free(a);
+	free(ea.p);
+	free(eb.p);
+	/* negative, and 2^62 (past the fast path's 2^53): integers still */
+	const double xs[][3] = { { -0.5, -0.5, 0 }, { 4611686018427387904.0, 0.25, -0.25 } }, want[] = { -1, 4611686018427387904.0 };
+	bool ints = true;
+	for (int c = 0; c < 2; c++) {
+		sum->init(a, NULL);
+		for (int k = 0; k < 3; k++)
+			sum->add(a, xs[c][k], 0);
+		ea = encode(sum, a);
+		da = decode(sum, NULL, ea.p, ea.n);
+		double r = 0;
+		ints = ints && da && ea.p[0] == 0 && sum->mem(da) == 0 && sum->result(da, &r) && r == want[c];
+		if (da) {
+			sum->free(da);
+			free(da);
+		}
+		sum->free(a);
+		free(ea.p);
+	}
+	ok(ints, "sum: -1 and 2^62 made of fractions encode and decode as integers");
+	sum->init(a, NULL);
+	sum->add(a, -0.1, 0);
+	ea = encode(sum, a);
+	da = decode(sum, NULL, ea.p, ea.n);
+	double r01 = 0;
+	ok(da && ea.p[0] == 8 && ea.p[1] == 1 && sum->result(da, &r01) && r01 == -0.1, "sum: -0.1 as sign and digits");
+	if (da)
+		sum->free(da);
+	free(da);
+	sum->free(a);
+	free(ea.p);
+	free(v);
+	free(seq);
+}
+
+/* A row of accumulators through the group table's callbacks. */
+static void test_row(void)
+{
+	const char *names[] = { "count", "sum", "avg", "min", "max", "first", "last", "stddev", "percentile", "distinct" };
+	enum { K = 10 };
+	const gp_acc_ops *ops[K];
+	const gp_acc_params *params[K] = { 0 };
+	gp_acc_params pp = { 99, 0 };
+	size_t off[K];
+	for (int k = 0; k < K; k++)
+		ops[k] = gp_acc_find(names[k], strlen(names[k]));
+	params[8] = &pp;
+	gp_acc_row row = { K, ops, params, off, 0, false };
+	size_t size = gp_acc_row_layout(&row);
+	ok(size % 8 == 0 && row.heap && off[1] == 8, "row: states 8-aligned side by side (%zu bytes)", size);
+	char *x = calloc(1, size), *y = calloc(1, size), *z = calloc(1, size);
+	gp_acc_row_init(x, &row);
+	gp_acc_row_init(y, &row);
+	for (int i = 0; i < 1000; i++) {
+		char *t = i % 3 ? x : y;
+		for (int k = 0; k < K; k++)
+			ops[k]->add(t + off[k], (double)(i % 97) / 10, (uint64_t)i);
+	}
+	size_t need = gp_acc_row_encode(y, NULL, 0, &row);
+	unsigned char *buf = malloc(need);
+	bool wrote = gp_acc_row_encode(y, buf, need, &row) == need;
+	bool dec = gp_acc_row_decode(z, buf, need, &row) == 0;
+	size_t mem = gp_acc_row_mem(z, &row);
+	gp_acc_row_merge(x, z, &row);
+	double c, p99;
+	ops[0]->result(x + off[0], &c);
+	ops[8]->result(x + off[8], &p99);
+	ok(wrote && dec && mem > 0 && c == 1000 && p99 == 9.5, "row: encode, decode, merge (count %g, p99 %g)", c, p99);
+	gp_acc_row_free(z, &row);
+	memset(z, 0, size);
+	ok(gp_acc_row_decode(z, buf, need - 1, &row) < 0 && errno == EINVAL &&
+	   (gp_acc_row_free(z, &row), memset(z, 0, size), gp_acc_row_decode(z, buf, need, &row) == 0),
+	   "row: a cut row is refused, the block stays freeable");
+	gp_acc_row_free(x, &row);
+	gp_acc_row_free(y, &row);
+	gp_acc_row_free(z, &row);
+	free(x);
+	free(y);
+	free(z);
+	free(buf);
+	ok(gp_acc_pct_budget(0, 1) == GP_ACC_PCT_BUDGET && gp_acc_pct_budget(16u << 20, 1) == (256u << 10) &&
+	   gp_acc_pct_budget(1u << 20, 4) == 4096,
+	   "percentile budget per state: table budget / 64 / percentiles, within [4 KiB, 1 MiB]");
+}
+
 int main(void)
 {
 	test_detmath();
@@ -533,5 +791,7 @@ int main(void)
 	test_memory_report();
 	test_ddsketch();
 	test_hll();
+	test_encode();
+	test_row();
 	return tap_done();
 }

@@ -1,15 +1,25 @@
 /* Unit tests of agg/groups (the aggregate stage's group table) and agg/hash:
  * a million random keys against a sorted reference, first-seen order,
  * growth, awkward keys, tuple keys, and spilling past a tiny budget giving
- * the same groups in the same order as in memory, with nothing left behind.
- * TAP output. */
+ * the same groups in the same order as in memory, with nothing left behind;
+ * rows of accumulators that hold heap memory spilled as encoded bytes with
+ * the same results, a million groups within --memory 16M (peak RSS, time
+ * against memory), partitions larger than the budget split again, and
+ * write errors (EACCES, EFBIG) with nothing left. TAP output. */
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "agg/acc.h"
 #include "agg/groups.h"
 #include "agg/hash.h"
 #include "core/scope.h"
@@ -385,6 +395,329 @@ static void test_spill_errors(const char *dir)
 	setenv("TMPDIR", dir, 1);
 }
 
+/* ---- rows of accumulators that hold heap memory ---- */
+
+enum { MAXACC = 10 };
+typedef struct rowdef {
+	const gp_acc_ops *ops[MAXACC];
+	const gp_acc_params *params[MAXACC];
+	gp_acc_params pct;
+	size_t off[MAXACC];
+	gp_acc_row row;
+} rowdef;
+
+static void row_make(rowdef *d, const char *const *names, size_t n, size_t budget)
+{
+	memset(d, 0, sizeof *d);
+	d->pct = (gp_acc_params){ 99, gp_acc_pct_budget(budget, 1) };
+	for (size_t k = 0; k < n; k++) {
+		d->ops[k] = gp_acc_find(names[k], strlen(names[k]));
+		d->params[k] = &d->pct;
+	}
+	d->row = (gp_acc_row){ n, d->ops, d->params, d->off, 0, false };
+	gp_acc_row_layout(&d->row);
+}
+
+static gp_groups *row_table(gp_scope *sc, rowdef *d, size_t budget, unsigned parts)
+{
+	return gp_groups_new(sc, &(gp_groups_conf){ .state_size = d->row.size, .budget = budget, .parts = parts,
+						    .merge = gp_acc_row_merge, .arg = &d->row,
+						    .encode = gp_acc_row_encode, .decode = gp_acc_row_decode,
+						    .free = gp_acc_row_free, .mem = gp_acc_row_mem });
+}
+
+/* One record into the table, as the aggregate stage does it: the state,
+ * init when new, each accumulator's add, the change of heap bytes reported. */
+static bool row_add(gp_groups *g, rowdef *d, const void *key, size_t len, double v, uint64_t seq)
+{
+	bool added;
+	char *blk = gp_groups_get(g, key, len, &added);
+	if (!blk)
+		return false;
+	if (added)
+		gp_acc_row_init(blk, &d->row);
+	ptrdiff_t delta = 0;
+	for (size_t k = 0; k < d->row.n; k++)
+		if (gp_acc_add_counted(d->ops[k], blk + d->off[k], v, seq, &delta) != 0)
+			return false;
+	if (delta)
+		gp_groups_add_bytes(g, delta);
+	return true;
+}
+
+/* A digest of what the table hands out: keys, seqs, each row's encoding
+ * (canonical, so equal values give equal bytes) and results. */
+static uint64_t digest(gp_groups *g, rowdef *d, size_t *ngroups, bool *seqs_ok)
+{
+	gp_group gr;
+	uint64_t h = 1;
+	size_t n = 0;
+	unsigned char *buf = NULL;
+	size_t cap = 0;
+	*seqs_ok = true;
+	int rc;
+	while ((rc = gp_groups_next(g, &gr)) == 1) {
+		*seqs_ok = *seqs_ok && gr.seq == n;
+		size_t need = gp_acc_row_encode(gr.state, buf, cap, &d->row);
+		if (need > cap) {
+			cap = need * 2;
+			buf = realloc(buf, cap);
+			gp_acc_row_encode(gr.state, buf, cap, &d->row);
+		}
+		h = gp_hash64(gr.key, gr.len, h);
+		h = gp_hash64(buf, need, h ^ gr.seq);
+		for (size_t k = 0; k < d->row.n; k++) {
+			double r = 0;
+			bool has = d->ops[k]->result((char *)gr.state + d->off[k], &r);
+			uint64_t b;
+			memcpy(&b, &r, sizeof b);
+			h = gp_hash64(&b, sizeof b, h + has);
+		}
+		n++;
+	}
+	free(buf);
+	*ngroups = rc == 0 ? n : (size_t)-1;
+	return h;
+}
+
+/* The picks through rows of every accumulator, with a budget and without:
+ * spilled encoded states (exact sums leaving their fast path, percentile
+ * values and sketches, distinct sets and HyperLogLogs) give the same
+ * groups, order, ranks, bytes and results, within the budget. */
+static void test_spill_heap(const char *dir)
+{
+	static const char *const names[] = { "count", "sum",    "avg",        "min",     "max",
+					     "first", "last",   "stddev",     "percentile", "distinct" };
+	enum { N = 300000 };
+	size_t budget = 1u << 20;
+	rowdef d;
+	row_make(&d, names, MAXACC, budget);
+	gp_scope sc;
+	gp_scope_init(&sc);
+	gp_groups *mem = row_table(&sc, &d, 0, 16), *sp = row_table(&sc, &d, budget, 16);
+	bool all = mem && sp;
+	size_t peak = 0;
+	for (size_t i = 0; i < N && all; i++) {
+		size_t len;
+		const char *k = kp(i, &len);
+		double v = (double)(int64_t)(i * 2654435761u % 100000) / 100 - 200;
+		all = row_add(mem, &d, k, len, v, i) && row_add(sp, &d, k, len, v, i);
+		size_t b = gp_groups_bytes(sp);
+		peak = b > peak ? b : peak;
+	}
+	ok(all && gp_groups_spills(sp) > 0, "rows of 10 accumulators: spilled %u times", gp_groups_spills(sp));
+	ok(peak <= budget + (64u << 10), "held the budget, heap bytes counted (peak %zu KiB of %zu)", peak >> 10,
+	   budget >> 10);
+	ok(tmpdir_entries(dir) == 0 && gp_groups_finish(mem) == 0 && gp_groups_finish(sp) == 0,
+	   "encoded partitions combine");
+	size_t n1, n2;
+	bool s1, s2;
+	uint64_t h1 = digest(mem, &d, &n1, &s1), h2 = digest(sp, &d, &n2, &s2);
+	ok(h1 == h2 && n1 == n2 && n1 > 0 && s1 && s2,
+	   "the same groups, first-seen order, ranks, encoded states and results as in memory (%zu groups)", n2);
+	gp_scope_unwind(&sc);
+	ok(tmpdir_entries(dir) == 0, "nothing left in $TMPDIR");
+}
+
+/* ---- a million groups in 16 MiB, and partitions split again ---- */
+
+typedef struct runres {
+	double secs, cpu;
+	size_t base_kib, peak_kib, table_peak, groups;
+	uint64_t digest;
+	unsigned spills;
+	bool ok, seqs;
+} runres;
+
+static size_t status_kib(const char *field)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	size_t v = 0, n = strlen(field);
+	while (f && fgets(line, sizeof line, f))
+		if (!strncmp(line, field, n))
+			v = (size_t)strtoull(line + n, NULL, 10);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* What million() runs: aggregates of decimals, each group seen `times`
+ * times (a scrambled order each time). */
+typedef struct workload {
+	const char *what;
+	const char *const *names;
+	size_t n, times;
+	unsigned parts, budget_mib;
+} workload;
+static const char *const exact8[] = { "count", "sum", "avg", "min", "max", "first", "last", "stddev" };
+static const char *const sketchy[] = { "count", "percentile", "distinct" };
+static const workload wl_exact = { "count, sum, avg, min, max, first, last, stddev", exact8, 8, 3, 256, 16 };
+static const workload wl_sketchy = { "count, p99, distinct", sketchy, 3, 20, 256, 16 };
+/* 4 partitions of 45 MiB each: combining must split them again. */
+static const workload wl_deep = { "count, sum, avg, min, max, first, last, stddev", exact8, 8, 3, 4, 4 };
+static const workload *wl = &wl_exact;
+
+static void million(size_t ngroups, size_t budget, runres *out)
+{
+	rowdef d;
+	row_make(&d, wl->names, wl->n, budget);
+	FILE *f = fopen("/proc/self/clear_refs", "w"); /* resets VmHWM */
+	if (f) {
+		fputs("5", f);
+		fclose(f);
+	}
+	out->base_kib = status_kib("VmRSS:");
+	struct timespec t0, t1, c0, c1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+	gp_scope sc;
+	gp_scope_init(&sc);
+	gp_groups *g = row_table(&sc, &d, budget, wl->parts);
+	bool all = g != NULL;
+	char kb[32];
+	for (size_t r = 0; r < wl->times * ngroups && all; r++) {
+		size_t grp = (r % ngroups) * 7919 % ngroups;
+		int len = snprintf(kb, sizeof kb, "user-%zu", grp * 2654435761u % 1000000007u);
+		double v = (double)(int64_t)((r * 2654435761u) % 1000003) / 100;
+		all = row_add(g, &d, kb, (size_t)len, v, r);
+		if (r % 64 == 0) {
+			size_t b = gp_groups_bytes(g);
+			out->table_peak = b > out->table_peak ? b : out->table_peak;
+		}
+	}
+	all = all && gp_groups_finish(g) == 0;
+	out->digest = digest(g, &d, &out->groups, &out->seqs);
+	out->spills = gp_groups_spills(g);
+	gp_scope_unwind(&sc);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+	out->secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	out->cpu = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
+	out->peak_kib = status_kib("VmHWM:");
+	out->ok = all;
+}
+
+/* Runs fn in a child, so that its peak RSS is its own; the result comes
+ * back through shared memory. */
+static bool in_child(void (*fn)(size_t, size_t, runres *), size_t a, size_t b, runres *out)
+{
+	runres *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED)
+		return false;
+	memset(sh, 0, sizeof *sh);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		fn(a, b, sh);
+		_exit(0);
+	}
+	int status = 0;
+	bool fine = pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	*out = *sh;
+	munmap(sh, sizeof *sh);
+	return fine && out->ok;
+}
+
+static void test_million_memory(const char *dir, const workload *w, size_t ngroups)
+{
+	size_t budget = (size_t)w->budget_mib << 20;
+#if defined(__SANITIZE_ADDRESS__)
+	ngroups /= 10; /* the sanitizer's shadow memory makes RSS and time meaningless */
+	budget /= 8;
+#endif
+	runres m, s;
+	wl = w;
+	bool okm = in_child(million, ngroups, 0, &m), oks = in_child(million, ngroups, budget, &s);
+	ok(okm && oks && s.spills > 0 && m.spills == 0,
+	   "%zu groups of %s (%zu values each): in memory, and spilled %u times to %u partitions", ngroups, w->what,
+	   w->times, s.spills, w->parts);
+	ok(s.digest == m.digest && s.groups == ngroups && m.groups == ngroups && s.seqs,
+	   "exact: spilled results equal the in-memory ones, same order and ranks");
+	ok(s.table_peak <= budget + (64u << 10), "the table held %zu KiB (budget %zu KiB)", s.table_peak >> 10,
+	   budget >> 10);
+	size_t grown = s.peak_kib > s.base_kib ? s.peak_kib - s.base_kib : 0;
+	printf("# in memory: %.2f s CPU (%.2f s wall), peak RSS +%zu MiB; --memory %zuK: %.2f s CPU (%.2f s wall), "
+	       "%.2fx, peak RSS +%zu MiB\n",
+	       m.cpu, m.secs, (m.peak_kib - m.base_kib) >> 10, budget >> 10, s.cpu, s.secs, s.cpu / m.cpu, grown >> 10);
+#if defined(__SANITIZE_ADDRESS__)
+	skip("peak RSS within the budget + 24 MiB", "sanitizer build");
+#else
+	ok(grown <= (budget >> 10) + 24 * 1024, "peak RSS grew %zu MiB: within the budget + 24 MiB", grown >> 10);
+#endif
+	ok(tmpdir_entries(dir) == 0, "nothing left in $TMPDIR");
+}
+
+/* ---- write errors ---- */
+
+/* Feeds keys to a table with a tiny budget until it fails. */
+static void fail_spill(size_t encoded, size_t unused, runres *out)
+{
+	static const char *const names[] = { "count", "sum" };
+	rowdef d;
+	row_make(&d, names, 2, 0);
+	gp_scope sc;
+	gp_scope_init(&sc);
+	gp_groups *g = encoded ? row_table(&sc, &d, 4096, 4)
+			       : gp_groups_new(&sc, &(gp_groups_conf){ .state_size = sizeof(struct st), .budget = 4096,
+								       .parts = 4, .merge = st_merge });
+	char kb[32];
+	bool failed = false;
+	for (int i = 0; i < 200000 && !failed; i++) {
+		int len = snprintf(kb, sizeof kb, "key-%d-with-some-length", i);
+		if (encoded)
+			failed = !row_add(g, &d, kb, (size_t)len, i / 10.0, (uint64_t)i);
+		else
+			failed = !gp_groups_get(g, kb, (size_t)len, &(bool){ 0 });
+	}
+	out->digest = (uint64_t)errno;
+	out->ok = failed && gp_groups_dir(g) && !strcmp(gp_groups_dir(g), getenv("TMPDIR"));
+	gp_scope_unwind(&sc);
+}
+
+static void fail_unwritable(size_t encoded, size_t unused, runres *out)
+{
+	if (geteuid() == 0 && setuid(65534) != 0) /* root writes anywhere: run as nobody */
+		return;
+	fail_spill(encoded, 0, out);
+}
+
+static void fail_fsize(size_t encoded, size_t unused, runres *out)
+{
+	signal(SIGXFSZ, SIG_IGN);
+	setrlimit(RLIMIT_FSIZE, &(struct rlimit){ 20000, 20000 });
+	fail_spill(encoded, 0, out);
+}
+
+static void test_write_errors(const char *dir)
+{
+	char ro[4200];
+	snprintf(ro, sizeof ro, "%s/readonly", dir);
+	mkdir(ro, 0500);
+	chmod(dir, 0711); /* nobody may pass through to it */
+	setenv("TMPDIR", ro, 1);
+	for (size_t enc = 0; enc < 2; enc++) {
+		runres r;
+		bool fine = in_child(fail_unwritable, enc, 0, &r);
+		if (!fine && r.digest == 0 && geteuid() == 0)
+			skip("a spill into a directory of mode 0500 fails", "cannot drop root");
+		else
+			ok(fine && r.digest == EACCES, "%s states: a spill into a directory of mode 0500 fails: %s",
+			   enc ? "encoded" : "raw", strerror((int)r.digest));
+	}
+	ok(tmpdir_entries(ro) == 0, "nothing left in it");
+	setenv("TMPDIR", dir, 1);
+	chmod(dir, 0700);
+	rmdir(ro);
+	for (size_t enc = 0; enc < 2; enc++) {
+		runres r;
+		bool fine = in_child(fail_fsize, enc, 0, &r);
+		ok(fine && r.digest == EFBIG, "%s states: a write past the file size limit fails: %s",
+		   enc ? "encoded" : "raw", strerror((int)r.digest));
+	}
+	ok(tmpdir_entries(dir) == 0, "nothing left in $TMPDIR");
+}
+
 static void test_hash(void)
 {
 	/* Every length 0..100 and a flipped byte give different values, and
@@ -425,6 +758,10 @@ int main(void)
 	char dir[4096];
 	if (!tmpdir_enter(dir, sizeof dir))
 		return 2;
+	/* first: their children start from a small heap */
+	test_million_memory(dir, &wl_exact, 1000000);
+	test_million_memory(dir, &wl_sketchy, 100000);
+	test_million_memory(dir, &wl_deep, 300000);
 	make_keys();
 	make_ref();
 	test_hash();
@@ -435,6 +772,8 @@ int main(void)
 	test_spill(dir, 160u << 10, 64);
 	test_spill_long();
 	test_spill_errors(dir);
+	test_spill_heap(dir);
+	test_write_errors(dir);
 	free(pool);
 	free(ref);
 	rmdir(dir);
