@@ -31,6 +31,7 @@ static void ctx_init(gp_ctx *ctx, gp_arena *arena, gp_scope *root)
 	ctx->root = root;
 	ctx->delim = '\n';
 	ctx->max_record = 1 << 20;
+	ctx->memory = 1 << 16;
 }
 
 /* EXPR [as NAME] (, EXPR [as NAME])* [by EXPR (, EXPR)*] over the first

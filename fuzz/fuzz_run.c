@@ -55,6 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ctx.root = &root;
 	ctx.delim = (xlen > 0 && expr[0] == 'z') ? '\0' : '\n';
 	ctx.max_record = 300;
+	ctx.memory = 1 << 16; /* aggregates and sort spill early */
 	ctx.need_lineno = true;
 	ctx.report = quiet;
 

@@ -9,6 +9,7 @@
 #include "detmath.h"
 #include "exactsum.h"
 #include "hll.h"
+#include "xdec.h"
 #include "../core/grow.h"
 
 /* ---- count ---- */
@@ -38,21 +39,35 @@ static int count_decode(void *st, gp_dec *d)
 
 /* ---- sum, avg ---- */
 
-typedef struct { gp_xsum s; uint64_t n; } sum_st;
+/* The binary exact sum of the values as doubles, and the decimal exact sum
+ * of their text while every value came with text that is a short decimal
+ * (gp_acc_add_num; agg/xdec.h): then the answer is the decimal one, so
+ * 0.1 + 0.2 is 0.3 and 17-digit integers keep their digits. */
+typedef struct { gp_xsum s; uint64_t n; gp_xdec x; } sum_st;
 
 static void sum_init(void *st, const gp_acc_params *p)
 {
 	sum_st *a = st;
 	gp_xsum_init(&a->s);
 	a->n = 0;
+	gp_xdec_init(&a->x);
 }
 
-static int sum_add(void *st, double v, uint64_t seq)
+static int sum_add_bin(sum_st *a, double v)
 {
-	sum_st *a = st;
 	if (gp_xsum_add(&a->s, v) < 0)
 		return -1;
 	a->n++;
+	return 0;
+}
+
+/* A value without its text: the decimal sum no longer holds every value. */
+static int sum_add(void *st, double v, uint64_t seq)
+{
+	sum_st *a = st;
+	if (sum_add_bin(a, v) < 0)
+		return -1;
+	gp_xdec_invalidate(&a->x);
 	return 0;
 }
 
@@ -63,12 +78,14 @@ static int sum_merge(void *st, const void *o)
 	if (gp_xsum_merge(&a->s, &b->s) < 0)
 		return -1;
 	a->n += b->n;
+	gp_xdec_merge(&a->x, &b->x);
 	return 0;
 }
 
 static bool sum_result(void *st, double *out)
 {
-	*out = gp_xsum_result(&((sum_st *)st)->s);
+	sum_st *a = st;
+	*out = a->x.valid ? gp_xdec_result(&a->x) : gp_xsum_result(&a->s);
 	return true;
 }
 
@@ -77,7 +94,7 @@ static bool avg_result(void *st, double *out)
 	sum_st *a = st;
 	if (!a->n)
 		return false;
-	*out = gp_xsum_div(&a->s, a->n);
+	*out = a->x.valid ? gp_xdec_div(&a->x, a->n) : gp_xsum_div(&a->s, a->n);
 	return true;
 }
 
@@ -88,6 +105,10 @@ static void sum_encode(void *st, gp_enc *e)
 	sum_st *a = st;
 	gp_xsum_encode(&a->s, e);
 	gp_enc_var(e, a->n);
+	gp_enc_byte(e, a->x.valid);
+	if (a->x.valid)
+		for (int k = 0; k < 4; k++)
+			gp_enc_u64(e, a->x.w[k]);
 }
 
 static int sum_decode(void *st, gp_dec *d)
@@ -96,6 +117,14 @@ static int sum_decode(void *st, gp_dec *d)
 	if (gp_xsum_decode(&a->s, d) < 0)
 		return -1;
 	a->n = gp_dec_var(d);
+	unsigned valid = gp_dec_byte(d);
+	if (valid > 1)
+		d->bad = true;
+	if (valid == 1)
+		for (int k = 0; k < 4; k++)
+			a->x.w[k] = gp_dec_u64(d);
+	else
+		gp_xdec_invalidate(&a->x);
 	return decoded(d);
 }
 static void sum_free(void *st) { gp_xsum_free(&((sum_st *)st)->s); }
@@ -681,6 +710,17 @@ ACC(percentile, pct_st, "within ±1%", pct_init, pct_add, pct_merge, pct_result,
     pct_encode, pct_decode, true);
 ACC(distinct, dist_st, "0.81% standard error", dist_init, dist_add, dist_merge, dist_result, dist_mem,
     dist_approx, dist_free, dist_encode, dist_decode, true);
+
+int gp_acc_add_num(const gp_acc_ops *op, void *st, double v, const char *text, size_t n, uint64_t seq)
+{
+	if (op != &acc_sum && op != &acc_avg)
+		return op->add(st, v, seq);
+	sum_st *a = st;
+	if (sum_add_bin(a, v) < 0)
+		return -1;
+	gp_xdec_add_text(&a->x, text, n);
+	return 0;
+}
 
 const gp_acc_ops *const gp_acc_all[] = {
 	&acc_count, &acc_sum, &acc_avg, &acc_min, &acc_max, &acc_first,

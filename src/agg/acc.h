@@ -82,6 +82,13 @@ typedef struct gp_acc_ops {
 	bool heap;
 } gp_acc_ops;
 
+/* add of a value read from text p[0..n): sum and avg also sum the text
+ * exactly in decimal (agg/xdec.h), and answer from that sum while every
+ * value they were given came this way as a short decimal (so a sum of
+ * decimals is their decimal sum, correctly rounded once); the other
+ * accumulators take v as add does. */
+int gp_acc_add_num(const gp_acc_ops *op, void *st, double v, const char *p, size_t n, uint64_t seq);
+
 /* The accumulator called name (len bytes), or NULL. */
 const gp_acc_ops *gp_acc_find(const char *name, size_t len);
 /* Every accumulator, NULL-terminated (for help and tests). */

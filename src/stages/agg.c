@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "agg.h"
+#include "../agg/enc.h"
 #include "../agg/groups.h"
 #include "../agg/hll.h"
 #include "../core/grow.h"
@@ -200,13 +201,117 @@ static void row_free(agg *a, void *row)
 	}
 }
 
-/* Only plain counts may spill (rows of raw bytes); see conf.budget. */
+static int bytecmp(const char *a, size_t an, const char *b, size_t bn);
+static int text_set(agg_text *t, const char *p, size_t n);
+
+/* ---- the group table's callbacks: rows combine, spill and come back ---- */
+
+/* Folds row src into dst (dst holds the earlier input: the group table
+ * combines in input order, so first keeps dst's text and last takes src's). */
 static int row_merge(void *dst, const void *src, void *arg)
 {
 	agg *a = arg;
-	for (size_t i = 0; i < a->s.n; i++)
-		*(uint64_t *)part(a, dst, i) += *(const uint64_t *)part(a, (void *)src, i);
+	for (size_t i = 0; i < a->s.n; i++) {
+		const agg_item *it = &a->s.items[i];
+		void *d = part(a, dst, i), *o = part(a, (void *)src, i);
+		if (it->kind == AK_COUNT) {
+			*(uint64_t *)d += *(const uint64_t *)o;
+			continue;
+		}
+		if (it->ops && it->ops->merge(d, o) != 0)
+			return -1;
+		if (it->kind == AK_MIN || it->kind == AK_MAX || it->kind == AK_FIRST || it->kind == AK_LAST) {
+			agg_text *td = text_slot(it, d), *ts = text_slot(it, o);
+			if (!ts->has)
+				continue;
+			int c = td->has ? bytecmp(ts->p, ts->len, td->p, td->len) : 0;
+			bool take = !td->has || it->kind == AK_LAST || (it->kind == AK_MIN && c < 0) ||
+				    (it->kind == AK_MAX && c > 0);
+			if (take && text_set(td, ts->p, ts->len) != 0)
+				return -1;
+		}
+	}
 	return 0;
+}
+
+static size_t row_encode(void *row, unsigned char *buf, size_t cap, void *arg)
+{
+	agg *a = arg;
+	gp_enc e = { buf, cap, 0 };
+	for (size_t i = 0; i < a->s.n; i++) {
+		const agg_item *it = &a->s.items[i];
+		void *st = part(a, row, i);
+		if (it->kind == AK_COUNT) {
+			gp_enc_var(&e, *(const uint64_t *)st);
+			continue;
+		}
+		if (it->ops)
+			it->ops->encode(st, &e);
+		if (it->kind == AK_MIN || it->kind == AK_MAX || it->kind == AK_FIRST || it->kind == AK_LAST) {
+			const agg_text *t = text_slot(it, st);
+			gp_enc_var(&e, t->has ? t->len + 1 : 0);
+			for (size_t k = 0; t->has && k < t->len; k++)
+				gp_enc_byte(&e, (unsigned char)t->p[k]);
+		}
+	}
+	return e.n;
+}
+
+static int row_decode(void *row, const unsigned char *p, size_t n, void *arg)
+{
+	agg *a = arg;
+	gp_dec d;
+	gp_dec_init(&d, p, n);
+	row_init(a, row);
+	for (size_t i = 0; i < a->s.n && !d.bad; i++) {
+		const agg_item *it = &a->s.items[i];
+		void *st = part(a, row, i);
+		if (it->kind == AK_COUNT) {
+			*(uint64_t *)st = gp_dec_var(&d);
+			continue;
+		}
+		if (it->ops && it->ops->decode(st, &d) != 0)
+			d.bad = true;
+		if (!d.bad && (it->kind == AK_MIN || it->kind == AK_MAX || it->kind == AK_FIRST ||
+			       it->kind == AK_LAST)) {
+			uint64_t len = gp_dec_var(&d);
+			if (len && len - 1 <= gp_dec_left(&d)) {
+				if (text_set(text_slot(it, st), (const char *)d.p + d.pos, (size_t)(len - 1)) != 0) {
+					row_free(a, row);
+					return -1;
+				}
+				d.pos += (size_t)(len - 1);
+			} else if (len) {
+				d.bad = true;
+			}
+		}
+	}
+	if (d.bad || d.pos != n) {
+		row_free(a, row);
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+static void row_free_cb(void *row, void *arg)
+{
+	row_free(arg, row);
+}
+
+static size_t row_mem(const void *row, void *arg)
+{
+	agg *a = arg;
+	size_t m = 0;
+	for (size_t i = 0; i < a->s.n; i++) {
+		const agg_item *it = &a->s.items[i];
+		void *st = part(a, (void *)row, i);
+		if (it->ops && it->ops->mem)
+			m += it->ops->mem(st);
+		if (it->kind == AK_MIN || it->kind == AK_MAX || it->kind == AK_FIRST || it->kind == AK_LAST)
+			m += text_slot(it, st)->cap;
+	}
+	return m;
 }
 
 static int text_set(agg_text *t, const char *p, size_t n)
@@ -252,7 +357,7 @@ static int row_add(agg *a, void *row, const gp_rec *r)
 				gp_dropped_add(a->ctx, &it->drop, r, NULL);
 				continue;
 			}
-			if (it->ops->add(st, d, seq) != 0)
+			if (gp_acc_add_num(it->ops, st, d, v.p, v.len, seq) != 0)
 				return -1;
 			break;
 		case AK_MIN:
@@ -342,8 +447,17 @@ static gp_status consume(gp_stage *st, agg *a)
 			if (a->only_count) {
 				for (size_t k = 0; k < a->s.n; k++)
 					++*(uint64_t *)part(a, row, k);
-			} else if (row_add(a, row, &in.recs[i]) != 0) {
-				return oom(st);
+			} else if (!a->s.heap) {
+				if (row_add(a, row, &in.recs[i]) != 0)
+					return oom(st);
+			} else {
+				/* heap the row grew counts against the budget */
+				size_t m0 = row_mem(row, a);
+				if (row_add(a, row, &in.recs[i]) != 0)
+					return oom(st);
+				size_t m1 = row_mem(row, a);
+				if (m1 != m0)
+					gp_groups_add_bytes(a->g, (ptrdiff_t)m1 - (ptrdiff_t)m0);
 			}
 			a->seq++;
 		}
@@ -628,14 +742,7 @@ static void agg_close(void *arg)
 	agg *a = arg;
 	for (size_t i = 0; i < a->s.n; i++)
 		gp_dropped_flush(a->ctx, &a->s.items[i].drop);
-	if (a->s.heap && !a->drained) {
-		/* Rows not handed out yet (head closed the chain, an error): their
-		 * heap parts. The table never spills rows with heap parts. */
-		gp_group g;
-		if (a->finished || gp_groups_finish(a->g) == 0)
-			while (gp_groups_next(a->g, &g) == 1)
-				row_free(a, g.state);
-	}
+	/* The group table frees the rows it still holds (conf.free). */
 	for (size_t i = 0; i < a->topcap; i++)
 		free(a->top[i].key);
 	free(a->top);
@@ -672,13 +779,28 @@ gp_status gp_agg_open(gp_stage *st, const gp_args *all)
 		it->drop.what = it->kind == AK_NUM ? "had no number" : "had no value";
 		it->drop.what1 = it->kind == AK_NUM ? "had no number" : "had no value";
 	}
-	/* Rows spill as raw bytes, so only rows without heap parts may: until
-	 * the accumulators can encode their states, other specs keep every
-	 * group in memory (budget 0). */
+	/* Past the budget the table spills rows to temporary files: raw bytes
+	 * for plain rows, encoded ones (row_encode) for rows with heap parts,
+	 * whose heap counts against the budget (consume). Percentiles keep
+	 * exact values up to a per-state share fixed at open, so whether a
+	 * group is exact never depends on the input's order. */
+	size_t share = gp_memory_share(ctx);
+	unsigned npct = 0;
+	for (size_t i = 0; i < a->s.n; i++)
+		npct += a->s.items[i].ops && strcmp(a->s.items[i].ops->name, "percentile") == 0;
+	for (size_t i = 0; i < a->s.n; i++)
+		if (a->s.items[i].ops && strcmp(a->s.items[i].ops->name, "percentile") == 0)
+			a->s.items[i].par.budget = gp_acc_pct_budget(share, npct);
 	gp_groups_conf conf = { .state_size = a->s.state_size,
-				.budget = a->s.heap ? 0 : gp_memory_share(ctx),
+				.budget = share,
 				.merge = row_merge,
 				.arg = a };
+	if (a->s.heap) {
+		conf.encode = row_encode;
+		conf.decode = row_decode;
+		conf.free = row_free_cb;
+		conf.mem = row_mem;
+	}
 	a->g = gp_groups_new(st->scope, &conf);
 	if (!a->g || gp_scope_defer(st->scope, agg_close, a) != 0)
 		return oom(st);
@@ -742,8 +864,9 @@ static gp_status agg_def_open(gp_stage *st, const gp_args *all)
 	"(x at rank ceil(q/100 * n), as datamash's and unlike Miller's interpolation), exact while " \
 	"a group's values fit 1 MiB, then within 1% (a DDSketch); distinct is exact up to 4096 "   \
 	"values per group, then a HyperLogLog (0.81% standard error). When an answer became "      \
-	"approximate, standard error says which aggregate and for how many groups. Groups of "     \
-	"plain counts spill to temporary files past their share of --memory and stay exact."
+	"approximate, standard error says which aggregate and for how many groups. Past their "   \
+	"share of --memory groups spill to temporary files in $TMPDIR (partitioned by key, as a " \
+	"database's hash aggregate) and every answer but percentiles and distinct stays exact."
 
 #define AGG_DEF(id, nm, syn, sum, first_par, ex)                                                  \
 	const gp_stage_def gp_stage_##id = {                                                      \

@@ -152,7 +152,7 @@ for i in range(20000):
 	cmp got want
 }
 
-@test "sums of decimals are exact: the correctly rounded sum of the values (fractions.Fraction)" {
+@test "sums of decimals are exact: the decimal sum of the values as written, rounded once (fractions.Fraction)" {
 	python3 -c '
 import random
 random.seed(5)
@@ -168,7 +168,7 @@ for line in open("dec.txt"):
     k, v = line.split()
     if k not in s:
         order.append(k); s[k] = Fraction(0)
-    s[k] += Fraction(float(v))  # the exact sum of the values as read (doubles)
+    s[k] += Fraction(v)  # the exact sum of the values as written (not of their doubles)
 for k in order:
     f = s[k]
     print("%s\t%s" % (k, repr(float(f)) if f.denominator != 1 else f.numerator))
