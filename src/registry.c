@@ -18,6 +18,7 @@ extern const gp_stage_def gp_stage_json, gp_stage_logfmt, gp_stage_csv, gp_stage
 	gp_stage_parse;
 extern const gp_stage_def gp_stage_split, gp_stage_explode, gp_stage_multiline;
 extern const gp_stage_def gp_stage_count;
+extern const gp_stage_def gp_stage_sort;
 
 const gp_stage_def *const gp_registry[] = {
 	/* input (implicit) */
@@ -55,6 +56,8 @@ const gp_stage_def *const gp_registry[] = {
 	&gp_stage_multiline,
 	/* aggregate */
 	&gp_stage_count,
+	/* order */
+	&gp_stage_sort,
 };
 
 const size_t gp_registry_len = sizeof gp_registry / sizeof gp_registry[0];
@@ -122,6 +125,7 @@ const char *gp_family_name(gp_family f)
 	case GP_FAM_TRANSFORM: return "transform";
 	case GP_FAM_FLATTEN: return "flatten";
 	case GP_FAM_AGGREGATE: return "aggregate";
+	case GP_FAM_ORDER: return "order";
 	case GP_FAM_OUTPUT: return "output";
 	}
 	return "?";
