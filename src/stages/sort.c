@@ -338,7 +338,7 @@ const gp_stage_def gp_stage_sort = {
 	.examples = "sort\tlines in byte order, as LC_ALL=C sort\n"
 		    "sort -n -r | head 5\tthe five largest leading numbers\n"
 		    "json | sort -r status, path\tby status, largest first, then path\n"
-		    "count by path | sort -r count | head 10\tthe ten most frequent paths\n"
+		    "json | sort -r latency_ms | head 10\tthe ten slowest requests (a top 10: ten records held)\n"
 		    "sort -u $1\tthe first record of each distinct first field",
 	.opts = sort_opts,
 	.open = sort_open,
