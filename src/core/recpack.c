@@ -221,6 +221,16 @@ void gp_recpack_clear(gp_recpack *p)
 	p->used = 0;
 }
 
+void gp_recpack_trim(gp_recpack *p)
+{
+	for (gp_packblk *b = p->free, *n; b; b = n) {
+		n = b->next;
+		p->held -= sizeof *b + b->cap;
+		free(b);
+	}
+	p->free = NULL;
+}
+
 void gp_recpack_keep_begin(gp_recpack *p)
 {
 	release(p, p->old);

@@ -87,6 +87,9 @@ gp_packed *gp_recpack_copy(gp_recpack *p, const gp_packed *k);
 /* Forgets every record; keeps the blocks, the origins and the layouts. */
 void gp_recpack_clear(gp_recpack *p);
 
+/* Frees the blocks no record uses (after a clear: all but the tables). */
+void gp_recpack_trim(gp_recpack *p);
+
 /* Keeping some records and forgetting the rest (a top N cut down): after
  * keep_begin the records already added stay valid but new ones go to other
  * blocks; gp_recpack_copy the ones to keep, then keep_end forgets the old

@@ -16,13 +16,12 @@ struct gp_sort_file {
 	uint64_t size;
 };
 
-/* A cursor over a run: in the file (a buffer refilled with pread), or the
- * entries still in memory. k is its current record, NULL at the end. */
+/* A cursor over a run in the file: a buffer refilled with pread. k is its
+ * current record, NULL at the end. */
 struct gp_sort_rdr {
 	const gp_packed *k;
 	uint64_t pfx;
 	size_t idx; /* the run's place in input order */
-	const gp_sort_ent *e, *eend; /* in memory */
 	int fd;
 	uint64_t off, end;
 	char *buf;
@@ -247,20 +246,16 @@ gp_status gp_sort_run_add(gp_sort_run *r, const gp_rec *rec, const char *key, si
 	r->ents[r->n++] = (gp_sort_ent){ gp_sort_prefix(&r->o, k), k };
 	if (r->limited && r->limit <= SIZE_MAX / 4 && r->n >= 2 * r->limit && r->n >= 1024)
 		return cut(r);
-	if (r->pack.used + r->n * 2 * sizeof(gp_sort_ent) > r->share)
+	if (r->pack.used + (r->cap + r->n) * sizeof(gp_sort_ent) > r->share)
 		return spill(r);
 	return GP_OK;
 }
 
 /* ---- merging ---- */
 
+/* 1 when k is ready (or NULL at the end), 0 when a refill is needed. */
 static int rdr_peek(gp_sort_run *r, gp_sort_rdr *d)
 {
-	if (!d->buf) {
-		d->k = d->e < d->eend ? d->e->k : NULL;
-		d->pfx = d->k ? d->e->pfx : 0;
-		return 1;
-	}
 	size_t avail = d->fill - d->pos;
 	if (avail >= sizeof(gp_packed)) {
 		const gp_packed *k = (const gp_packed *)(d->buf + d->pos);
@@ -318,10 +313,7 @@ static gp_status rdr_fill(gp_sort_run *r, gp_sort_rdr *d)
 
 static void rdr_advance(gp_sort_rdr *d)
 {
-	if (!d->buf)
-		d->e++;
-	else
-		d->pos += d->k->size;
+	d->pos += d->k->size;
 }
 
 static inline bool rdr_less(const gp_sort_run *r, const gp_sort_rdr *a, const gp_sort_rdr *b)
@@ -368,11 +360,11 @@ static void free_rdrs(gp_sort_run *r)
 	r->nheap = 0;
 }
 
-/* Readers over runs[0..m) of f, and the entries in memory when mem. */
-static gp_status open_rdrs(gp_sort_run *r, gp_sort_file *f, const gp_sort_span *runs, size_t m, bool mem)
+/* Readers over runs[0..m) of f, their buffers sharing the memory. */
+static gp_status open_rdrs(gp_sort_run *r, gp_sort_file *f, const gp_sort_span *runs, size_t m)
 {
 	free_rdrs(r);
-	size_t n = m + mem;
+	size_t n = m;
 	free(r->rdrs);
 	free(r->heap);
 	r->rdrs = calloc(n, sizeof *r->rdrs);
@@ -384,20 +376,14 @@ static gp_status open_rdrs(gp_sort_run *r, gp_sort_file *f, const gp_sort_span *
 		gp_sort_rdr *d = &r->rdrs[i];
 		d->idx = i;
 		r->nrdrs = i + 1;
-		if (i < m) {
-			d->fd = f->t.fd;
-			d->off = runs[i].off;
-			d->end = runs[i].end;
-			if (!(d->buf = malloc(bufsz)))
-				return oom(r);
-			d->cap = bufsz;
-			if (rdr_fill(r, d) != GP_OK)
-				return GP_ERR;
-		} else {
-			d->e = r->ents;
-			d->eend = r->ents + r->n;
-			rdr_peek(r, d);
-		}
+		d->fd = f->t.fd;
+		d->off = runs[i].off;
+		d->end = runs[i].end;
+		if (!(d->buf = malloc(bufsz)))
+			return oom(r);
+		d->cap = bufsz;
+		if (rdr_fill(r, d) != GP_OK)
+			return GP_ERR;
 		if (d->k)
 			r->heap[r->nheap++] = d;
 	}
@@ -417,7 +403,7 @@ static gp_status pass(gp_sort_run *r)
 	gp_status st = GP_OK;
 	for (size_t g = 0; g < r->nruns && st == GP_OK; g += FANIN) {
 		size_t m = r->nruns - g < FANIN ? r->nruns - g : FANIN;
-		if ((st = open_rdrs(r, r->file, r->runs + g, m, false)) != GP_OK)
+		if ((st = open_rdrs(r, r->file, r->runs + g, m)) != GP_OK)
 			break;
 		uint64_t start = nf->size, written = 0;
 		r->prev = NULL;
@@ -458,15 +444,22 @@ static gp_status pass(gp_sort_run *r)
 
 gp_status gp_sort_run_finish(gp_sort_run *r)
 {
-	if (sort_held(r) != GP_OK)
-		return GP_ERR;
 	if (!r->nruns)
-		return GP_OK;
+		return sort_held(r);
+	/* Runs on disk: the rest goes there too, so that the merge's buffers
+	 * get the memory the records held. */
+	if (r->n && spill(r) != GP_OK)
+		return GP_ERR;
+	gp_recpack_trim(&r->pack);
+	free(r->ents);
+	free(r->tmp);
+	r->ents = r->tmp = NULL;
+	r->cap = r->tcap = 0;
 	while (r->nruns > FANIN && !gp_signal)
 		if (pass(r) != GP_OK)
 			return GP_ERR;
 	r->merging = true;
-	return open_rdrs(r, r->file, r->runs, r->nruns, r->n > 0);
+	return open_rdrs(r, r->file, r->runs, r->nruns);
 }
 
 gp_status gp_sort_run_next(gp_sort_run *r, gp_sort_put put, void *arg)

@@ -6,9 +6,12 @@
  *  - Records are packed (core/recpack.h) with the caller's encoded key;
  *    a spilled run is its packed records end to end, written verbatim in
  *    large sequential writes, so fields and origins come back as they were.
- *    All runs go to one temporary file; when there are more runs than the
- *    fan-in, groups of them are merged into runs of a new file (in input
- *    order, for stability) and the old file is closed at once.
+ *    All runs go to one temporary file; once one run is spilled, the
+ *    records still held at the end are spilled too and their memory goes
+ *    to the merge's read buffers (half the share among the runs merged).
+ *    When there are more runs than the fan-in, groups of them are merged
+ *    into runs of a new file (in input order, for stability) and the old
+ *    file is closed at once.
  *  - Everything (blocks, entries, buffers, files) belongs to the stage's
  *    scope: nothing remains after the end, an error or a signal, and a
  *    SIGKILL leaves nothing either (the files have no name).
