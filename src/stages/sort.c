@@ -54,9 +54,10 @@ static void free_sort(void *arg)
 }
 
 /* ---- keys: encoded so that memcmp orders them ----
- * Each key is a tag byte, 1 missing (or null, or empty text), 2 a number
- * (8 bytes, big-endian, ordered as doubles), 3 text (bytes, a NUL written
- * as 00 FF, ended by 00 01): missing first, numbers before text. */
+ * Each key is a tag byte, 1 empty text, 2 a number (8 bytes, big-endian,
+ * ordered as doubles), 3 text (bytes, a NUL written as 00 FF, ended by
+ * 00 01), and missing (or null) last: 4, or 0 with -r, since -r reverses
+ * the whole comparison and missing values stay last (as Miller's sort). */
 
 static int kput(sort *s, size_t *n, const void *p, size_t len)
 {
@@ -100,8 +101,9 @@ static int put_text(sort *s, size_t *n, const char *p, size_t len)
 static int encode_key(sort *s, const gp_enode *e, const gp_rec *r, size_t *n)
 {
 	gp_field f = { 0 };
-	if (!gp_expr_field(&s->ev, e, r, &f) || f.kind == GP_K_NULL || f.kind == GP_K_MISSING ||
-	    (f.vlen == 0 && (f.kind == GP_K_STR || f.kind == GP_K_JSTR)))
+	if (!gp_expr_field(&s->ev, e, r, &f) || f.kind == GP_K_NULL || f.kind == GP_K_MISSING)
+		return kput(s, n, s->run.o.reverse ? "\0" : "\4", 1);
+	if (f.vlen == 0 && (f.kind == GP_K_STR || f.kind == GP_K_JSTR))
 		return kput(s, n, "\1", 1);
 	const char *p = f.v;
 	size_t len = f.vlen;
@@ -322,11 +324,12 @@ const gp_stage_def gp_stage_sort = {
 		"then ordered by their bytes unless -s is given; -u keeps the first of each "
 		"run of equal records (numerically equal ones with -n).\n\n"
 		"With keys, orders by each KEY in turn, an expression as `where` takes "
-		"(count, len(message), req.status, $3): missing, null and empty values first, "
-		"then numbers (numerically, as doubles; text that is a number counts as one), "
-		"then text by its bytes. -r reverses all of it (missing last). -n compares "
-		"every key as a number (text that is not one is 0; missing values still come "
-		"first). A keyed sort is stable: records with equal keys keep their input "
+		"(count, len(message), req.status, $3): empty text first, then numbers "
+		"(numerically, as doubles; text that is a number counts as one), then text by "
+		"its bytes; records whose key is missing or null come last, with -r too (as in "
+		"Miller), so `sort -r latency | head` shows the largest. -r reverses the rest. "
+		"-n compares every key as a number (text that is not one is 0). A keyed sort "
+		"is stable: records with equal keys keep their input "
 		"order, with no last-resort comparison (as Miller and angle-grinder do); -u "
 		"keeps the first of each run of equal keys.\n\n"
 		"Records keep their fields and origin. sort holds records up to its share of "

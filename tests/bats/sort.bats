@@ -104,13 +104,13 @@ same_as_gnu() {
 	[ "$status" -eq 1 ] && [ -z "$output" ] && [ -z "$stderr" ]
 }
 
-@test "keys: missing and empty first, numbers numerically, then text by bytes; -r reverses all" {
+@test "keys: empty first, numbers numerically, text by bytes, missing and null last (with -r too)" {
 	printf '%s\n' '{"k":"b","i":1}' '{"k":10,"i":2}' '{"i":3}' '{"k":"","i":4}' '{"k":9,"i":5}' \
 		'{"k":"10","i":6}' '{"k":"a","i":7}' '{"k":-1.5,"i":8}' '{"k":null,"i":9}' > in.json
 	run "$GPIPE" 'json | sort k | format "{i}"' in.json
-	[ "$output" = "$(printf '%s\n' 3 4 9 8 5 2 6 7 1)" ]
+	[ "$output" = "$(printf '%s\n' 4 8 5 2 6 7 1 3 9)" ]
 	run "$GPIPE" 'json | sort -r k | format "{i}"' in.json
-	[ "$output" = "$(printf '%s\n' 1 7 2 6 5 8 3 4 9)" ]
+	[ "$output" = "$(printf '%s\n' 1 7 2 6 5 8 4 3 9)" ]
 }
 
 @test "keys: stable, ties keep input order (and -r keeps it too)" {
@@ -131,9 +131,11 @@ same_as_gnu() {
 	[ "$output" = "$(printf '%s\n' ccc bb a)" ]
 	printf '%s\n' 'x 3' 'y 10' 'z 2' 'w' 'v abc' 'u -1' > in.txt
 	run "$GPIPE" 'sort $2' in.txt
-	[ "$output" = "$(printf '%s\n' w 'u -1' 'z 2' 'x 3' 'y 10' 'v abc')" ]
+	[ "$output" = "$(printf '%s\n' 'u -1' 'z 2' 'x 3' 'y 10' 'v abc' w)" ]
 	run "$GPIPE" 'sort -n $2' in.txt
-	[ "$output" = "$(printf '%s\n' w 'u -1' 'v abc' 'z 2' 'x 3' 'y 10')" ]
+	[ "$output" = "$(printf '%s\n' 'u -1' 'v abc' 'z 2' 'x 3' 'y 10' w)" ]
+	run "$GPIPE" 'sort -r -n $2' in.txt
+	[ "$output" = "$(printf '%s\n' 'y 10' 'x 3' 'z 2' 'v abc' 'u -1' w)" ]
 }
 
 @test "keyed sort against python on random JSON records, in memory and spilling" {
@@ -155,7 +157,8 @@ import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
 def key(o):
     k = o.get("k")
-    if k is None or k == "": return (0, 0, b"")
+    if k is None: return (3, 0, b"")
+    if k == "": return (0, 0, b"")
     if isinstance(k, (int, float)): return (1, k, b"")
     return (2, 0, k.encode())
 for o in sorted(recs, key=key): print(o["i"])
