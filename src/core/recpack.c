@@ -140,9 +140,23 @@ static int layout_index(gp_recpack *p, const gp_layout *l)
 	return (int)p->nlays;
 }
 
-static bool inside(const char *q, const char *p, size_t len)
+/* Are q[0..n) bytes of the record's text? */
+static bool inside(const char *q, size_t n, const gp_rec *r)
 {
-	return q >= p && q <= p + len;
+	return q >= r->p && q <= r->p + r->len && q + n <= r->p + r->len;
+}
+
+/* The offset from w of n bytes at q: in the copied text when they are
+ * bytes of it, else copied to *bytes. */
+static uint32_t place(const char *q, size_t n, const gp_rec *r, const char *w, const char *text, char **bytes)
+{
+	if (inside(q, n, r))
+		return (uint32_t)(text + (q - r->p) - w);
+	uint32_t off = (uint32_t)(*bytes - w);
+	if (n)
+		memcpy(*bytes, q, n);
+	*bytes += n;
+	return off;
 }
 
 gp_packed *gp_recpack_add(gp_recpack *p, const gp_rec *r, size_t xlen)
@@ -152,10 +166,7 @@ gp_packed *gp_recpack_add(gp_recpack *p, const gp_rec *r, size_t xlen)
 	size_t size = hdr + xlen + r->len + (size_t)r->nf * sizeof(gp_packfield);
 	for (uint32_t i = 0; i < r->nf; i++) {
 		const gp_field *f = &r->f[i];
-		if (!inside(f->name, r->p, r->len) || f->name + f->nlen > r->p + r->len)
-			size += f->nlen;
-		if (!inside(f->v, r->p, r->len) || f->v + f->vlen > r->p + r->len)
-			size += f->vlen;
+		size += (inside(f->name, f->nlen, r) ? 0 : f->nlen) + (inside(f->v, f->vlen, r) ? 0 : f->vlen);
 	}
 	size = (size + 7) & ~(size_t)7;
 	if (size > UINT32_MAX)
@@ -183,22 +194,8 @@ gp_packed *gp_recpack_add(gp_recpack *p, const gp_rec *r, size_t xlen)
 	for (uint32_t i = 0; i < r->nf; i++) {
 		const gp_field *f = &r->f[i];
 		gp_packfield o = { .nlen = f->nlen, .vlen = (uint32_t)f->vlen, .kind = f->kind };
-		if (inside(f->name, r->p, r->len) && f->name + f->nlen <= r->p + r->len) {
-			o.noff = (uint32_t)(text + (f->name - r->p) - w);
-		} else {
-			o.noff = (uint32_t)(bytes - w);
-			if (f->nlen)
-				memcpy(bytes, f->name, f->nlen);
-			bytes += f->nlen;
-		}
-		if (inside(f->v, r->p, r->len) && f->v + f->vlen <= r->p + r->len) {
-			o.voff = (uint32_t)(text + (f->v - r->p) - w);
-		} else {
-			o.voff = (uint32_t)(bytes - w);
-			if (f->vlen)
-				memcpy(bytes, f->v, f->vlen);
-			bytes += f->vlen;
-		}
+		o.noff = place(f->name, f->nlen, r, w, text, &bytes);
+		o.voff = place(f->v, f->vlen, r, w, text, &bytes);
 		memcpy(&pf[i], &o, sizeof o);
 	}
 	/* The padding is defined bytes: runs are written verbatim. */

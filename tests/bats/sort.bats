@@ -54,6 +54,11 @@ EOF
 
 gen() { python3 "$BATS_FILE_TMPDIR/gen.py" "$@"; }
 
+# ties: in.json, five records in two groups of equal g, numbered by i.
+ties() {
+	printf '%s\n' '{"g":1,"i":1}' '{"g":2,"i":2}' '{"g":1,"i":3}' '{"g":2,"i":4}' '{"g":1,"i":5}' > in.json
+}
+
 OPTS=("" -r -n -u -s "-n -r" "-n -u" "-n -s" "-r -u" "-r -s" "-u -s" "-n -r -u" "-n -r -s" "-n -u -s"
 	"-r -u -s" "-n -r -u -s")
 
@@ -114,7 +119,7 @@ same_as_gnu() {
 }
 
 @test "keys: stable, ties keep input order (and -r keeps it too)" {
-	printf '%s\n' '{"g":1,"i":1}' '{"g":2,"i":2}' '{"g":1,"i":3}' '{"g":2,"i":4}' '{"g":1,"i":5}' > in.json
+	ties
 	run "$GPIPE" 'json | sort g | format "{i}"' in.json
 	[ "$output" = "$(printf '%s\n' 1 3 5 2 4)" ]
 	run "$GPIPE" 'json | sort -r g | format "{i}"' in.json
@@ -201,7 +206,7 @@ for i in range(3000): print(json.dumps({'s': (i * 7919) % 1000, 'p': '/$f/%d' % 
 			done
 		done
 	done
-	printf '%s\n' '{"g":1,"i":1}' '{"g":2,"i":2}' '{"g":1,"i":3}' '{"g":2,"i":4}' '{"g":1,"i":5}' > in.json
+	ties
 	run "$GPIPE" 'json | sort -r g | head 3 | format "{i}"' in.json
 	[ "$output" = "$(printf '%s\n' 2 4 1)" ]
 }
