@@ -253,8 +253,101 @@ static void msort(const gp_sort_order *o, gp_sort_ent *v, gp_sort_ent *tmp, size
 		v[k++] = tmp[i++];
 }
 
+/* ---- whole records by bytes: 8 bytes at a time ----
+ * Log lines share long prefixes (every timestamp starts "2024-06-"), so a
+ * prefix of the first 8 bytes decides little. Records are sorted by an
+ * 8-byte chunk (integers only, no pointer followed), then each run of
+ * equal chunks by the next chunk, and so on (an MSD radix sort with
+ * 8-byte digits). Records that end within a chunk come first in their run,
+ * shorter first (the zero padding made them equal to a longer one that
+ * they are a prefix of). Equal records are identical bytes, so neither
+ * stability nor -r (the array reversed at the end) needs more. Past
+ * DEEP bytes the runs are few and long-shared: memcmp sorts them. */
+#define DEEP 256
+
+static void msort_pfx(gp_sort_ent *v, gp_sort_ent *tmp, size_t n)
+{
+	if (n <= 16) {
+		for (size_t i = 1; i < n; i++) {
+			gp_sort_ent x = v[i];
+			size_t j = i;
+			for (; j > 0 && x.pfx < v[j - 1].pfx; j--)
+				v[j] = v[j - 1];
+			v[j] = x;
+		}
+		return;
+	}
+	size_t h = n / 2;
+	msort_pfx(v, tmp, h);
+	msort_pfx(v + h, tmp + h, n - h);
+	if (v[h - 1].pfx <= v[h].pfx)
+		return;
+	memcpy(tmp, v, h * sizeof *v);
+	size_t i = 0, j = h, k = 0;
+	while (i < h && j < n)
+		v[k++] = v[j].pfx < tmp[i].pfx ? v[j++] : tmp[i++];
+	while (i < h)
+		v[k++] = tmp[i++];
+}
+
+static void by_chunks(const gp_sort_order *o, gp_sort_ent *v, gp_sort_ent *tmp, size_t n, size_t depth);
+
+/* v[0..n) are equal in their first depth + 8 bytes (zero-padded). */
+static void refine(const gp_sort_order *o, gp_sort_ent *v, gp_sort_ent *tmp, size_t n, size_t depth)
+{
+	size_t next = depth + 8, e = 0, m;
+	if (next >= DEEP) {
+		gp_sort_order up = *o;
+		up.reverse = false;
+		msort(&up, v, tmp, n);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (v[i].k->len <= next) {
+			tmp[e] = v[i];
+			tmp[e++].pfx = v[i].k->len;
+		}
+	m = e;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].k->len > next) {
+			tmp[m] = v[i];
+			tmp[m++].pfx = load_be(gp_packed_text(v[i].k) + next, v[i].k->len - next);
+		}
+	memcpy(v, tmp, n * sizeof *v);
+	msort_pfx(v, tmp, e);
+	if (n - e > 1)
+		by_chunks(o, v + e, tmp, n - e, next);
+}
+
+/* v[0..n) are equal in their first depth bytes; pfx is the chunk at depth. */
+static void by_chunks(const gp_sort_order *o, gp_sort_ent *v, gp_sort_ent *tmp, size_t n, size_t depth)
+{
+	msort_pfx(v, tmp, n);
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && v[j].pfx == v[i].pfx)
+			j++;
+		if (j - i > 1)
+			refine(o, v + i, tmp, j - i, depth);
+		i = j;
+	}
+}
+
 void gp_sort_ents(const gp_sort_order *o, gp_sort_ent *v, gp_sort_ent *tmp, size_t n)
 {
-	if (n > 1)
+	if (n < 2)
+		return;
+	if (o->mode != GP_SORT_BYTES) {
 		msort(o, v, tmp, n);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		v[i].pfx = load_be(gp_packed_text(v[i].k), v[i].k->len);
+	by_chunks(o, v, tmp, n, 0);
+	if (o->reverse)
+		for (size_t i = 0, j = n - 1; i < j; i++, j--) {
+			gp_sort_ent t = v[i];
+			v[i] = v[j];
+			v[j] = t;
+		}
 }

@@ -58,7 +58,8 @@ bool gp_sort_same(const gp_sort_order *o, const gp_packed *a, const gp_packed *b
  * one '.', no exponent; what is not a number is 0. */
 int gp_sort_numcmp(const char *a, size_t alen, const char *b, size_t blen);
 
-/* Sorts v[0..n) stably; tmp has room for n entries. */
+/* Sorts v[0..n) stably; tmp has room for n entries. The entries' pfx are
+ * scratch afterwards (gp_sort_prefix gives a record's again). */
 void gp_sort_ents(const gp_sort_order *o, gp_sort_ent *v, gp_sort_ent *tmp, size_t n);
 
 #endif

@@ -196,7 +196,7 @@ static gp_status cut(gp_sort_run *r)
 		gp_packed *c = gp_recpack_copy(&r->pack, k);
 		if (!c)
 			return oom(r);
-		r->ents[m++] = (gp_sort_ent){ r->ents[i].pfx, c };
+		r->ents[m++] = (gp_sort_ent){ gp_sort_prefix(&r->o, c), c };
 		prev = c;
 	}
 	gp_recpack_keep_end(&r->pack);
