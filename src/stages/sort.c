@@ -3,7 +3,6 @@
  * stage's share of --memory; past it the records held are sorted and
  * written as a run to a nameless temporary file, and at the end the runs
  * are merged k-way (sort_run.c). How records compare: sort_order.h. */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
