@@ -211,10 +211,10 @@ for i in range(3000): print(json.dumps({'s': (i * 7919) % 1000, 'p': '/$f/%d' % 
 	[ "$output" = "$(printf '%s\n' 2 4 1)" ]
 }
 
-@test "SIGINT or SIGTERM mid-spill: exits by the signal, nothing left in TMPDIR" {
+@test "SIGINT, SIGTERM or SIGKILL mid-spill: exits by the signal, nothing left in TMPDIR" {
 	gen 8 20000 > in
 	local sig want
-	for sig in INT TERM; do
+	for sig in INT TERM KILL; do
 		mkdir -p private
 		mkfifo fifo
 		TMPDIR="$PWD/private" env --default-signal=INT "$GPIPE" --memory 64K sort in fifo > out 2> err &
@@ -228,6 +228,7 @@ for i in range(3000): print(json.dumps({'s': (i * 7919) % 1000, 'p': '/$f/%d' % 
 		exec 4>&-
 		want=130
 		[ $sig = TERM ] && want=143
+		[ $sig = KILL ] && want=137
 		[ "$st" -eq $want ] || { echo "$sig: status $st"; cat err; return 1; }
 		[ -z "$(ls -A private)" ]
 		rm -f fifo
