@@ -290,3 +290,23 @@ for i in range(3000): print(json.dumps({'s': (i * 7919) % 1000, 'p': '/$f/%d' % 
 	run "$GPIPE" --list-stages
 	[[ $output == *sort* ]]
 }
+
+@test "bounded memory: a spilling sort's peak RSS does not grow with the input; a top N holds N" {
+	no_asan
+	peakrss_tool
+	seq 1 300000 | shuf --random-source=<(yes) > small
+	seq 1 3000000 | shuf --random-source=<(yes) > big
+	"$PEAKRSS" small.rss "$GPIPE" --memory 1M sort small > small.out
+	"$PEAKRSS" big.rss "$GPIPE" --memory 1M sort big > big.out
+	LC_ALL=C sort big | cmp -s - big.out
+	local a b t
+	a=$(cat small.rss) b=$(cat big.rss)
+	echo "# peak RSS --memory 1M: 2 MB input $a KiB, 22 MB input $b KiB" >&3
+	# The merge reads more runs through smaller buffers: within 2 MiB.
+	[ $((b - a)) -lt 2048 ] || { echo "grew from $a to $b KiB"; return 1; }
+	"$PEAKRSS" top.rss "$GPIPE" 'sort -n -r | head 3' big > top.out
+	[ "$(cat top.out)" = "$(printf '%s\n' 3000000 2999999 2999998)" ]
+	t=$(cat top.rss)
+	echo "# peak RSS top 3 of 22 MB: $t KiB" >&3
+	[ "$t" -lt $((a + 1024)) ] || { echo "top 3: $t KiB"; return 1; }
+}
