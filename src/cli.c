@@ -16,6 +16,7 @@ static const char *const fam_title[] = {
 	[GP_FAM_TRANSFORM] = "Transforms",
 	[GP_FAM_FLATTEN] = "Flatten",
 	[GP_FAM_AGGREGATE] = "Aggregates",
+	[GP_FAM_ORDER] = "Order",
 	[GP_FAM_OUTPUT] = "Output",
 };
 

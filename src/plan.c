@@ -77,6 +77,10 @@ gp_status gp_plan_build(gp_ctx *ctx, const char *src, size_t len, bool comments,
 			return GP_ERR;
 		chain[i + 1] = st;
 	}
+	/* A stage followed by `head N` may keep only what head will pass. */
+	for (size_t i = 0; i + 1 < pe.n; i++)
+		if (defs[i]->limit && defs[i + 1] == &gp_stage_head)
+			defs[i]->limit(chain[i + 1], gp_head_count(chain[i + 2]));
 	out->chain = chain;
 	out->n = pe.n + 1;
 	return GP_OK;

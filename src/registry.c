@@ -22,6 +22,7 @@ extern const gp_stage_def gp_stage_count;
 extern const gp_stage_def gp_stage_sum, gp_stage_avg, gp_stage_min, gp_stage_max, gp_stage_median,
 	gp_stage_percentile, gp_stage_distinct, gp_stage_first, gp_stage_last,
 	gp_stage_stddev, gp_stage_top;
+extern const gp_stage_def gp_stage_sort;
 
 const gp_stage_def *const gp_registry[] = {
 	/* input (implicit) */
@@ -70,6 +71,8 @@ const gp_stage_def *const gp_registry[] = {
 	&gp_stage_last,
 	&gp_stage_stddev,
 	&gp_stage_top,
+	/* order */
+	&gp_stage_sort,
 };
 
 const size_t gp_registry_len = sizeof gp_registry / sizeof gp_registry[0];
@@ -168,6 +171,7 @@ const char *gp_family_name(gp_family f)
 	case GP_FAM_TRANSFORM: return "transform";
 	case GP_FAM_FLATTEN: return "flatten";
 	case GP_FAM_AGGREGATE: return "aggregate";
+	case GP_FAM_ORDER: return "order";
 	case GP_FAM_OUTPUT: return "output";
 	}
 	return "?";

@@ -21,6 +21,7 @@ typedef enum gp_family {
 	GP_FAM_TRANSFORM,
 	GP_FAM_FLATTEN,
 	GP_FAM_AGGREGATE,
+	GP_FAM_ORDER,
 	GP_FAM_OUTPUT,
 } gp_family;
 
@@ -41,6 +42,10 @@ struct gp_stage_def {
 	/* Build the stage: parse args, allocate in st->scope, set st->ops,
 	 * st->state and st->explain. On error fill ctx->diag and return GP_ERR. */
 	gp_status (*open)(gp_stage *st, const gp_args *args);
+	/* Optional: told after open, by plan.c, that the next stage is `head N`
+	 * so that only the first n records it would pass can matter (sort
+	 * keeps a top N). NULL: the stage does not care. */
+	void (*limit)(gp_stage *st, uint64_t n);
 };
 
 extern const gp_stage_def *const gp_registry[];
@@ -54,5 +59,9 @@ const gp_stage_def *gp_registry_implicit(const char *name, size_t len);
 /* The registered name closest to name (edit distance <= 2), or NULL. */
 const char *gp_registry_suggest(const char *name, size_t len);
 const char *gp_family_name(gp_family f);
+
+/* The N of an opened `head N` stage (stages/head.c), for limit hooks. */
+extern const gp_stage_def gp_stage_head;
+uint64_t gp_head_count(const gp_stage *st);
 
 #endif

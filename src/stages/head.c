@@ -46,6 +46,12 @@ static gp_status head_next(gp_stage *st, gp_batch *out)
 
 static const gp_stage_ops head_ops = { head_next };
 
+uint64_t gp_head_count(const gp_stage *st)
+{
+	const head *h = st->state;
+	return h->left;
+}
+
 static gp_status head_open(gp_stage *st, const gp_args *args)
 {
 	head *h = gp_scope_alloc(st->scope, sizeof *h);
