@@ -46,4 +46,5 @@ complete -c gpipe -n '__fish_is_first_arg; or __fish_seen_subcommand_from help' 
 complete -c gpipe -n '__fish_is_first_arg; or __fish_seen_subcommand_from help' -a 'explode' -d 'one record per element of a JSON array field'
 complete -c gpipe -n '__fish_is_first_arg; or __fish_seen_subcommand_from help' -a 'multiline' -d 'join continuation lines (stack traces) into one record'
 complete -c gpipe -n '__fish_is_first_arg; or __fish_seen_subcommand_from help' -a 'count' -d 'print the number of records'
+complete -c gpipe -n '__fish_is_first_arg; or __fish_seen_subcommand_from help' -a 'histogram' -d 'count the values of a field per bucket, with bars on a terminal'
 complete -c gpipe -n 'not __fish_is_first_arg' -F

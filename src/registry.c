@@ -18,6 +18,7 @@ extern const gp_stage_def gp_stage_json, gp_stage_logfmt, gp_stage_csv, gp_stage
 	gp_stage_parse;
 extern const gp_stage_def gp_stage_split, gp_stage_explode, gp_stage_multiline;
 extern const gp_stage_def gp_stage_count;
+extern const gp_stage_def gp_stage_histogram;
 
 const gp_stage_def *const gp_registry[] = {
 	/* input (implicit) */
@@ -55,6 +56,7 @@ const gp_stage_def *const gp_registry[] = {
 	&gp_stage_multiline,
 	/* aggregate */
 	&gp_stage_count,
+	&gp_stage_histogram,
 };
 
 const size_t gp_registry_len = sizeof gp_registry / sizeof gp_registry[0];
