@@ -249,7 +249,8 @@ static int tty_batch(gp_out *o, gp_batch *b)
 	for (size_t i = 0; i < b->n;) {
 		size_t j = i;
 		if (gp_table_rec(&b->recs[i])) {
-			for (o->wrote = true; j < b->n && gp_table_rec(&b->recs[j]); j++)
+			o->wrote = true;
+			for (; j < b->n && gp_table_rec(&b->recs[j]); j++)
 				if (gp_table_row(o, &b->recs[j]) != 0)
 					return -1;
 		} else {

@@ -54,8 +54,7 @@ typedef struct histogram {
 
 	/* log: values below zero and zero itself have rows of their own. */
 	uint64_t neg, zero;
-
-	size_t first;     /* log: the first decade with a value */
+	size_t first; /* the first decade with a value */
 
 	bool counted;     /* the input is read and counted */
 	size_t row, rows; /* rows handed out so far, of rows */
@@ -87,10 +86,10 @@ static bool value_of(histogram *h, const gp_rec *r, double *d)
 	const bool text = f.kind == GP_K_STR || f.kind == GP_K_JSTR || f.kind == GP_K_NUM;
 	if (text && gp_num_parse(f.v, f.vlen, &isint, &i, d) && isfinite(*d))
 		return true;
-	char shown[48], detail[80];
+	char shown[4 * 32 + 1], detail[160];
 	if (text) {
-		gp_escape(shown, sizeof shown, f.v, f.vlen < 40 ? f.vlen : 40);
-		snprintf(detail, sizeof detail, "'%s%s' is not a number", shown, f.vlen > 40 ? "..." : "");
+		gp_escape(shown, sizeof shown, f.v, f.vlen < 32 ? f.vlen : 32);
+		snprintf(detail, sizeof detail, "'%s%s' is not a number", shown, f.vlen > 32 ? "..." : "");
 	} else {
 		snprintf(detail, sizeof detail, "%s is not a number",
 			 f.kind == GP_K_NULL ? "null" : f.kind == GP_K_OBJ ? "an object" :
