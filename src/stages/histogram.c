@@ -444,7 +444,7 @@ static gp_status histogram_open(gp_stage *st, const gp_args *args)
 		return gp_fail(ctx, NULL, "out of memory");
 	if (h->log) {
 		for (int k = P10_MIN; k <= P10_MAX + 1; k++) {
-			char p[8];
+			char p[16];
 			snprintf(p, sizeof p, "1e%d", k);
 			h->edge[k - P10_MIN] = strtod(p, NULL);
 		}

@@ -194,6 +194,18 @@ for i in range(100000): print(repr(r.uniform(-1e6, 1e9)))' > big.txt
 	[ "$status" -eq 0 ] && [ -z "$stderr" ]
 }
 
+@test "histogram --memory 1M: 2 million values in bounded memory, the rows of an unbounded run" {
+	no_asan
+	peakrss_tool
+	seq 1 2000000 > m.txt
+	"$PEAKRSS" big.rss "$GPIPE" 'histogram $1' m.txt > big.out
+	"$PEAKRSS" small.rss "$GPIPE" --memory 1M 'histogram $1' m.txt > small.out
+	cmp big.out small.out
+	echo "# peak RSS: $(cat big.rss) KiB in memory, $(cat small.rss) KiB with --memory 1M" >&3
+	# 16 MB of values kept in memory, 1 MiB with the budget.
+	[ "$(cat small.rss)" -lt $(($(cat big.rss) - 8192)) ]
+}
+
 @test "histogram: missing and non-numbers are counted and summarised once per input; --strict fails" {
 	printf '1\nn/a\n3\n\n5\n' > a.log
 	printf 'x\n2\n' > b.log
