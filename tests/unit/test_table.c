@@ -1,7 +1,8 @@
 /* Unit tests of out/table: the text sink's aligned tables on a terminal
  * (gp_out.tty set by hand, the output in a memory file): alignment, the
  * header, escaping, widths in display columns, bars, records of other
- * layouts interleaved, a change of names, and the bound on buffered rows.
+ * layouts interleaved, a change of names, the bound on buffered rows, and
+ * the -H/-n columns.
  * TAP output. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,23 @@ static void row(const gp_layout *lay, int n, const char *const *names, const cha
 		f[i] = (gp_field){ .name = names[i], .nlen = (uint32_t)strlen(names[i]), .v = vals[i],
 				   .vlen = strlen(vals[i]), .kind = GP_K_STR };
 	gp_rec r = { .p = "tsv", .len = 3, .f = f, .nf = (uint32_t)n, .lay = lay };
+	gp_batch b;
+	gp_batch_of(&b, &r, 1);
+	gp_out_batch(&o, &b);
+}
+
+/* The same with an origin and a line number (a keyed result of a future
+ * stage, or a table record passed through). */
+static void row_from(const char *file, uint64_t line, const char *path, const char *count)
+{
+	static gp_origin org;
+	org = (gp_origin){ .name = file, .id = 1 };
+	gp_field f[2] = {
+		{ .name = "path", .nlen = 4, .v = path, .vlen = strlen(path), .kind = GP_K_STR },
+		{ .name = "count", .nlen = 5, .v = count, .vlen = strlen(count), .kind = GP_K_NUM },
+	};
+	gp_rec r = { .p = "tsv", .len = 3, .f = f, .nf = 2, .lay = &gp_layout_table, .origin = &org,
+		     .line = line };
 	gp_batch b;
 	gp_batch_of(&b, &r, 1);
 	gp_out_batch(&o, &b);
@@ -212,6 +230,22 @@ static void test_bound(void)
 	end();
 }
 
+static void test_prefixes(void)
+{
+	begin(false);
+	o.with_origin = o.with_line = true;
+	row_from("a.log", 7, "/x", "1");
+	row_from("long-name.log", 12, "/y", "10");
+	char *s = written();
+	same(s,
+	     "_file          _line  path  count\n"
+	     "a.log              7  /x        1\n"
+	     "long-name.log     12  /y       10\n",
+	     "-H and -n: the origin and line number are columns of their own, as with -o tsv");
+	free(s);
+	end();
+}
+
 int main(void)
 {
 	test_align();
@@ -219,5 +253,6 @@ int main(void)
 	test_interleave();
 	test_bars();
 	test_bound();
+	test_prefixes();
 	return tap_done();
 }
