@@ -23,6 +23,7 @@ extern const gp_stage_def gp_stage_sum, gp_stage_avg, gp_stage_min, gp_stage_max
 	gp_stage_percentile, gp_stage_distinct, gp_stage_first, gp_stage_last,
 	gp_stage_stddev, gp_stage_top;
 extern const gp_stage_def gp_stage_sort;
+extern const gp_stage_def gp_stage_histogram;
 
 const gp_stage_def *const gp_registry[] = {
 	/* input (implicit) */
@@ -73,6 +74,7 @@ const gp_stage_def *const gp_registry[] = {
 	&gp_stage_top,
 	/* order */
 	&gp_stage_sort,
+	&gp_stage_histogram,
 };
 
 const size_t gp_registry_len = sizeof gp_registry / sizeof gp_registry[0];

@@ -8,6 +8,7 @@
 
 #include "../match/matcher.h"
 #include "structured.h"
+#include "table.h"
 
 #define OUT_BLOCK (256u * 1024u)
 
@@ -32,6 +33,7 @@ int gp_out_init(gp_out *o, gp_scope *scope, int fd)
 	o->buf = malloc(o->cap);
 	o->delim = '\n';
 	o->scope = scope;
+	o->tty = isatty(fd);
 	if (!o->buf || gp_scope_defer(scope, free_buf, &o->buf) != 0)
 		return -1;
 	return 0;
@@ -62,7 +64,8 @@ static int write_all(gp_out *o, const char *p, size_t n)
 	return 0;
 }
 
-int gp_out_flush(gp_out *o)
+/* Writes the buffer (only: gp_out_flush also prints a table's rows). */
+static int flush_buf(gp_out *o)
 {
 	if (o->broken_pipe || o->error)
 		return -1;
@@ -73,10 +76,17 @@ int gp_out_flush(gp_out *o)
 	return r;
 }
 
+int gp_out_flush(gp_out *o)
+{
+	if (o->tbl && gp_table_drain(o) != 0)
+		return -1;
+	return flush_buf(o);
+}
+
 static int put(gp_out *o, const char *p, size_t n)
 {
 	if (o->cap - o->len < n) {
-		if (gp_out_flush(o) != 0)
+		if (flush_buf(o) != 0)
 			return -1;
 		if (n >= o->cap)
 			return write_all(o, p, n);
@@ -90,7 +100,7 @@ static int put(gp_out *o, const char *p, size_t n)
 
 static int put_c(gp_out *o, char c)
 {
-	if (o->len == o->cap && gp_out_flush(o) != 0)
+	if (o->len == o->cap && flush_buf(o) != 0)
 		return -1;
 	o->buf[o->len++] = c;
 	return 0;
@@ -184,10 +194,9 @@ static int put_colored(gp_out *o, const gp_rec *r)
 	return put(o, r->p + done, r->len - done);
 }
 
-int gp_out_batch(gp_out *o, gp_batch *b)
+/* The records of b as text. */
+static int text_batch(gp_out *o, gp_batch *b)
 {
-	if (o->format != GP_OUT_TEXT)
-		return gp_out_structured(o, b);
 	const bool plain = !o->with_origin && !o->with_line && !(o->color && o->highlight) &&
 			   !o->rec_marks;
 	if (plain && b->span && !b->has_recs) {
@@ -230,7 +239,45 @@ int gp_out_batch(gp_out *o, gp_batch *b)
 				return -1;
 		}
 	}
-	if (o->line_buffered)
-		return gp_out_flush(o);
 	return 0;
+}
+
+/* On a terminal: runs of table rows go to the table, runs of other records
+ * print as text once the table before them is out. */
+static int tty_batch(gp_out *o, gp_batch *b)
+{
+	for (size_t i = 0; i < b->n;) {
+		size_t j = i;
+		if (gp_table_rec(&b->recs[i])) {
+			o->wrote = true;
+			for (; j < b->n && gp_table_rec(&b->recs[j]); j++)
+				if (gp_table_row(o, &b->recs[j]) != 0)
+					return -1;
+		} else {
+			while (j < b->n && !gp_table_rec(&b->recs[j]))
+				j++;
+			gp_batch run;
+			gp_batch_of(&run, b->recs + i, j - i);
+			if (gp_table_end(o) != 0 || text_batch(o, &run) != 0)
+				return -1;
+		}
+		i = j;
+	}
+	return 0;
+}
+
+int gp_out_batch(gp_out *o, gp_batch *b)
+{
+	if (o->format != GP_OUT_TEXT)
+		return gp_out_structured(o, b);
+	int r;
+	if (o->tty && b->has_recs)
+		r = tty_batch(o, b);
+	else if (o->tbl && gp_table_end(o) != 0)
+		r = -1;
+	else
+		r = text_batch(o, b);
+	if (r == 0 && o->line_buffered)
+		return flush_buf(o);
+	return r;
 }
