@@ -9,7 +9,7 @@ typedef struct where {
 	gp_eval ev;
 	gp_pool scratch;
 	gp_recvec out;
-	gp_dropped fails; /* records with arithmetic that could not be done */
+	gp_dropped fails; /* records with values that could not be computed */
 	gp_dropped undecided; /* records with a =~ or !~ that could not be decided */
 	gp_ctx *ctx;
 } where;
