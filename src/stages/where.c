@@ -130,7 +130,7 @@ const gp_stage_def gp_stage_where = {
 		"bytes=12MB with > 10MB; units are case-sensitive: 5m is minutes, 5M mebibytes); "
 		"integers compare exactly, whatever their length (100000000000000000000 is more than "
 		"99999999999999999999, although both are the same double), and exactly against "
-		"fractions too. Otherwise the texts compare byte by byte. A quoted literal "
+		"fractions too. Otherwise the texts compare byte by byte. A quoted literal (not compared with a time) "
 		"is always text. Booleans compare with booleans (and with the text true or false); "
 		"== null holds for a JSON null only. Comparisons do not chain (a < b < c is an "
 		"error). A missing field makes every comparison false, != and !~ included, so "
