@@ -131,7 +131,9 @@ bool gp_expr_is_time(const gp_enode *e);
 
 /* Evaluates a time expression (gp_expr_is_time) for r into *out: false
  * when it is missing or its text is no timestamp (counted in ev->fails, as
- * gp_expr_field counts it). The binary value, for keys that hash it. */
+ * gp_expr_field counts it). The binary value, for keys that hash it; it
+ * prints as gp_expr_field would print it with gp_time_format(buf, t,
+ * ctx->tz_set ? ctx->tz_off : 0). */
 bool gp_expr_time(gp_eval *ev, const gp_enode *e, const gp_rec *r, gp_time *out);
 
 #endif
