@@ -43,6 +43,7 @@ int gp_keep(gp_kept *k, const gp_rec *r)
 		k->origin->name = w;
 		k->origin->member = NULL;
 		k->origin->id = o->id;
+		k->origin->mtime = o->mtime;
 		w += nl;
 		if (ml) {
 			memcpy(w, o->member, ml);

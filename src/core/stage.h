@@ -46,6 +46,9 @@ typedef struct gp_origin {
 	const char *name;   /* display name: the path, or "(standard input)" */
 	const char *member; /* archive member, or NULL */
 	uint64_t id;        /* unique per input level in a run (0: none) */
+	int64_t mtime;      /* the file's modification time (epoch s; a pipe or
+			     * standard input: when it was opened): the year
+			     * of timestamps written without one (syslog) */
 } gp_origin;
 
 struct gp_field;

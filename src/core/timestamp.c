@@ -322,7 +322,8 @@ static bool parse_syslog(gp_timeparser *p, const char *s, size_t n, gp_time *out
 	return i == n && make_time(p, &f, out);
 }
 
-/* CLF: `01/Jun/2024:09:00:03 +0000`, brackets optional, zone optional. */
+/* CLF: `01/Jun/2024:09:00:03 +0000`, brackets optional, zone optional, a
+ * blank for the colon after the year (`21/Jan/2014 14:18:17`). */
 static bool parse_clf(gp_timeparser *p, const char *s, size_t n, gp_time *out)
 {
 	fields f = { 0 };
@@ -334,7 +335,7 @@ static bool parse_clf(gp_timeparser *p, const char *s, size_t n, gp_time *out)
 		i = 1;
 		n--;
 	}
-	if (i + 20 > n || s[i + 2] != '/' || s[i + 6] != '/' || s[i + 11] != ':')
+	if (i + 20 > n || s[i + 2] != '/' || s[i + 6] != '/' || (s[i + 11] != ':' && s[i + 11] != ' '))
 		return false;
 	f.d = digits(s + i, 2);
 	f.mo = month_name(s + i + 3, 3);

@@ -16,7 +16,8 @@
  *  - Auto-detected formats: RFC 3339 / ISO 8601 (`T`, `t` or a space;
  *    seconds and fractions optional; `.` or `,`; `Z`, ±hh:mm, ±hhmm, ±hh, or
  *    none = local), a date alone (midnight local), syslog `Jun  1 09:00:03`,
- *    CLF `01/Jun/2024:09:00:03 +0000` with or without brackets, epoch
+ *    CLF `01/Jun/2024:09:00:03 +0000` with or without brackets (or a blank
+ *    for the colon after the year), epoch
  *    seconds/ms/µs/ns by digit count (10/13/16/19; seconds may carry a
  *    fraction). Year range 0000..9999.
  *  - Locking: after the first success the parser remembers the format (for

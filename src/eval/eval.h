@@ -14,7 +14,12 @@
  *    exactly and every token keeps its offsets for carets.
  *  - Evaluation allocates nothing: strings it makes (decoded, concatenated)
  *    go to gp_eval.scratch, a pool the caller resets per batch; results are
- *    views valid until then (or into the record, or the tree). */
+ *    views valid until then (or into the record, or the tree).
+ *  - Time is a type of its own: time(F) reads text (core/timestamp.h, with
+ *    a parser locked per input at each call site), bucket() and now() make
+ *    times, time - time is a number of seconds, time +- seconds a time. A
+ *    time prints as RFC 3339 (UTC, or the --tz offset). Text that is no
+ *    timestamp makes the value missing and counts in gp_eval.fails. */
 #ifndef GP_EVAL_H
 #define GP_EVAL_H
 
@@ -26,6 +31,7 @@
 #include "../core/args.h"
 #include "../registry.h"
 #include "../core/pool.h"
+#include "../core/timestamp.h"
 
 typedef struct gp_enode gp_enode; /* a compiled expression */
 
@@ -118,5 +124,16 @@ bool gp_expr_true(gp_eval *ev, const gp_enode *e, const gp_rec *r);
  * is). Text is stored in ev->scratch or borrowed from r. Returns false when
  * the result is missing. */
 bool gp_expr_field(gp_eval *ev, const gp_enode *e, const gp_rec *r, gp_field *out);
+
+/* True when e's value is a time whenever it is present: time(), bucket(),
+ * now(), a time +- a number, if() of two times. Known at compile time. */
+bool gp_expr_is_time(const gp_enode *e);
+
+/* Evaluates a time expression (gp_expr_is_time) for r into *out: false
+ * when it is missing or its text is no timestamp (counted in ev->fails, as
+ * gp_expr_field counts it). The binary value, for keys that hash it; it
+ * prints as gp_expr_field would print it with gp_time_format(buf, t,
+ * ctx->tz_set ? ctx->tz_off : 0). */
+bool gp_expr_time(gp_eval *ev, const gp_enode *e, const gp_rec *r, gp_time *out);
 
 #endif

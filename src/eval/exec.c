@@ -106,6 +106,13 @@ static bool text(gp_eval *ev, val *v, const char **p, size_t *n)
 		*p = v->b ? "true" : "false";
 		*n = v->b ? 4 : 5;
 		return true;
+	case V_TIME: {
+		char *b = scratch(ev, GP_TIME_TEXT);
+		if (!b || !(*n = gp_time_format(b, (gp_time){ v->i, v->ns }, v->off)))
+			return false; /* a year past 9999 */
+		*p = b;
+		return true;
+	}
 	default:
 		return false;
 	}
@@ -136,6 +143,7 @@ static bool truthy(const val *v)
 	case V_NUM: return v->isint ? v->i != 0 : v->d != 0;
 	case V_STR:
 	case V_RAW: return v->len != 0;
+	case V_TIME: return true;
 	default: return false;
 	}
 }
@@ -190,6 +198,13 @@ static int compare(gp_eval *ev, val *a, val *b)
 		return 3;
 	if (a->t == V_NULL || b->t == V_NULL)
 		return a->t == b->t ? 0 : 2;
+	if (a->t == V_TIME || b->t == V_TIME) {
+		if (a->t != b->t)
+			return 2; /* text literals were read as times at compile time */
+		if (a->i != b->i)
+			return a->i < b->i ? -1 : 1;
+		return a->ns < b->ns ? -1 : a->ns > b->ns;
+	}
 	if (a->t == V_BOOL && b->t == V_BOOL)
 		return a->b == b->b ? 0 : a->b ? 1 : -1;
 	if ((a->t == V_BOOL && b->t == V_NUM) || (a->t == V_NUM && b->t == V_BOOL))
@@ -258,12 +273,63 @@ static void arith_fail(gp_eval *ev, val *bad, const char *reason, val *out)
 	out->t = V_MISSING;
 }
 
+#define NS_PER_S 1000000000
+
+/* A time t plus sign * x seconds (a number), to the nanosecond. */
+static bool time_plus(const val *t, const val *x, int sign, val *out)
+{
+	__int128 ns = (__int128)t->i * NS_PER_S + t->ns;
+	if (x->isint) {
+		ns += sign * (__int128)x->i * NS_PER_S;
+	} else {
+		double d = x->d * 1e9;
+		if (!(d > -1e37 && d < 1e37))
+			return false;
+		ns += sign * (__int128)(d < 0 ? d - 0.5 : d + 0.5);
+	}
+	__int128 sec = ns / NS_PER_S, rem = ns % NS_PER_S;
+	if (rem < 0)
+		rem += NS_PER_S, sec--;
+	if (sec < INT64_MIN / 2 || sec > INT64_MAX / 2)
+		return false;
+	*out = (val){ .t = V_TIME, .i = (int64_t)sec, .ns = (int32_t)rem, .off = t->off };
+	return true;
+}
+
+/* Arithmetic with a time on a side: time - time is a number of seconds
+ * (a fraction when the nanoseconds differ), time + number, number + time
+ * and time - number are times. False when op is + with text on the other
+ * side: the texts are joined, as for any text. */
+static bool time_arith(gp_eval *ev, int op, val *a, val *b, val *out)
+{
+	if (a->t == V_TIME && b->t == V_TIME && op == N_SUB) {
+		__int128 d = ((__int128)a->i - b->i) * NS_PER_S + (a->ns - b->ns);
+		if (d % NS_PER_S == 0 && d / NS_PER_S >= INT64_MIN && d / NS_PER_S <= INT64_MAX)
+			set_num_i(out, (int64_t)(d / NS_PER_S));
+		else
+			set_num_d(out, (double)d / 1e9);
+		return true;
+	}
+	val *t = a->t == V_TIME ? a : b, *x = t == a ? b : a;
+	if (x->t != V_TIME && (op == N_ADD || (op == N_SUB && t == a)) && numeric(ev, x, true)) {
+		if (!time_plus(t, x, op == N_SUB ? -1 : 1, out))
+			arith_fail(ev, NULL, "overflow", out);
+		return true;
+	}
+	if (op == N_ADD && x->t != V_TIME)
+		return false;
+	arith_fail(ev, NULL, "a time takes only time - time, time + seconds and time - seconds", out);
+	return true;
+}
+
 static void arith(gp_eval *ev, int op, val *a, val *b, val *out)
 {
 	if (a->t == V_MISSING || b->t == V_MISSING) {
 		out->t = V_MISSING;
 		return;
 	}
+	if ((a->t == V_TIME || b->t == V_TIME) && time_arith(ev, op, a, b, out))
+		return;
 	bool na = numeric(ev, a, true), nb = numeric(ev, b, true);
 	if (!na || !nb) {
 		const char *ap, *bp;
@@ -358,6 +424,113 @@ static int64_t json_count(const char *p, size_t len)
 	}
 }
 
+/* abs, round (half away from zero), floor and ceil of a number; integers
+ * when the result fits int64. No libm: a double past 2^53 is whole. */
+static void math1(gp_eval *ev, int fn, val *a, val *out)
+{
+	if (!numeric(ev, a, true))
+		return arith_fail(ev, a, NULL, out);
+	if (a->isint) {
+		if (fn != F_ABS || a->i >= 0)
+			return set_num_i(out, a->i);
+		return a->i == INT64_MIN ? set_num_d(out, -(double)a->i) : set_num_i(out, -a->i);
+	}
+	double d = a->d;
+	if (fn == F_ABS)
+		return set_num_d(out, d < 0 ? -d : d);
+	if (!(d > -9.2e18 && d < 9.2e18))
+		return set_num_d(out, d);
+	int64_t t = (int64_t)d; /* toward zero */
+	double f = d - (double)t;
+	if (fn == F_ROUND)
+		t += f >= 0.5 ? 1 : f <= -0.5 ? -1 : 0;
+	else if (fn == F_FLOOR)
+		t -= f < 0;
+	else
+		t += f > 0;
+	set_num_i(out, t);
+}
+
+/* time(F [, format]): the text of a read as a time by the call site's
+ * parser, locked per input; no timestamp is missing, and counted. */
+static void read_time(gp_eval *ev, const gp_enode *n, const gp_rec *r, val *a, val *out)
+{
+	const char *p;
+	size_t len;
+	gp_time t;
+	if (a->t == V_TIME || a->t == V_MISSING) {
+		*out = *a;
+		return;
+	}
+	gp_timesite *ts = n->ts;
+	uint64_t id = r && r->origin ? r->origin->id : 0;
+	if (!ts->ready || id != ts->origin) {
+		ts->o.ref = r && r->origin ? r->origin->mtime : ts->now;
+		gp_timeparser_init(&ts->p, &ts->o);
+		ts->origin = id;
+		ts->ready = true;
+	}
+	if (a->t != V_NULL && text(ev, a, &p, &len) && gp_time_parse(&ts->p, p, len, &t)) {
+		*out = (val){ .t = V_TIME, .i = t.sec, .ns = t.nsec, .off = ts->off };
+		return;
+	}
+	ev->fails++;
+	if (a->t == V_NULL) {
+		snprintf(ev->why, sizeof ev->why, "null is not a timestamp");
+	} else {
+		char e[100];
+		gp_escape(e, sizeof e, p, len > 24 ? 24 : len);
+		snprintf(ev->why, sizeof ev->why, "not a timestamp: '%.70s%s'", e, len > 24 ? "..." : "");
+	}
+	out->t = V_MISSING;
+}
+
+/* The integer of a number argument (toward zero), or false (counted). */
+static bool int_arg(gp_eval *ev, val *v, int64_t *out)
+{
+	val m = { .t = V_MISSING };
+	if (!numeric(ev, v, true)) {
+		arith_fail(ev, v, NULL, &m);
+		return false;
+	}
+	*out = v->isint ? v->i : v->d >= 9.2e18 ? INT64_MAX : v->d <= -9.2e18 ? INT64_MIN : (int64_t)v->d;
+	return true;
+}
+
+/* substr(s, start [, len]) by characters (UTF-8 sequences; a byte that is
+ * no character counts as one): start from 0, negative from the end. */
+static void substr(gp_eval *ev, const gp_enode *n, const gp_rec *r, val *out)
+{
+	val s, a, b;
+	const char *p;
+	size_t len;
+	int64_t start, count = INT64_MAX;
+	out->t = V_MISSING;
+	ev_node(ev, n->args[0], r, &s);
+	ev_node(ev, n->args[1], r, &a);
+	if (n->nargs > 2)
+		ev_node(ev, n->args[2], r, &b);
+	if (s.t == V_MISSING || a.t == V_MISSING || (n->nargs > 2 && b.t == V_MISSING) || !text(ev, &s, &p, &len) ||
+	    !int_arg(ev, &a, &start) || (n->nargs > 2 && !int_arg(ev, &b, &count)))
+		return;
+	int64_t nch = 0;
+	for (size_t i = 0; i < len; i++)
+		nch += ((unsigned char)p[i] & 0xC0) != 0x80 || i == 0;
+	if (start < 0)
+		start = start < -nch ? 0 : nch + start;
+	if (count < 0 || start > nch)
+		count = 0;
+	size_t i = 0, from;
+	for (int64_t c = 0; c < start; c++)
+		while (++i < len && ((unsigned char)p[i] & 0xC0) == 0x80)
+			;
+	from = i;
+	for (int64_t c = 0; c < count && i < len; c++)
+		while (++i < len && ((unsigned char)p[i] & 0xC0) == 0x80)
+			;
+	*out = (val){ .t = V_STR, .p = p + from, .len = i - from };
+}
+
 static void call(gp_eval *ev, const gp_enode *n, val *a, val *out)
 {
 	const char *p;
@@ -395,6 +568,11 @@ static void call(gp_eval *ev, const gp_enode *n, val *a, val *out)
 		return;
 	}
 	case F_NUM:
+		if (a->t == V_TIME) { /* seconds since the epoch */
+			if (a->ns)
+				return set_num_d(out, (double)a->i + a->ns / 1e9);
+			return set_num_i(out, a->i);
+		}
 		if (!numeric(ev, a, true)) {
 			out->t = V_MISSING;
 			return;
@@ -403,6 +581,8 @@ static void call(gp_eval *ev, const gp_enode *n, val *a, val *out)
 		out->field = false;
 		return;
 	case F_INT:
+		if (a->t == V_TIME)
+			return set_num_i(out, a->i);
 		if (!numeric(ev, a, true)) {
 			out->t = V_MISSING;
 			return;
@@ -423,8 +603,12 @@ static void call(gp_eval *ev, const gp_enode *n, val *a, val *out)
 		}
 		*out = (val){ .t = V_STR, .p = p, .len = len };
 		return;
-	case F_EXISTS:
-	case F_CONCAT:
+	case F_ABS:
+	case F_ROUND:
+	case F_FLOOR:
+	case F_CEIL:
+		return math1(ev, n->fn, a, out);
+	default:
 		break;
 	}
 	out->t = V_MISSING;
@@ -495,8 +679,33 @@ static void ev_node(gp_eval *ev, const gp_enode *n, const gp_rec *r, val *out)
 					     : gp_fref_get(&n->ref, r, &v, ev->numbuf));
 	}
 	case N_CALL:
-		if (n->fn == F_CONCAT)
+		switch (n->fn) {
+		case F_CONCAT:
 			return concat(ev, n, r, out);
+		case F_SUBSTR:
+			return substr(ev, n, r, out);
+		case F_IF:
+			ev_node(ev, n->args[0], r, &a);
+			return ev_node(ev, truthy(&a) ? n->args[1] : n->args[2], r, out);
+		case F_EXISTS: /* of an expression: it has a value */
+			ev_node(ev, n->a, r, &a);
+			return set_bool(out, a.t != V_MISSING);
+		case F_TIME:
+			ev_node(ev, n->a, r, &a);
+			return read_time(ev, n, r, &a, out);
+		case F_BUCKET: {
+			gp_time t;
+			/* windows start at whole multiples in the zone the
+			 * time prints in (--tz): 1d buckets start at midnight */
+			ev_node(ev, n->a, r, &a);
+			if (a.t != V_TIME || !gp_time_bucket((gp_time){ a.i + a.off, a.ns }, n->width, &t)) {
+				out->t = V_MISSING;
+				return;
+			}
+			*out = (val){ .t = V_TIME, .i = t.sec - a.off, .ns = t.nsec, .off = a.off };
+			return;
+		}
+		}
 		ev_node(ev, n->a, r, &a);
 		return call(ev, n, &a, out);
 	case N_NOT:
@@ -553,6 +762,17 @@ static void ev_node(gp_eval *ev, const gp_enode *n, const gp_rec *r, val *out)
 			return;
 		}
 		return set_bool(out, (rc >= 0) == (n->op == N_MATCH));
+	}
+	case N_BETWEEN: {
+		val c;
+		ev_node(ev, n->a, r, &a);
+		ev_node(ev, n->b, r, &b);
+		int lo = compare(ev, &a, &b);
+		if (lo != 0 && lo != 1)
+			return set_bool(out, false);
+		ev_node(ev, n->c, r, &c);
+		int hi = compare(ev, &a, &c);
+		return set_bool(out, hi == -1 || hi == 0);
 	}
 	case N_CONTAINS: case N_STARTS: case N_ENDS:
 		ev_node(ev, n->a, r, &a);
@@ -612,6 +832,19 @@ bool gp_expr_field(gp_eval *ev, const gp_enode *e, const gp_rec *r, gp_field *ou
 		out->v = v.p;
 		out->vlen = v.len;
 		return true;
+	case V_TIME:
+		out->kind = GP_K_STR;
+		return text(ev, &v, &out->v, &out->vlen);
 	}
 	return false;
+}
+
+bool gp_expr_time(gp_eval *ev, const gp_enode *e, const gp_rec *r, gp_time *out)
+{
+	val v;
+	ev_node(ev, e, r, &v);
+	if (v.t != V_TIME)
+		return false;
+	*out = (gp_time){ v.i, v.ns };
+	return true;
 }

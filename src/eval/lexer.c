@@ -190,8 +190,8 @@ static void lex_dollar(gp_lexer *L, uint32_t p)
 	L->pos = q;
 }
 
-/* A word: a keyword (and, or, not, contains, startswith, endswith, true,
- * false, null), a function name when '(' follows, else a field path. */
+/* A word: a keyword (and, or, not, contains, startswith, endswith, between,
+ * true, false, null), a function name when '(' follows, else a field path. */
 static void lex_word(gp_lexer *L, uint32_t p)
 {
 	static const struct {
@@ -199,7 +199,7 @@ static void lex_word(gp_lexer *L, uint32_t p)
 		int k;
 	} kw[] = {
 		{ "and", TK_AND }, { "or", TK_OR }, { "not", TK_NOT }, { "contains", TK_CONTAINS },
-		{ "startswith", TK_STARTS }, { "endswith", TK_ENDS }, { "true", TK_TRUE },
+		{ "startswith", TK_STARTS }, { "endswith", TK_ENDS }, { "between", TK_BETWEEN }, { "true", TK_TRUE },
 		{ "false", TK_FALSE }, { "null", TK_NULL },
 	};
 	const char *s = L->src;

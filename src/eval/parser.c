@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "../core/strdist.h"
 #include "bigint.h"
@@ -13,8 +14,32 @@
 #include "tree.h"
 #include "../core/fref.h"
 
-static const char *const fn_names[] = { "len", "lower", "upper", "num", "str", "int", "exists", "concat" };
-#define NFN (sizeof fn_names / sizeof fn_names[0])
+/* The functions by enum fn: name, how many arguments (max 255: any
+ * number), and what the message of a wrong count says. */
+static const struct fninfo {
+	const char *name;
+	uint8_t min, max;
+	const char *takes;
+} fns[] = {
+	[F_LEN] = { "len", 1, 1, "one argument" },
+	[F_LOWER] = { "lower", 1, 1, "one argument" },
+	[F_UPPER] = { "upper", 1, 1, "one argument" },
+	[F_NUM] = { "num", 1, 1, "one argument" },
+	[F_STR] = { "str", 1, 1, "one argument" },
+	[F_INT] = { "int", 1, 1, "one argument" },
+	[F_EXISTS] = { "exists", 1, 1, "one argument" },
+	[F_CONCAT] = { "concat", 1, 255, "one argument or more" },
+	[F_TIME] = { "time", 1, 2, "one or two arguments: time(ts) or time(ts, \"%d/%b/%Y:%H:%M:%S %z\")" },
+	[F_BUCKET] = { "bucket", 2, 2, "a time and a width: bucket(ts, 5m)" },
+	[F_NOW] = { "now", 0, 0, "no arguments" },
+	[F_IF] = { "if", 3, 3, "three arguments: if(COND, A, B)" },
+	[F_ABS] = { "abs", 1, 1, "one argument" },
+	[F_ROUND] = { "round", 1, 1, "one argument" },
+	[F_FLOOR] = { "floor", 1, 1, "one argument" },
+	[F_CEIL] = { "ceil", 1, 1, "one argument" },
+	[F_SUBSTR] = { "substr", 2, 3, "two or three arguments: substr(s, start[, len])" },
+};
+#define NFN (sizeof fns / sizeof fns[0])
 
 /* How tightly an operator binds: `not` and unary minus are prefixes, the
  * others binary. not a == 1 is not (a == 1); -a * b is (-a) * b. */
@@ -39,6 +64,7 @@ static const struct binop {
 	[TK_CONTAINS] = { N_CONTAINS, PREC_CMP },
 	[TK_STARTS] = { N_STARTS, PREC_CMP },
 	[TK_ENDS] = { N_ENDS, PREC_CMP },
+	[TK_BETWEEN] = { N_BETWEEN, PREC_CMP },
 	[TK_PLUS] = { N_ADD, PREC_ADD },
 	[TK_MINUS] = { N_SUB, PREC_ADD },
 	[TK_MUL] = { N_MUL, PREC_MUL },
@@ -70,6 +96,7 @@ static gp_enode *node(parser *P, int op, gp_enode *a, gp_enode *b, gp_span sp)
 	}
 	memset(n, 0, sizeof *n);
 	n->op = (uint8_t)op;
+	n->sp = sp;
 	n->a = a;
 	n->b = b;
 	unsigned d = 0;
@@ -138,7 +165,7 @@ static bool close_paren(parser *P, gp_span lp)
 static int fn_lookup(const char *s, size_t n)
 {
 	for (size_t i = 0; i < NFN; i++)
-		if (strlen(fn_names[i]) == n && memcmp(fn_names[i], s, n) == 0)
+		if (strlen(fns[i].name) == n && memcmp(fns[i].name, s, n) == 0)
 			return (int)i;
 	return -1;
 }
@@ -197,21 +224,226 @@ static bool neg_bigint(parser *P, gp_enode *a, gp_span sp)
 	return true;
 }
 
-/* The arguments of concat(a, b, ...), one or more, after its '(': a call
- * node with all of them in args. */
-static gp_enode *parse_args(parser *P, const tok *fn, gp_span lp)
+/* ---- time ---- */
+
+/* The run's start: now(), and the year reference of what has no input.
+ * Read once, so every now() of a run is the same instant. */
+static gp_time run_start(void)
 {
-	if (P->lx.t.k == TK_RP) {
-		gp_lex_fail(&P->lx, gp_lex_span(fn->sp.start, P->lx.t.sp.end), "%s() takes one argument or more",
-			    fn_names[F_CONCAT]);
-		return NULL;
+	static gp_time t;
+	static bool got;
+	if (!got) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		t = (gp_time){ (int64_t)ts.tv_sec, (int32_t)ts.tv_nsec };
+		got = true;
 	}
+	return t;
+}
+
+/* The zone times print in: --tz, else UTC. */
+static int32_t print_off(const parser *P)
+{
+	return P->lx.ctx->tz_set ? P->lx.ctx->tz_off : 0;
+}
+
+static void time_lit(parser *P, gp_enode *n, gp_time t)
+{
+	n->op = N_LIT;
+	n->lit = (val){ .t = V_TIME, .i = t.sec, .ns = t.nsec, .off = print_off(P) };
+}
+
+/* The options of a parser of this run: the --tz zone, the format. */
+static gp_time_opts time_opts(parser *P, const char *fmt, size_t flen)
+{
+	return (gp_time_opts){ .format = fmt, .format_len = flen, .fixed_zone = P->lx.ctx->tz_set,
+			       .zone_off = P->lx.ctx->tz_off, .ref = run_start().sec };
+}
+
+/* A text literal read as a time now (compared with a time, or time("...")):
+ * the node becomes the time, or the error points at it. */
+static bool fold_time(parser *P, gp_enode *lit, const gp_time_opts *o, bool in_time)
+{
+	gp_timeparser tp;
+	gp_time t;
+	gp_timeparser_init(&tp, o);
+	if (!gp_time_parse_detect(&tp, lit->lit.p, lit->lit.len, &t)) {
+		char b[100];
+		gp_escape(b, sizeof b, lit->lit.p, lit->lit.len < 40 ? lit->lit.len : 40);
+		gp_lex_fail(&P->lx, lit->sp, "%s'%s' is not a timestamp%s%s", in_time ? "time(): " : "", b,
+			    o->format ? " in that format" : "", in_time ? "" : " (it is compared with a time)");
+		return false;
+	}
+	time_lit(P, lit, t);
+	return true;
+}
+
+static bool is_text_lit(const gp_enode *n)
+{
+	return n && n->op == N_LIT && n->lit.t == V_STR;
+}
+
+/* A comparison (or between) of a time with text literals: the literals
+ * are read as times, once. */
+static bool compare_times(parser *P, gp_enode *n)
+{
+	gp_time_opts o = time_opts(P, NULL, 0);
+	gp_enode *side[3] = { n->a, n->b, n->c };
+	bool t = false;
+	for (int i = 0; i < 3; i++)
+		t |= side[i] && gp_expr_is_time(side[i]);
+	if (!t)
+		return true;
+	for (int i = 0; i < 3; i++)
+		if (is_text_lit(side[i]) && !fold_time(P, side[i], &o, false))
+			return false;
+	return true;
+}
+
+/* time(a) or time(a, "format") into n: a text literal is read now; a
+ * format is checked now, with a caret at a bad directive. */
+static bool make_time(parser *P, gp_enode *n, gp_enode *a, gp_enode *fmt)
+{
+	const char *f = NULL;
+	size_t fl = 0;
+	if (fmt) {
+		if (!is_text_lit(fmt)) {
+			gp_lex_fail(&P->lx, fmt->sp,
+				    "time() takes its format as a quoted string: time(ts, \"%%d/%%b/%%Y:%%H:%%M:%%S %%z\")");
+			return false;
+		}
+		size_t bad;
+		f = fmt->lit.p;
+		fl = fmt->lit.len;
+		if (!gp_time_format_check(f, fl, &bad)) {
+			/* the directive's place in the source (map: escapes) */
+			size_t w = bad + 1 < fl ? 2 : 1;
+			uint32_t at = fmt->map[bad], end = fmt->map[bad + w - 1] + 1;
+			char b[16];
+			gp_escape(b, sizeof b, f + bad, w);
+			gp_lex_fail(&P->lx, gp_lex_span(at, end),
+				    "time(): unknown directive '%s' in the format (known: %%Y %%m %%d %%H %%M %%S "
+				    "%%e %%j %%b %%z %%s %%f %%%%)", b);
+			return false;
+		}
+	}
+	gp_time_opts o = time_opts(P, f, fl);
+	if (is_text_lit(a))
+		return fold_time(P, a, &o, true) && (*n = *a, true);
+	if (!f && gp_expr_is_time(a)) {
+		*n = *a;
+		return true;
+	}
+	gp_timesite *ts = gp_arena_alloc(P->lx.ctx->arena, sizeof *ts);
+	if (!ts) {
+		gp_lex_fail(&P->lx, n->sp, "out of memory");
+		return false;
+	}
+	memset(ts, 0, sizeof *ts);
+	ts->o = o;
+	ts->now = o.ref;
+	ts->off = print_off(P);
+	n->ts = ts;
+	n->a = a;
+	return true;
+}
+
+/* bucket(t, width): t read as time(t) unless it is a time; the width a
+ * duration literal, in nanoseconds. */
+static bool make_bucket(parser *P, gp_enode *n, gp_enode *t, gp_enode *w)
+{
+	if (!gp_expr_is_time(t)) {
+		gp_enode *c = node(P, N_CALL, t, NULL, t->sp);
+		if (!c)
+			return false;
+		c->fn = F_TIME;
+		if (!make_time(P, c, t, NULL))
+			return false;
+		n->a = c;
+		if (c->depth + 1 > n->depth)
+			n->depth = (uint16_t)(c->depth + 1);
+	}
+	int64_t ns = 0;
+	bool ok = w->op == N_LIT && w->lit.t == V_NUM;
+	if (ok && w->lit.isint) {
+		ok = !__builtin_mul_overflow(w->lit.i, (int64_t)1000000000, &ns);
+	} else if (ok) {
+		ok = w->lit.d > 0 && w->lit.d < 9.2e9;
+		if (ok)
+			ns = (int64_t)(w->lit.d * 1e9 + 0.5);
+	}
+	if (!ok || ns <= 0) {
+		gp_lex_fail(&P->lx, w->sp, "bucket() takes a width of more than 0 in time units: bucket(ts, 5m)");
+		return false;
+	}
+	n->width = ns;
+	return true;
+}
+
+bool gp_expr_is_time(const gp_enode *e)
+{
+	switch (e->op) {
+	case N_LIT:
+		return e->lit.t == V_TIME;
+	case N_CALL:
+		if (e->fn == F_IF)
+			return gp_expr_is_time(e->args[1]) && gp_expr_is_time(e->args[2]);
+		return e->fn == F_TIME || e->fn == F_BUCKET;
+	case N_ADD:
+		return gp_expr_is_time(e->a) != gp_expr_is_time(e->b);
+	case N_SUB:
+		return gp_expr_is_time(e->a) && !gp_expr_is_time(e->b);
+	default:
+		return false;
+	}
+}
+
+/* ---- calls ---- */
+
+/* What a call becomes once its arguments are read: the checks and the
+ * work done at compile time (literals read as times, widths, formats). */
+static gp_enode *finish_call(parser *P, gp_enode *n, const tok *fn)
+{
+	gp_enode **v = n->args;
+	switch ((enum fn)n->fn) {
+	case F_EXISTS:
+		if (v[0]->op == N_REF) { /* exists(field): present, even null */
+			v[0]->op = N_EXISTS;
+			return v[0];
+		}
+		if (v[0]->op == N_LIT) {
+			gp_lex_fail(&P->lx, v[0]->sp, "exists() takes a field name: exists(user.id)");
+			return NULL;
+		}
+		return n;
+	case F_TIME:
+		return make_time(P, n, v[0], n->nargs > 1 ? v[1] : NULL) ? n : NULL;
+	case F_BUCKET:
+		return make_bucket(P, n, v[0], v[1]) ? n : NULL;
+	case F_NOW:
+		time_lit(P, n, run_start());
+		return n;
+	default:
+		(void)fn;
+		return n;
+	}
+}
+
+/* The arguments of a call after its '(', as many as the function takes,
+ * into a call node with all of them in args (a and b the first two). */
+static gp_enode *parse_args(parser *P, const tok *fn, int f, gp_span lp)
+{
+	const struct fninfo *fi = &fns[f];
 	gp_enode **v = NULL;
 	uint32_t n = 0;
 	size_t cap = 0;
 	unsigned depth = 0;
-	for (;;) {
+	while (P->lx.t.k != TK_RP || n > 0) {
 		gp_enode *a;
+		if (n == fi->max) {
+			gp_lex_fail(&P->lx, P->lx.t.sp, "%s() takes %s", fi->name, fi->takes);
+			return NULL;
+		}
 		if (!need_operand(P, lp) || !(a = parse_expr(P, PREC_NONE)))
 			return NULL;
 		if (!(v = gp_arena_grow(P->lx.ctx->arena, v, n, &cap, sizeof *v))) {
@@ -223,13 +455,21 @@ static gp_enode *parse_args(parser *P, const tok *fn, gp_span lp)
 			depth = a->depth;
 		if (P->lx.t.k != TK_COMMA)
 			break;
+		if (n == fi->max) {
+			gp_lex_fail(&P->lx, P->lx.t.sp, "%s() takes %s", fi->name, fi->takes);
+			return NULL;
+		}
 		lp = P->lx.t.sp;
 		gp_lex(&P->lx);
 	}
-	gp_enode *c = node(P, N_CALL, v[0], NULL, fn->sp);
+	if (P->lx.t.k == TK_RP && n < fi->min) {
+		gp_lex_fail(&P->lx, gp_lex_span(fn->sp.start, P->lx.t.sp.end), "%s() takes %s", fi->name, fi->takes);
+		return NULL;
+	}
+	gp_enode *c = node(P, N_CALL, n ? v[0] : NULL, n > 1 ? v[1] : NULL, fn->sp);
 	if (!c)
 		return NULL;
-	c->fn = F_CONCAT;
+	c->fn = (uint8_t)f;
 	c->args = v;
 	c->nargs = n;
 	c->depth = (uint16_t)(depth + 1);
@@ -245,15 +485,17 @@ static void unknown_function(parser *P, const tok *t)
 	size_t bd = 3;
 	char b[100];
 	for (size_t i = 0; i < NFN; i++) {
-		size_t d = gp_strdist(s, len, fn_names[i], strlen(fn_names[i]));
+		size_t d = gp_strdist(s, len, fns[i].name, strlen(fns[i].name));
 		if (d < bd)
-			bd = d, best = fn_names[i];
+			bd = d, best = fns[i].name;
 	}
 	if (best)
 		gp_lex_fail(&P->lx, t->sp, "unknown function '%s' (did you mean '%s'?)",
 			    gp_lex_text(&P->lx, t, b, sizeof b), best);
 	else
-		gp_lex_fail(&P->lx, t->sp, "unknown function '%s' (functions: exists len lower upper num str int concat)",
+		gp_lex_fail(&P->lx, t->sp,
+			    "unknown function '%s' (functions: exists len lower upper num str int concat "
+			    "substr abs round floor ceil if time bucket now)",
 			    gp_lex_text(&P->lx, t, b, sizeof b));
 }
 
@@ -272,38 +514,10 @@ static gp_enode *parse_call(parser *P)
 	if (!nest_in(P))
 		return NULL;
 	gp_lex(&P->lx);
-	if (f == F_EXISTS) {
-		if (P->lx.t.k != TK_REF) {
-			gp_lex_fail(&P->lx, P->lx.t.k == TK_END ? lp : P->lx.t.sp,
-				    "exists() takes a field name: exists(user.id)");
-			return NULL;
-		}
-		if (!(n = node(P, N_EXISTS, NULL, NULL, t.sp)) || !compile_ref(P, &P->lx.t, &n->ref))
-			return NULL;
-		gp_lex(&P->lx);
-	} else if (f == F_CONCAT) {
-		if (!(n = parse_args(P, &t, lp)))
-			return NULL;
-	} else {
-		gp_enode *arg;
-		if (P->lx.t.k == TK_RP) {
-			gp_lex_fail(&P->lx, gp_lex_span(t.sp.start, P->lx.t.sp.end), "%s() takes one argument",
-				    fn_names[f]);
-			return NULL;
-		}
-		if (!need_operand(P, lp) || !(arg = parse_expr(P, PREC_NONE)))
-			return NULL;
-		if (!(n = node(P, N_CALL, arg, NULL, t.sp)))
-			return NULL;
-		n->fn = (uint8_t)f;
-	}
-	if (P->lx.t.k == TK_COMMA) {
-		gp_lex_fail(&P->lx, P->lx.t.sp, "%s() takes one argument", fn_names[f]);
+	if (!(n = parse_args(P, &t, f, lp)) || !close_paren(P, lp))
 		return NULL;
-	}
-	return close_paren(P, lp) ? n : NULL;
+	return finish_call(P, n, &t);
 }
-
 /* A literal: its value, read by the lexer. */
 static gp_enode *parse_literal(parser *P)
 {
@@ -324,6 +538,7 @@ static gp_enode *parse_literal(parser *P)
 	}
 	case TK_STR:
 		n->lit = (val){ .t = V_STR, .p = t.s, .len = t.len };
+		n->map = t.map;
 		break;
 	case TK_TRUE:
 	case TK_FALSE:
@@ -407,6 +622,36 @@ static gp_enode *parse_match(parser *P, int op, gp_enode *a, const tok *t)
 	return n;
 }
 
+/* E between A and B, with E read and the current token A's first: A and
+ * B bind as tightly as +, so `x between 1 and 5 and y` is (x between 1
+ * and 5) and y. */
+static gp_enode *parse_between(parser *P, gp_enode *e, const tok *t)
+{
+	gp_enode *lo = parse_expr(P, PREC_ADD), *hi, *n;
+	if (!lo)
+		return NULL;
+	if (P->lx.t.k != TK_AND) {
+		char b[100];
+		gp_lex_fail(&P->lx, P->lx.t.k == TK_END ? t->sp : P->lx.t.sp,
+			    "expected 'and' in 'between A and B', found '%s'", gp_lex_text(&P->lx, &P->lx.t, b, sizeof b));
+		return NULL;
+	}
+	tok andt = P->lx.t;
+	gp_lex(&P->lx);
+	if (!need_operand(P, andt.sp) || !(hi = parse_expr(P, PREC_ADD)) || !(n = node(P, N_BETWEEN, e, lo, t->sp)))
+		return NULL;
+	n->c = hi;
+	if (hi->depth + 1 > n->depth) {
+		if (hi->depth + 1 > GP_EXPR_MAX_DEPTH) {
+			gp_lex_fail(&P->lx, t->sp, "expression too deep (more than %d operations in a chain)",
+				    GP_EXPR_MAX_DEPTH);
+			return NULL;
+		}
+		n->depth = (uint16_t)(hi->depth + 1);
+	}
+	return compare_times(P, n) ? n : NULL;
+}
+
 /* An expression of operators that bind at least as tightly as min
  * (precedence climbing). An operator that follows what has been read binds
  * at most as tightly as top: after a + b, no tighter than + (a * would
@@ -437,11 +682,15 @@ static gp_enode *parse_expr(parser *P, int min)
 			return NULL;
 		if (o->op == N_MATCH || o->op == N_NMATCH) {
 			a = parse_match(P, o->op, a, &t);
+		} else if (o->op == N_BETWEEN) {
+			a = parse_between(P, a, &t);
 		} else {
 			gp_enode *b = parse_expr(P, o->prec + 1);
 			if (!b)
 				return NULL;
 			a = node(P, o->op, a, b, t.sp);
+			if (a && a->op >= N_EQ && a->op <= N_GE && !compare_times(P, a))
+				return NULL;
 		}
 		top = o->prec;
 		if (o->prec == PREC_CMP) {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../registry.h"
@@ -228,6 +229,9 @@ static open_result open_path(gp_stage *st, const gp_walk_entry *e)
 		pop_level(s);
 		return OPEN_SKIPPED;
 	}
+	/* The year of yearless timestamps (syslog): the file's mtime; a
+	 * pipe's or a terminal's is when it was opened. */
+	l->origin.mtime = S_ISREG(sb.st_mode) ? (int64_t)sb.st_mtime : (int64_t)time(NULL);
 	if (S_ISDIR(sb.st_mode)) {
 		/* The walk copies path: push before the level's scope frees it. */
 		int r = is_stdin ? 0 : gp_walk_push_dir(&s->walk, fd, path);
@@ -270,10 +274,12 @@ static open_result open_member(gp_stage *st, level *l, const char *name, gp_stre
 	} else {
 		memcpy(mem, name, nl + 1);
 	}
+	int64_t mtime = l->origin.mtime; /* a member's lines: its archive's */
 	level *m = push_level(st, l->origin.name, mem);
 	free(mem);
 	if (!m)
 		return OPEN_NOMEM;
+	m->origin.mtime = mtime;
 	open_result o = open_layers(st, m, member);
 	if (o == OPEN_SKIPPED)
 		pop_level(s);

@@ -233,7 +233,7 @@ static const gp_origin *pool_origin(gp_xform *b, const gp_origin *o)
 	char *m = o->member ? (char *)pool_copy(&b->pool, o->member, ml + 1) : NULL;
 	if (!n || (o->member && !m))
 		return NULL;
-	*c = (gp_origin){ n, m, o->id };
+	*c = (gp_origin){ n, m, o->id, o->mtime };
 	return c;
 }
 
@@ -249,7 +249,7 @@ static void join_start(table_st *t, const gp_rec *r)
 		if (r->origin->member)
 			snprintf(t->jmember, sizeof t->jmember, "%s", r->origin->member);
 		t->jorigin = (gp_origin){ t->jname, r->origin->member ? t->jmember : NULL,
-					  r->origin->id };
+					  r->origin->id, r->origin->mtime };
 		t->jrec.origin = &t->jorigin;
 	}
 }
@@ -285,7 +285,7 @@ static int join_abandon(gp_stage *st, table_st *t, const gp_rec *r)
 		snprintf(t->rname, sizeof t->rname, "%s", f->origin->name);
 		if (f->origin->member)
 			snprintf(t->rmember, sizeof t->rmember, "%s", f->origin->member);
-		t->rorig = (gp_origin){ t->rname, f->origin->member ? t->rmember : NULL, f->origin->id };
+		t->rorig = (gp_origin){ t->rname, f->origin->member ? t->rmember : NULL, f->origin->id, f->origin->mtime };
 	}
 	lines *q = &t->spare;
 	lines_clear(q);

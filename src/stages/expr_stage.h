@@ -12,7 +12,7 @@
 #include "../registry.h"
 #include "../core/dropped.h"
 
-/* Arithmetic that failed while evaluating r: counted and summarised once per
+/* Arithmetic or a timestamp that failed while evaluating r: counted and summarised once per
  * input, like records a parser cannot read (a warning; an error with
  * --strict). The record itself goes on: the failed value is missing. */
 static inline void count_fail(gp_ctx *ctx, gp_eval *ev, gp_dropped *d, uint64_t before, const gp_rec *r)
@@ -33,8 +33,8 @@ static inline void count_undecided(gp_ctx *ctx, gp_eval *ev, gp_dropped *d, uint
 static inline void fails_init(gp_dropped *d, gp_dropped *u, const char *stage)
 {
 	d->stage = stage;
-	d->what = "had arithmetic that could not be done";
-	d->what1 = d->what;
+	d->what = "had values that could not be computed";
+	d->what1 = "had a value that could not be computed";
 	u->stage = stage;
 	u->what = "could not be matched by =~ or !~";
 	u->what1 = u->what;

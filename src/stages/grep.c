@@ -323,7 +323,7 @@ static int end_input(grep *g)
 			memcpy(t, name, nl);
 			if (member)
 				memcpy(t + nl, member, ml);
-			*oc = (gp_origin){ .name = t, .member = member ? t + nl : NULL, .id = o->id };
+			*oc = (gp_origin){ .name = t, .member = member ? t + nl : NULL, .id = o->id, .mtime = o->mtime };
 		}
 		char num[24];
 		snprintf(num, sizeof num, "%llu", (unsigned long long)g->count);
@@ -359,7 +359,8 @@ static int input_check(grep *g, const gp_origin *o)
 		if (o->member)
 			memcpy(g->in_names + nl, o->member, ml);
 		g->in_copy = (gp_origin){ .name = g->in_names,
-					  .member = o->member ? g->in_names + nl : NULL, .id = id };
+					  .member = o->member ? g->in_names + nl : NULL, .id = id,
+					  .mtime = o->mtime };
 	}
 	g->count = 0;
 	g->done = g->has_max && g->max == 0;

@@ -117,13 +117,18 @@ const gp_stage_def gp_stage_set = {
 		"appended. Numbers are written as integers when they are whole integers, otherwise "
 		"in the shortest form that reads back exactly. When EXPR is missing (a missing field, "
 		"a division by zero), the assignment is skipped and the record keeps its fields; "
-		"arithmetic that could not be done (a division by zero, text that is not a number) "
-		"is counted and summarised once per input on stderr, as where does.\n\n"
+		"a value that could not be computed (a division by zero, text that is not a number, "
+		"text that is no timestamp) is counted and summarised once per input on stderr, as "
+		"where does. A time (time(ts), bucket(ts, 5m), now() - 1h: see where) is written in "
+		"RFC 3339, in UTC or at the --tz offset (2024-06-01T09:00:00Z).\n\n"
 		"Records with fields from json, logfmt or a delimited parse get their text rebuilt in "
 		"the same format. A plain text line keeps its text and gains the fields (shown by -o "
 		"json); in the expressions of the same set, $N still splits the text.",
 	.examples = "set total = price * qty\tderived number\n"
 		    "set ms = took * 1000, slow = took > 1s\tseveral, left to right\n"
-		    "set kb = bytes / 1024 | where kb > 100\tcompute, then filter",
+		    "set kb = bytes / 1024 | where kb > 100\tcompute, then filter\n"
+		    "set t = time(ts), m = bucket(ts, 5m)\ta timestamp in RFC 3339, its 5-minute window\n"
+		    "set took = time(end) - time(start)\tseconds between two timestamps\n"
+		    "set short = substr(msg, 0, 20), sign = if(n < 0, \"-\", \"+\")\tcharacters, a choice",
 	.open = set_open,
 };

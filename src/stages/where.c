@@ -9,7 +9,7 @@ typedef struct where {
 	gp_eval ev;
 	gp_pool scratch;
 	gp_recvec out;
-	gp_dropped fails; /* records with arithmetic that could not be done */
+	gp_dropped fails; /* records with values that could not be computed */
 	gp_dropped undecided; /* records with a =~ or !~ that could not be decided */
 	gp_ctx *ctx;
 } where;
@@ -94,18 +94,43 @@ const gp_stage_def gp_stage_where = {
 		"\\r; any other backslash stays, so \"\\d+\" reaches the regex as \\d+), 'single "
 		"quoted' raw strings, true, false and null.\n\n"
 		"Operators, loosest first: or; and; not; == != < <= > >= =~ !~ contains startswith "
-		"endswith; + -; * / %; unary -. && and ! are accepted for and and not; || cannot be "
+		"endswith, and E between A and B (A <= E <= B, for numbers, texts and times; A and B "
+		"bind as + does, so x between 1 and 5 and y == 2 is (x between 1 and 5) and y == 2); "
+		"+ -; * / %; unary -. && and ! are accepted for and and not; || cannot be "
 		"written, since | separates stages: use or. Functions: exists(f) (present, even when "
-		"null), len(x) (bytes of a string, elements of an array or object), lower(x), "
+		"null; exists(EXPR): EXPR has a value, as in exists(time(ts))), len(x) (bytes of a "
+		"string, elements of an array or object), lower(x), "
 		"upper(x), num(x), str(x), int(x) (towards zero), concat(x, ...) (the texts of one "
 		"or more values joined: concat(6, 5) is \"65\", null as null; missing when one is "
-		"missing, as angle-grinder's).\n\n"
+		"missing, as angle-grinder's), substr(s, start[, len]) (by characters, from 0; a "
+		"negative start counts from the end), abs(x), round(x) (half away from zero), "
+		"floor(x), ceil(x), if(COND, A, B) (A when COND is true as where takes it, else B), "
+		"and time(F), bucket(T, WIDTH), now() below.\n\n"
+		"Time: time(F) reads a timestamp from text: RFC 3339 / ISO 8601 (T or a blank, "
+		"fractions, Z or +hh:mm, or no zone), a date alone, syslog (Jun  1 09:00:03: the year "
+		"of the file's modification time, the year before for a month after it; a pipe's is "
+		"now's), CLF (01/Jun/2024:09:00:03 +0000, brackets optional), epoch seconds, ms, us or "
+		"ns by digit count (10, 13, 16, 19). The format is found once per input and then read "
+		"at fixed positions. time(F, \"%d/%b/%Y:%H:%M:%S %z\") takes an explicit format: %Y "
+		"%m %d %H %M %S, %e (a day, maybe space-padded), %j (day of the year), %b (Jan), %z, "
+		"%s (epoch seconds), %f (a fraction's digits), %%; a blank matches any blanks. Text "
+		"without a zone is in the --tz zone, else in TZ's. bucket(T, 5m) is the start of T's "
+		"window of that width (T a time, or a field read by time()); windows count from the "
+		"epoch in the zone times print in, so with --tz 1d windows start at its midnight. "
+		"now() is the time the run started (the same in every record). A time minus a time "
+		"is a number of seconds (a fraction for parts of a second), so it compares with "
+		"durations: time(end) - time(start) > 2s; a time plus or minus seconds (5m, 90, "
+		"0.25) is a time. Times compare with times, and a quoted literal compared with a "
+		"time is read as one, once (where time(ts) >= \"2024-06-01T09:00\"). A time prints as "
+		"RFC 3339 in UTC (2024-06-01T09:00:03.250Z), or at the --tz offset; num(t) is its "
+		"epoch seconds. Text that is no timestamp makes time() missing and is counted as "
+		"failed arithmetic is (below).\n\n"
 		"Comparisons are numeric when both sides are numbers, or field text that is a "
 		"number as a whole, optionally with a unit (took=250ms compares with > 0.2s, "
 		"bytes=12MB with > 10MB; units are case-sensitive: 5m is minutes, 5M mebibytes); "
 		"integers compare exactly, whatever their length (100000000000000000000 is more than "
 		"99999999999999999999, although both are the same double), and exactly against "
-		"fractions too. Otherwise the texts compare byte by byte. A quoted literal "
+		"fractions too. Otherwise the texts compare byte by byte. A quoted literal (not compared with a time) "
 		"is always text. Booleans compare with booleans (and with the text true or false); "
 		"== null holds for a JSON null only. Comparisons do not chain (a < b < c is an "
 		"error). A missing field makes every comparison false, != and !~ included, so "
@@ -121,7 +146,7 @@ const gp_stage_def gp_stage_where = {
 		"the texts when a side is not a number (\"n=\" + 5 is n=5). Division or % by zero, a result "
 		"beyond the largest double (1e308 * 10), or - * / % on a value that is not a number, gives a missing value, so a comparison with it is "
 		"false; the records where that happened are counted and summarised once per input "
-		"on stderr (gpipe: where: 3 records of app.log had arithmetic that could not be done "
+		"on stderr (gpipe: where: 3 records of app.log had values that could not be computed "
 		"(first at line 7: 'n/a' is not a number)), an error with --strict. Results print as integers when whole "
 		"integers, otherwise in the shortest form that reads back exactly (0.1 + 0.2 is "
 		"0.30000000000000004). A bare value (where ok, where exists(a)) is true unless it is "
@@ -131,6 +156,10 @@ const gp_stage_def gp_stage_where = {
 		    "where _line > 100 and len(msg) > 80\tline numbers, functions\n"
 		    "where took > 250ms and path =~ \"^/api\"\tslow API calls\n"
 		    "where exists(user.id) and not (level == \"debug\")\tnested path, missing-safe\n"
-		    "where bytes > 10MB or msg contains \"timeout\"\tsizes and string tests",
+		    "where bytes > 10MB or msg contains \"timeout\"\tsizes and string tests\n"
+		    "where time(ts) >= now() - 1h\tthe last hour (a cron job's errors)\n"
+		    "where time(ts) between \"2024-06-01T09:00\" and \"2024-06-01T10:00\"\ta window\n"
+		    "where time(end) - time(start) > 2s\tslow spans: times subtract to seconds\n"
+		    "where time(ts, \"%d/%b/%Y:%H:%M:%S %z\") < \"2024-06-01\"\tan explicit format",
 	.open = where_open,
 };

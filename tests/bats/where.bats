@@ -29,14 +29,14 @@ fails() {
 }
 
 # undone REASON EXPR...: `where EXPR` drops the record "x" (exit 1) and
-# summarises arithmetic that could not be done for REASON.
+# summarises a value that could not be computed for REASON.
 undone() {
 	local why=$1 e
 	shift
 	for e in "$@"; do
 		run --separate-stderr "$GPIPE" "where $e" one.txt
 		[ "$status" -eq 1 ] && [ -z "$output" ] || { echo "$e: status $status, '$output'"; return 1; }
-		[ "$stderr" = "gpipe: where: 1 record of one.txt had arithmetic that could not be done (line 1: $why)" ] ||
+		[ "$stderr" = "gpipe: where: 1 record of one.txt had a value that could not be computed (line 1: $why)" ] ||
 			{ echo "$e: $stderr"; return 1; }
 	done
 }
@@ -213,7 +213,7 @@ make_log() {
 	undone 'division by zero' '1 / 0 == 1' '1 / 0 != 1' '1 % 0 == 0' 'exists(nope) or 1 / 0'
 	run --separate-stderr "$GPIPE" 'where "a" * 2 == 0' one.txt
 	[ "$status" -eq 1 ] && [ -z "$output" ]
-	[ "$stderr" = "gpipe: where: 1 record of one.txt had arithmetic that could not be done (line 1: 'a' is not a number)" ]
+	[ "$stderr" = "gpipe: where: 1 record of one.txt had a value that could not be computed (line 1: 'a' is not a number)" ]
 }
 
 @test "overflow past the largest double is missing and summarised like a division by zero" {
@@ -222,7 +222,7 @@ make_log() {
 	run --separate-stderr "$GPIPE" 'json | set x = a * 10' big.jsonl
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf '%s\n' '{"a":1e308}' '{"a":1,"x":10}' '{"a":1e999}')" ]
-	[ "$stderr" = "gpipe: set: 2 records of big.jsonl had arithmetic that could not be done (first at line 1: overflow)" ]
+	[ "$stderr" = "gpipe: set: 2 records of big.jsonl had values that could not be computed (first at line 1: overflow)" ]
 	run --separate-stderr "$GPIPE" --strict 'json | where a * 10 > 1' big.jsonl
 	[ "$status" -eq 2 ] && [ "$output" = '{"a":1}' ]
 	# A literal past it is an error, not inf.
@@ -259,11 +259,11 @@ make_log() {
 	run --separate-stderr "$GPIPE" 'logfmt | set c = a * 2' ar.log ar2.log
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf 'a=1 c=2\na=x\na=3 c=6\nb=1\na=abcdefghijklmnop\na=0 c=0')" ]
-	[ "$stderr" = "gpipe: set: 2 records of ar.log had arithmetic that could not be done (first at line 2: 'x' is not a number)" ]
+	[ "$stderr" = "gpipe: set: 2 records of ar.log had values that could not be computed (first at line 2: 'x' is not a number)" ]
 	run --separate-stderr "$GPIPE" --strict 'logfmt | where 10 / a > 1' ar2.log
 	[ "$status" -eq 2 ]
 	[ -z "$output" ]
-	[ "$stderr" = "gpipe: where: 1 record of ar2.log had arithmetic that could not be done (line 1: division by zero)" ]
+	[ "$stderr" = "gpipe: where: 1 record of ar2.log had a value that could not be computed (line 1: division by zero)" ]
 	run --separate-stderr "$GPIPE" 'logfmt | set c = a + "!" | where c == "x!"' ar.log
 	[ "$status" -eq 0 ] && [ "$output" = "a=x c=x!" ] && [ -z "$stderr" ]
 }
@@ -302,7 +302,7 @@ make_log() {
 	printf 'a 5\nb 7\nc 3x\n' > s.txt
 	run --separate-stderr "$GPIPE" 'set x = $2 * 2 | where x == 10' s.txt
 	[ "$status" -eq 0 ] && [ "$output" = 'a 5' ]
-	[ "$stderr" = "gpipe: set: 1 record of s.txt had arithmetic that could not be done (line 3: '3x' is not a number)" ]
+	[ "$stderr" = "gpipe: set: 1 record of s.txt had a value that could not be computed (line 3: '3x' is not a number)" ]
 	run --separate-stderr "$GPIPE" 'set a = 1, b = a + $2, a = a + 10 | where b == 8 and a == 11' s.txt
 	ok_out 'b 7'
 	run --separate-stderr "$GPIPE" 'set ok = $2 > 6 | where ok' s.txt
@@ -314,7 +314,7 @@ make_log() {
 	# A missing result leaves the field unset; a string of digits is a number.
 	run --separate-stderr "$GPIPE" 'set h = $2 / 0, n = $2 + 0 | where not exists(h) and n == 7' s.txt
 	[ "$status" -eq 0 ] && [ "$output" = 'b 7' ]
-	[ "$stderr" = "gpipe: set: 3 records of s.txt had arithmetic that could not be done (first at line 1: division by zero)" ]
+	[ "$stderr" = "gpipe: set: 3 records of s.txt had values that could not be computed (first at line 1: division by zero)" ]
 	run --separate-stderr "$GPIPE" 'set y = 2 * 3 | where str(y) == "6"' s.txt
 	ok_out 'a 5' 'b 7' 'c 3x'
 	run --separate-stderr "$GPIPE" 'set ${odd name} = 1.5 * 2 | where ${odd name} == 3 and $1 == 3' s.txt
@@ -356,8 +356,10 @@ make_log() {
 @test "errors: functions, references, nesting depth, set" {
 	diag 'where lenn(a) > 1' "gpipe: where: unknown function 'lenn' (did you mean 'len'?)" \
 		'  where lenn(a) > 1' '        ^^^^'
-	diag 'where foo(a)' "gpipe: where: unknown function 'foo' (functions: exists len lower upper num str int concat)" \
+	diag 'where foo(a)' "gpipe: where: unknown function 'foo' (did you mean 'now'?)" \
 		'  where foo(a)' '        ^^^'
+	diag 'where zzzzz(a)' "gpipe: where: unknown function 'zzzzz' (functions: exists len lower upper num str int concat substr abs round floor ceil if time bucket now)" \
+		'  where zzzzz(a)' '        ^^^^^'
 	diag 'where len(a, b)' "gpipe: where: len() takes one argument" '  where len(a, b)' '             ^'
 	diag 'where exists("a")' "gpipe: where: exists() takes a field name: exists(user.id)" \
 		'  where exists("a")' '               ^^^'

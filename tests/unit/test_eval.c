@@ -82,7 +82,7 @@ static int eval(const char *expr)
 		e.st.span = pe.v[0].name.span;
 		gp_enode *x = gp_expr_compile(&e.st, &pe.v[0].args);
 		if (x) {
-			gp_origin o = { "app.log", NULL, 1 };
+			gp_origin o = { "app.log", NULL, 1, 0 };
 			gp_rec rec = { .p = text, .len = sizeof text - 1, .line = 42, .origin = &o,
 				       .f = fields, .lay = &gp_layout_json,
 				       .nf = sizeof fields / sizeof fields[0] };
@@ -163,7 +163,7 @@ static int read_words(env *e, const char *words, gp_pipeline_expr *pe)
 /* e evaluated on the record of all fields, as text ("(missing)"). */
 static const char *value_of(env *e, const gp_enode *x, char *buf, size_t cap)
 {
-	gp_origin o = { "app.log", NULL, 1 };
+	gp_origin o = { "app.log", NULL, 1, 0 };
 	gp_rec rec = { .p = text, .len = sizeof text - 1, .line = 42, .origin = &o, .f = fields,
 		       .lay = &gp_layout_json, .nf = sizeof fields / sizeof fields[0] };
 	gp_eval ev = { .scratch = &e->pool };
@@ -304,9 +304,208 @@ static void test_set(void)
 	}
 }
 
+/* ---- time ---- */
+
+static const gp_field tfields[] = {
+	F("ts", GP_K_JSTR, "2024-06-01T09:00:03.5+02:00"),
+	F("clf", GP_K_STR, "01/Jun/2024:09:00:03 +0000"),
+	F("sys", GP_K_STR, "Dec 31 23:59:59"),
+	F("ep", GP_K_NUM, "1717232403"),
+	F("bad", GP_K_STR, "yesterday"),
+	F("a", GP_K_STR, "2024-06-01 09:00"),
+	F("snow", GP_K_JSTR, "\\u2603 abc"),
+	F("n", GP_K_NUM, "-4.5"),
+	F("sp", GP_K_STR, "21/Jan/2014 14:18:17"),
+};
+
+/* One compiled expression and the state to evaluate it on the time record. */
+typedef struct texpr {
+	env e;
+	gp_enode *x;
+	gp_eval ev;
+} texpr;
+
+/* Compiles EXPR (with --tz off when tz) as a reader does; NULL on error,
+ * with the diagnostic in t->e.ctx.diag. */
+static gp_enode *tcompile(texpr *t, const char *expr, bool tz, int32_t off)
+{
+	gp_pipeline_expr pe;
+	t->x = NULL;
+	if (read_words(&t->e, expr, &pe) != 0)
+		return NULL;
+	t->e.ctx.tz_set = tz;
+	t->e.ctx.tz_off = off;
+	gp_expr_reader *r = gp_expr_reader_open(&t->e.st, &pe.v[0].args, 0);
+	gp_enode *x = r ? gp_expr_read(r) : NULL;
+	if (x && gp_expr_read_end(r))
+		t->x = x;
+	t->ev = (gp_eval){ .scratch = &t->e.pool };
+	return t->x;
+}
+
+/* t's value for the time record from o, as text. */
+static const char *tvalue(texpr *t, const gp_origin *o, char *buf, size_t cap)
+{
+	gp_rec rec = { .p = text, .len = sizeof text - 1, .line = 7, .origin = o, .f = tfields,
+		       .lay = &gp_layout_json, .nf = sizeof tfields / sizeof tfields[0] };
+	gp_field f;
+	if (!gp_expr_field(&t->ev, t->x, &rec, &f))
+		return "(missing)";
+	snprintf(buf, cap, "%.*s", (int)f.vlen, f.v);
+	return buf;
+}
+
+/* EXPR's value (or "(error) message") for the record from an input
+ * written at 2024-01-15, with --tz off when tz. */
+static const char *tval(const char *expr, bool tz, int32_t off, char *buf, size_t cap)
+{
+	texpr t;
+	gp_origin o = { "app.log", NULL, 1, 1705320000 };
+	if (!tcompile(&t, expr, tz, off))
+		snprintf(buf, cap, "(error) %.150s", t.e.ctx.diag.msg);
+	else if (tvalue(&t, &o, buf, cap) != buf)
+		snprintf(buf, cap, "(missing)");
+	env_free(&t.e);
+	return buf;
+}
+
+static void test_time(void)
+{
+	static const char *const cases[][2] = {
+		{ "time(ts)", "2024-06-01T07:00:03.500Z" },
+		{ "time(clf)", "2024-06-01T09:00:03Z" },
+		{ "time(ep)", "2024-06-01T09:00:03Z" },
+		{ "time(sp)", "2014-01-21T14:18:17Z" },
+		{ "time(sys)", "2023-12-31T23:59:59Z" },
+		{ "time(a)", "2024-06-01T09:00:00Z" },
+		{ "time(ts, \"%Y-%m-%dT%H:%M:%S.%f%z\")", "2024-06-01T07:00:03.500Z" },
+		{ "time(\"2024-06-01T09:00:00Z\")", "2024-06-01T09:00:00Z" },
+		{ "time(time(ep))", "2024-06-01T09:00:03Z" },
+		{ "bucket(ts, 5m)", "2024-06-01T07:00:00Z" },
+		{ "bucket(time(clf) + 250ms, 100ms)", "2024-06-01T09:00:03.200Z" },
+		{ "bucket(\"2024-06-01T09:59:59Z\", 1h)", "2024-06-01T09:00:00Z" },
+		{ "time(ts) - time(clf)", "-7199.5" },
+		{ "time(clf) - time(ep)", "0" },
+		{ "time(clf) + 1h", "2024-06-01T10:00:03Z" },
+		{ "1d + time(clf)", "2024-06-02T09:00:03Z" },
+		{ "time(clf) - 250ms", "2024-06-01T09:00:02.750Z" },
+		{ "time(clf) - \"1m\"", "2024-06-01T08:59:03Z" },
+		{ "time(clf) == time(ep)", "true" },
+		{ "time(clf) < time(ts)", "false" },
+		{ "time(clf) > \"2024-06-01T11:00+02:00\"", "true" },
+		{ "time(clf) between \"2024-06-01T09:00\" and \"2024-06-01T09:01\"", "true" },
+		{ "time(ts) - time(clf) < -2h", "false" },
+		{ "time(sp) - time(\"2014-01-05T00:00:00Z\") < 2d", "false" },
+		{ "time(bad)", "(missing)" },
+		{ "time(nope)", "(missing)" },
+		{ "num(time(ts))", "1717225203.5" },
+		{ "int(time(ts))", "1717225203" },
+		{ "concat(\"at \", time(ep))", "at 2024-06-01T09:00:03Z" },
+		{ "\"at \" + time(ep)", "at 2024-06-01T09:00:03Z" },
+		{ "time(ep) * 2", "(missing)" },
+		{ "now() == now()", "true" },
+		{ "now() - 1h < now()", "true" },
+		{ "3 between 1 and 5 and 2 == 2", "true" },
+		{ "6 between 1 and 5 or 1 between 1 and 1", "true" },
+		{ "n between -5 and -4.5", "true" },
+		{ "\"b\" between \"a\" and \"c\"", "true" },
+		{ "nope between 1 and 2", "false" },
+		{ "abs(n)", "4.5" },
+		{ "round(n)", "-5" },
+		{ "round(4.49)", "4" },
+		{ "floor(n)", "-5" },
+		{ "ceil(n)", "-4" },
+		{ "abs(-9223372036854775807 - 1)", "9.223372036854776e+18" },
+		{ "round(\"x\")", "(missing)" },
+		{ "if(n < 0, \"neg\", \"pos\")", "neg" },
+		{ "if(nope, 1, 2)", "2" },
+		{ "substr(snow, 0, 1)", "\xe2\x98\x83" },
+		{ "substr(snow, 1)", " abc" },
+		{ "substr(snow, -3)", "abc" },
+		{ "substr(snow, 9)", "" },
+		{ "substr(snow, 2, -1)", "" },
+		{ "exists(time(ts)) and not exists(time(bad))", "true" },
+	};
+	char buf[200];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		ok(strcmp(tval(cases[i][0], false, 0, buf, sizeof buf), cases[i][1]) == 0, "%s is %s (%s)",
+		   cases[i][0], cases[i][1], buf);
+
+	/* --tz: the zone of text without one, and of printing and buckets. */
+	ok(strcmp(tval("time(a)", true, 7200, buf, sizeof buf), "2024-06-01T09:00:00+02:00") == 0,
+	   "--tz +02:00: time(a) (%s)", buf);
+	ok(strcmp(tval("time(clf)", true, -16200, buf, sizeof buf), "2024-06-01T04:30:03-04:30") == 0,
+	   "--tz -04:30: time(clf) (%s)", buf);
+	ok(strcmp(tval("bucket(ts, 1d)", true, 7200, buf, sizeof buf), "2024-06-01T00:00:00+02:00") == 0,
+	   "--tz +02:00: day buckets start at midnight there (%s)", buf);
+
+	/* Unparsable text is counted with its reason. */
+	texpr t;
+	gp_origin o1 = { "a.log", NULL, 1, 1705320000 }, o2 = { "b.log", NULL, 2, 1736000000 };
+	tcompile(&t, "time(bad)", false, 0);
+	tvalue(&t, &o1, buf, sizeof buf);
+	ok(t.ev.fails == 1 && strcmp(t.ev.why, "not a timestamp: 'yesterday'") == 0, "not a timestamp counted (%s)",
+	   t.ev.why);
+	env_free(&t.e);
+
+	/* One tree, two inputs: the syslog year follows each one's mtime. */
+	tcompile(&t, "time(sys)", false, 0);
+	ok(strcmp(tvalue(&t, &o1, buf, sizeof buf), "2023-12-31T23:59:59Z") == 0, "syslog year of a.log (%s)", buf);
+	ok(strcmp(tvalue(&t, &o2, buf, sizeof buf), "2024-12-31T23:59:59Z") == 0, "syslog year of b.log (%s)", buf);
+	ok(strcmp(tvalue(&t, &o1, buf, sizeof buf), "2023-12-31T23:59:59Z") == 0, "a.log again (%s)", buf);
+	env_free(&t.e);
+
+	/* The API of the aggregates: the type, and the binary value. */
+	static const char *const times[] = { "time(ts)", "bucket(ts, 5m)", "now()", "now() - 1h", "1h + now()",
+					     "if(n, now(), time(a))", "time(\"2024-01-01\")" };
+	static const char *const others[] = { "ts", "time(ts) - time(a)", "now() + now()", "if(n, now(), 1)",
+					      "num(now())", "\"2024-01-01\"" };
+	for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
+		tcompile(&t, times[i], false, 0);
+		ok(t.x && gp_expr_is_time(t.x), "is a time: %s", times[i]);
+		env_free(&t.e);
+	}
+	for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+		tcompile(&t, others[i], false, 0);
+		ok(t.x && !gp_expr_is_time(t.x), "is no time: %s", others[i]);
+		env_free(&t.e);
+	}
+	tcompile(&t, "bucket(ts, 5m)", false, 0);
+	gp_rec rec = { .p = text, .len = sizeof text - 1, .origin = &o1, .f = tfields, .lay = &gp_layout_json,
+		       .nf = sizeof tfields / sizeof tfields[0] };
+	gp_time tm = { 0, 1 };
+	ok(gp_expr_time(&t.ev, t.x, &rec, &tm) && tm.sec == 1717225200 && tm.nsec == 0,
+	   "gp_expr_time: the bucket start (%lld)", (long long)tm.sec);
+	env_free(&t.e);
+	tcompile(&t, "time(bad)", false, 0);
+	ok(!gp_expr_time(&t.ev, t.x, &rec, &tm) && t.ev.fails == 1, "gp_expr_time: false on no timestamp");
+	env_free(&t.e);
+
+	/* Compile errors, with the place. */
+	static const char *const errs[][3] = {
+		{ "time(ts, 123)", "where: time() takes its format as a quoted string: time(ts, \"%d/%b/%Y:%H:%M:%S %z\")", "15" },
+		{ "time(ts, \"%Y %q\")", "where: time(): unknown directive '%q' in the format (known: %Y %m %d %H %M %S %e %j %b %z %s %f %%)", "19" },
+		{ "bucket(ts)", "where: bucket() takes a time and a width: bucket(ts, 5m)", "6" },
+		{ "bucket(ts, -5m)", "where: bucket() takes a width of more than 0 in time units: bucket(ts, 5m)", "17" },
+		{ "time(ts) > \"soon\"", "where: 'soon' is not a timestamp (it is compared with a time)", "17" },
+		{ "time(\"x\")", "where: time(): 'x' is not a timestamp", "11" },
+		{ "1 between 2", "where: expected 'and' in 'between A and B', found 'end of expression'", "8" },
+		{ "now(1)", "where: now() takes no arguments", "10" },
+		{ "exists(1)", "where: exists() takes a field name: exists(user.id)", "13" },
+	};
+	for (size_t i = 0; i < sizeof errs / sizeof errs[0]; i++) {
+		bool bad = !tcompile(&t, errs[i][0], false, 0);
+		ok(bad && strcmp(t.e.ctx.diag.msg, errs[i][1]) == 0 && t.e.ctx.diag.span.start == (uint32_t)atoi(errs[i][2]),
+		   "error: %s: %s at %u", errs[i][0], t.e.ctx.diag.msg, t.e.ctx.diag.span.start);
+		env_free(&t.e);
+	}
+}
+
 int main(void)
 {
+	setenv("TZ", "UTC", 1);
 	test_fields();
+	test_time();
 	test_reader();
 	test_set();
 	return tap_done();
