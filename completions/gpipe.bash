@@ -3,7 +3,7 @@ _gpipe() {
     local cur prev stages opts
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=${COMP_WORDS[COMP_CWORD-1]}
-    stages="grep where head tail skip uniq sample json logfmt csv tsv fields parse upper lower trim set select replace format number split explode multiline count sum avg min max median percentile distinct first last stddev top sort histogram"
+    stages="grep where head tail skip uniq sample json logfmt csv tsv fields parse upper lower trim set select replace format number split explode multiline count sum avg min max median percentile distinct first last stddev top histogram sort"
     opts="--file -f --with-filename -H --no-filename --line-number -n --null-data -z --color --colour --line-buffered --max-record --output -o --strict --memory --tz --seed --progress --stats --raw --explain --list-stages --help -h --version -V"
     case $prev in
         -f|--file) COMPREPLY=($(compgen -f -- "$cur")); return ;;

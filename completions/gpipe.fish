@@ -57,6 +57,6 @@ complete -c gpipe -n '__fish_is_first_arg; or __fish_seen_subcommand_from help' 
 complete -c gpipe -n '__fish_is_first_arg; or __fish_seen_subcommand_from help' -a 'last' -d 'the last value, per group'
 complete -c gpipe -n '__fish_is_first_arg; or __fish_seen_subcommand_from help' -a 'stddev' -d 'the standard deviation of a value, per group'
 complete -c gpipe -n '__fish_is_first_arg; or __fish_seen_subcommand_from help' -a 'top' -d 'the N most frequent keys, with their counts'
-complete -c gpipe -n '__fish_is_first_arg; or __fish_seen_subcommand_from help' -a 'sort' -d 'order the records, in bounded memory'
 complete -c gpipe -n '__fish_is_first_arg; or __fish_seen_subcommand_from help' -a 'histogram' -d 'count the values of a field per bucket, with bars on a terminal'
+complete -c gpipe -n '__fish_is_first_arg; or __fish_seen_subcommand_from help' -a 'sort' -d 'order the records, in bounded memory'
 complete -c gpipe -n 'not __fish_is_first_arg' -F

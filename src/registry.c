@@ -72,9 +72,9 @@ const gp_stage_def *const gp_registry[] = {
 	&gp_stage_last,
 	&gp_stage_stddev,
 	&gp_stage_top,
+	&gp_stage_histogram,
 	/* order */
 	&gp_stage_sort,
-	&gp_stage_histogram,
 };
 
 const size_t gp_registry_len = sizeof gp_registry / sizeof gp_registry[0];

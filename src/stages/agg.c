@@ -27,8 +27,10 @@
 #include "../core/pool.h"
 #include "../core/render.h"
 #include "../core/sb.h"
+#include "../core/timestamp.h"
 
 #define EMIT_BATCH 256
+#define TIME_KEY 12 /* bytes of a time key: int64 seconds, int32 nanoseconds */
 
 /* One of top's N best groups, its key copied. */
 typedef struct top_ent {
@@ -60,6 +62,7 @@ typedef struct agg {
 	bool done;
 	uint64_t ngroups;
 	uint64_t *approx; /* per aggregate: groups whose answer is approximate */
+	gp_dropped keyfail; /* records whose key could not be computed */
 	top_ent *top;     /* top: a heap of the best so far, then sorted */
 	size_t ntop, topcap, topi;
 } agg;
@@ -133,7 +136,20 @@ static bool value_num(const gp_value *v, double *d)
 }
 
 /* The text of record r's key tuple (a view valid for the batch). */
+static bool key_of_(agg *a, const gp_rec *r, const char **p, size_t *n);
+
+/* Keys that could not be computed (a timestamp that is none, arithmetic
+ * on text) are the empty key, counted and summarised once per input. */
 static bool key_of(agg *a, const gp_rec *r, const char **p, size_t *n)
+{
+	uint64_t before = a->ev.fails;
+	bool ok = key_of_(a, r, p, n);
+	if (a->ev.fails != before)
+		gp_dropped_add(a->ctx, &a->keyfail, r, a->ev.why);
+	return ok;
+}
+
+static bool key_of_(agg *a, const gp_rec *r, const char **p, size_t *n)
 {
 	if (a->s.nkeys == 0) {
 		*p = "", *n = 0;
@@ -144,10 +160,22 @@ static bool key_of(agg *a, const gp_rec *r, const char **p, size_t *n)
 		gp_value v;
 		const char *t = "";
 		size_t tl = 0;
-		/* TIME KEYS: a key with gp_expr_is_time() would be hashed here as its
-		 * 12 binary bytes (gp_expr_time) and formatted at output. */
-		if (get_value(a, &a->s.keys[k].v, r, &v) && !value_text(a, &v, &t, &tl))
+		if (a->s.keys[k].time) {
+			/* seconds, then nanoseconds, little-endian: printed at output */
+			gp_time tm;
+			if (gp_expr_time(&a->ev, a->s.keys[k].v.e, r, &tm)) {
+				unsigned char *b = gp_pool_alloc(&a->scratch, TIME_KEY);
+				if (!b)
+					return false;
+				for (int j = 0; j < 8; j++)
+					b[j] = (unsigned char)((uint64_t)tm.sec >> (8 * j));
+				for (int j = 0; j < 4; j++)
+					b[8 + j] = (unsigned char)((uint32_t)tm.nsec >> (8 * j));
+				t = (const char *)b, tl = TIME_KEY;
+			}
+		} else if (get_value(a, &a->s.keys[k].v, r, &v) && !value_text(a, &v, &t, &tl)) {
 			return false;
+		}
 		if (a->s.nkeys == 1) { /* one key: its text is the whole key */
 			*p = t, *n = tl;
 			return true;
@@ -466,6 +494,7 @@ static gp_status consume(gp_stage *st, agg *a)
 		return r;
 	for (size_t i = 0; i < a->s.n; i++)
 		gp_dropped_flush(st->ctx, &a->s.items[i].drop);
+	gp_dropped_flush(st->ctx, &a->keyfail);
 	return GP_OK;
 }
 
@@ -622,6 +651,21 @@ static bool emit_group(agg *a, const char *key, size_t klen, void *row)
 			p = "", n = 0;
 		f[k].name = a->s.keys[k].name;
 		f[k].nlen = a->s.keys[k].nlen;
+		if (a->s.keys[k].time && n == TIME_KEY) {
+			const unsigned char *b = (const unsigned char *)p;
+			uint64_t sec = 0;
+			uint32_t ns = 0;
+			for (int j = 0; j < 8; j++)
+				sec |= (uint64_t)b[j] << (8 * j);
+			for (int j = 0; j < 4; j++)
+				ns |= (uint32_t)b[8 + j] << (8 * j);
+			char tb[GP_TIME_TEXT];
+			size_t tl = gp_time_format(tb, (gp_time){ (int64_t)sec, (int32_t)ns },
+						   a->ctx->tz_set ? a->ctx->tz_off : 0);
+			if (!copy_text(a, tb, tl, &f[k]))
+				return false;
+			continue;
+		}
 		if (!copy_text(a, p, n, &f[k]))
 			return false;
 	}
@@ -742,6 +786,7 @@ static void agg_close(void *arg)
 	agg *a = arg;
 	for (size_t i = 0; i < a->s.n; i++)
 		gp_dropped_flush(a->ctx, &a->s.items[i].drop);
+	gp_dropped_flush(a->ctx, &a->keyfail);
 	/* The group table frees the rows it still holds (conf.free). */
 	for (size_t i = 0; i < a->topcap; i++)
 		free(a->top[i].key);
@@ -770,6 +815,9 @@ gp_status gp_agg_open(gp_stage *st, const gp_args *all)
 	a->approx = gp_arena_alloc(ctx->arena, a->s.n * sizeof *a->approx);
 	if (!a->approx)
 		return oom(st);
+	a->keyfail.stage = st->def->name;
+	a->keyfail.what = "had keys that could not be computed (grouped under the empty key)";
+	a->keyfail.what1 = "had a key that could not be computed (grouped under the empty key)";
 	a->only_count = true;
 	for (size_t i = 0; i < a->s.n; i++) {
 		agg_item *it = &a->s.items[i];

@@ -57,6 +57,7 @@ typedef struct agg_item {
 
 typedef struct agg_key {
 	agg_val v;
+	bool time; /* a time value: keyed by its 12 binary bytes (agg.c) */
 	const char *name;
 	uint32_t nlen;
 } agg_key;

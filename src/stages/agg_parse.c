@@ -370,9 +370,9 @@ static bool read_keys(parser *P, agg_spec *spec)
 			t = k.v.ref.name, tl = k.v.ref.nlen;
 		if (!set_name(P, &k.name, &k.nlen, "", t, tl) || !read_as(P, &k.name, &k.nlen))
 			return false;
-		/* TIME KEYS: when the eval API has gp_expr_is_time(k.v.e), a time
-		 * key is hashed as its 12 binary bytes and printed with
-		 * gp_time_format at output (agg.c, key_text and emit). */
+		/* A time key (bucket(ts, 5m), time(ts)) is hashed as its binary
+		 * value and printed in RFC 3339 at output (agg.c). */
+		k.time = !k.v.plain && k.v.e && gp_expr_is_time(k.v.e);
 		spec->keys = gp_arena_grow(P->ctx->arena, spec->keys, spec->nkeys, &cap, sizeof k);
 		if (!spec->keys)
 			return false;
