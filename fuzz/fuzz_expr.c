@@ -66,6 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ctx_init(&ctx, &arena, &root);
 	bool comments = size > 0 && (data[0] & 1);
 	static const char *const files[] = { "/dev/null" };
+	ctx.expr = (const char *)data;
 	gp_plan plan;
 	if (gp_plan_build(&ctx, (const char *)data, size, comments, files, 1, &plan) != 0)
 		check_diag(&ctx, size);

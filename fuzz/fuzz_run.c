@@ -58,6 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ctx.memory = 1 << 16; /* aggregates and sort spill early */
 	ctx.need_lineno = true;
 	ctx.report = quiet;
+	ctx.expr = (const char *)expr; /* the text the spans point into */
 
 	gp_plan plan;
 	gp_out out; /* registered in root: must outlive the unwind below */

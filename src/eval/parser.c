@@ -711,6 +711,10 @@ static gp_enode *parse_expr(parser *P, int min)
 
 gp_expr_reader *gp_expr_reader_open(gp_stage *st, const gp_args *args, size_t from)
 {
+	if (!st->ctx->expr) { /* no source text to read the expressions from */
+		gp_fail(st->ctx, &st->span, "%s: no expression text", st->def->name);
+		return NULL;
+	}
 	parser *P = gp_arena_alloc(st->ctx->arena, sizeof *P);
 	if (!P) {
 		gp_fail(st->ctx, &st->span, "%s: out of memory", st->def->name);
