@@ -54,7 +54,8 @@ gp_status gp_plan_build(gp_ctx *ctx, const char *src, size_t len, bool comments,
 	}
 
 	for (size_t i = 0; i < pe.n; i++)
-		ctx->memory_holders += defs[i]->holds_memory;
+		ctx->memory_holders += defs[i]->holds_memory == GP_MEM_ALWAYS ||
+				       (defs[i]->holds_memory == GP_MEM_WITH_ARGS && pe.v[i].args.n > 0);
 
 	chain[0] = new_stage(ctx, &gp_stage_read, NULL);
 	if (!chain[0])

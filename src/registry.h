@@ -14,6 +14,8 @@
 #include "core/stage.h"
 #include "core/args.h"
 
+enum { GP_MEM_NONE, GP_MEM_ALWAYS, GP_MEM_WITH_ARGS };
+
 typedef enum gp_family {
 	GP_FAM_INPUT,
 	GP_FAM_FILTER,
@@ -30,7 +32,10 @@ struct gp_stage_def {
 	const char *aliases[3]; /* NULL-terminated */
 	gp_family family;
 	bool implicit;          /* put in front of the chain by gpipe, not typed */
-	bool holds_memory;      /* keeps records or groups: takes a --memory share */
+	/* Keeps records or groups, so takes a --memory share: GP_MEM_ALWAYS, or
+	 * GP_MEM_WITH_ARGS only when it has arguments (a bare `count` keeps
+	 * nothing; `count by K` does). */
+	uint8_t holds_memory;
 	/* open() gets the name word too, as args->v[0] (the aggregates: the
 	 * first word is the first aggregate, `count(status >= 500)`, `p99`). */
 	bool takes_name;

@@ -110,6 +110,9 @@ void gp_stats_print(const gp_stats *s, FILE *f)
 	}
 	snprintf(in, sizeof in, "%llu", (unsigned long long)s->out.records);
 	row(f, "output", in, "-", s->out.bytes, s->out.ns);
+	for (size_t i = 0; i < s->n; i++)
+		if (s->chain[i]->stats_note)
+			fprintf(f, "  %s: %s\n", s->chain[i]->def->name, s->chain[i]->stats_note);
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	fprintf(f, "  peak memory %ld KiB; %.3f s wall, %.3f s user, %.3f s system\n", ru.ru_maxrss,

@@ -414,7 +414,9 @@ void *gp_groups_get_h(gp_groups *g, const void *key, size_t len, uint64_t hash, 
 {
 	if (__builtin_expect(g->pressure, 0) && g->phase == 0) {
 		g->pressure = false;
-		if (g->n && gp_groups_spill(g) != 0)
+		/* one group alone past the budget: spilling it would only read it
+		 * back at its next record (its state is as small as it gets) */
+		if (g->n > 1 && gp_groups_spill(g) != 0)
 			return NULL;
 	}
 	grec *r = lookup(g, key, len, hash);

@@ -136,6 +136,10 @@ struct gp_stage {
 	gp_span span;   /* the stage's name in the expression, for messages */
 	bool closed;
 	struct gp_stage_stats *stats; /* --stats: counters of this stage (stats.c) */
+	/* --stats: what the stage says about its run at the end (an aggregate's
+	 * groups and spills, sort's runs); NULL if nothing. Set by the stage
+	 * (arena or its own storage, valid until the run ends). */
+	const char *stats_note;
 };
 
 /* Shared state of one run. */

@@ -60,7 +60,7 @@ typedef struct agg {
 	bool finished;   /* input consumed, table finished */
 	bool drained;    /* every group handed out (and its row freed) */
 	bool done;
-	uint64_t ngroups;
+	uint64_t ngroups; /* groups handed out (a spilled key is added again, so not counted at add) */
 	uint64_t *approx; /* per aggregate: groups whose answer is approximate */
 	gp_dropped keyfail; /* records whose key could not be computed */
 	top_ent *top;     /* top: a heap of the best so far, then sorted */
@@ -468,10 +468,8 @@ static gp_status consume(gp_stage *st, agg *a)
 			void *row = gp_groups_get_h(a->g, a->kp[i], a->kl[i], a->kh[i], &added);
 			if (!row)
 				return fail_groups(st, a);
-			if (added) {
+			if (added)
 				row_init(a, row);
-				a->ngroups++;
-			}
 			if (a->only_count) {
 				for (size_t k = 0; k < a->s.n; k++)
 					++*(uint64_t *)part(a, row, k);
@@ -566,6 +564,7 @@ static int top_select(agg *a)
 	gp_group g;
 	int k;
 	while ((k = gp_groups_next(a->g, &g)) == 1) {
+		a->ngroups++;
 		uint64_t c = *(const uint64_t *)g.state;
 		top_ent cand = { .count = c, .key = (char *)g.key, .len = g.len };
 		if (a->ntop < a->s.top_n) {
@@ -721,6 +720,23 @@ static bool emit_group(agg *a, const char *key, size_t klen, void *row)
 	return true;
 }
 
+/* For --stats: groups, spills, and what became approximate. */
+static void stats_note(gp_stage *st, agg *a)
+{
+	char buf[512];
+	int n = snprintf(buf, sizeof buf, "%llu groups", (unsigned long long)a->ngroups);
+	unsigned sp = gp_groups_spills(a->g);
+	if (sp && n < (int)sizeof buf)
+		n += snprintf(buf + n, sizeof buf - (size_t)n, ", spilled %u times to %s (--memory share %zu KiB)", sp,
+			      gp_groups_dir(a->g) ? gp_groups_dir(a->g) : "$TMPDIR", gp_memory_share(a->ctx) >> 10);
+	for (size_t i = 0; i < a->s.n && n < (int)sizeof buf; i++)
+		if (a->approx[i])
+			n += snprintf(buf + n, sizeof buf - (size_t)n, "; %s approximate for %llu groups (%s)",
+				      a->s.items[i].what, (unsigned long long)a->approx[i],
+				      a->s.items[i].ops->bound ? a->s.items[i].ops->bound : "approximate");
+	st->stats_note = gp_arena_strndup(a->ctx->arena, buf, strlen(buf));
+}
+
 static void say_approx(agg *a)
 {
 	for (size_t i = 0; i < a->s.n; i++)
@@ -765,6 +781,7 @@ static gp_status agg_next(gp_stage *st, gp_batch *out)
 				a->drained = true;
 				break;
 			}
+			a->ngroups++;
 			ok = emit_group(a, g.key, g.len, g.state);
 		}
 		if (!ok)
@@ -773,6 +790,7 @@ static gp_status agg_next(gp_stage *st, gp_batch *out)
 	if (a->recs.n == 0) {
 		a->done = true;
 		say_approx(a);
+		stats_note(st, a);
 		return GP_EOF;
 	}
 	gp_batch_of(out, a->recs.v, a->recs.n);
@@ -858,7 +876,6 @@ gp_status gp_agg_open(gp_stage *st, const gp_args *all)
 		if (!row)
 			return oom(st);
 		row_init(a, row);
-		a->ngroups = 1;
 	}
 	if (all->n) {
 		uint32_t s0 = all->v[0].span.start, s1 = all->v[all->n - 1].span.end;
@@ -920,7 +937,7 @@ static gp_status agg_def_open(gp_stage *st, const gp_args *all)
 	const gp_stage_def gp_stage_##id = {                                                      \
 		.name = nm,                                                                       \
 		.family = GP_FAM_AGGREGATE,                                                       \
-		.holds_memory = true,                                                             \
+		.holds_memory = GP_MEM_ALWAYS,                                                             \
 		.takes_name = true,                                                               \
 		.synopsis = syn,                                                                  \
 		.summary = sum,                                                                   \
@@ -976,7 +993,7 @@ AGG_DEF(stddev, "stddev", "stddev F" AGG_TAIL, "the standard deviation of a valu
 const gp_stage_def gp_stage_top = {
 	.name = "top",
 	.family = GP_FAM_AGGREGATE,
-	.holds_memory = true,
+	.holds_memory = GP_MEM_ALWAYS,
 	.takes_name = true,
 	.synopsis = "top N KEY [as NAME] [, KEY [as NAME]]...",
 	.summary = "the N most frequent keys, with their counts",

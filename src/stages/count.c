@@ -57,7 +57,7 @@ static gp_status count_open(gp_stage *st, const gp_args *all)
 const gp_stage_def gp_stage_count = {
 	.name = "count",
 	.family = GP_FAM_AGGREGATE,
-	.holds_memory = true,
+	.holds_memory = GP_MEM_WITH_ARGS,
 	.takes_name = true,
 	.synopsis = "count [where EXPR | (EXPR)] [as NAME] [, AGG]... [by KEY, ...]",
 	.summary = "the number of records, in all or per group",

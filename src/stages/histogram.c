@@ -463,7 +463,7 @@ static gp_status histogram_open(gp_stage *st, const gp_args *args)
 const gp_stage_def gp_stage_histogram = {
 	.name = "histogram",
 	.family = GP_FAM_AGGREGATE,
-	.holds_memory = true,
+	.holds_memory = GP_MEM_ALWAYS,
 	.synopsis = "histogram F [BUCKETS | log]",
 	.summary = "count the values of a field per bucket, with bars on a terminal",
 	.help =

@@ -213,6 +213,12 @@ static gp_status sort_next(gp_stage *st, gp_batch *out)
 		r = gp_sort_run_finish(&s->run);
 		if (r != GP_OK)
 			return r;
+		if (s->run.nruns) { /* for --stats */
+			char note[128];
+			snprintf(note, sizeof note, "spilled %zu sorted runs (--memory share %zu KiB)", s->run.nruns,
+				 gp_memory_share(st->ctx) >> 10);
+			st->stats_note = gp_arena_strndup(st->ctx->arena, note, strlen(note));
+		}
 		s->phase = P_WRITE;
 		return sort_next(st, out);
 	case P_WRITE:
@@ -312,7 +318,7 @@ static gp_status sort_open(gp_stage *st, const gp_args *args)
 const gp_stage_def gp_stage_sort = {
 	.name = "sort",
 	.family = GP_FAM_ORDER,
-	.holds_memory = true,
+	.holds_memory = GP_MEM_ALWAYS,
 	.synopsis = "sort [-rnus] [KEY [, KEY]...]",
 	.summary = "order the records, in bounded memory",
 	.help =

@@ -134,3 +134,110 @@ EOF
 	for f in "${files[@]}"; do printf '%s\t%d\n' "$f" "$(zcat "$f" | wc -l)"; done >want
 	cmp got want
 }
+
+# many_groups N SEED: N records over about N/2 distinct keys, with decimals
+many_groups() {
+	python3 - "$1" "$2" <<'PY'
+import random, sys
+n, seed = int(sys.argv[1]), int(sys.argv[2])
+r = random.Random(seed)
+out = sys.stdout
+for i in range(n):
+    out.write('user-%d %d.%02d\n' % (r.randrange(n // 2), r.randrange(-500, 5000), r.randrange(100)))
+PY
+}
+
+@test "past --memory groups spill and stay exact; peak RSS stays near the budget while in memory grows; --stats says so" {
+	no_asan
+	need python3
+	peakrss_tool
+	many_groups 400000 21 >in
+	Q='count, sum $2, avg $2, min $2, max $2, first $2, last $2, stddev $2 by $1'
+	"$PEAKRSS" mem.rss "$GPIPE" "$Q" in >mem.out
+	"$PEAKRSS" spill.rss "$GPIPE" --stats --memory 4M "$Q" in >spill.out 2>stats
+	cmp mem.out spill.out
+	local m s
+	m=$(cat mem.rss) s=$(cat spill.rss)
+	echo "# peak RSS: $m KiB in memory, $s KiB with --memory 4M" >&3
+	[ "$s" -lt $((4096 + 24 * 1024)) ] || { echo "spilled run used $s KiB"; return 1; }
+	[ "$s" -lt "$m" ]
+	grep -q "count: [0-9]* groups, spilled [0-9]* times to" stats || { cat stats; return 1; }
+}
+
+@test "SIGINT or SIGTERM while groups spill: exits by the signal, nothing left in TMPDIR" {
+	need python3
+	many_groups 60000 22 >in
+	local sig want
+	for sig in INT TERM; do
+		mkdir -p private
+		mkfifo fifo
+		TMPDIR="$PWD/private" env --default-signal=INT "$GPIPE" --memory 64K 'sum $2 by $1' in fifo >out 2>err &
+		local pid=$!
+		exec 4>fifo
+		# the partitions are files with no name: open, deleted
+		wait_until bash -c "ls -l /proc/$pid/fd | grep -q 'private/.*(deleted)'"
+		kill -s $sig $pid
+		local st=0
+		wait $pid || st=$?
+		exec 4>&-
+		want=130
+		[ $sig = TERM ] && want=143
+		[ "$st" -eq $want ] || { echo "$sig: status $st"; cat err; return 1; }
+		[ -z "$(ls -A private)" ]
+		rm -f fifo
+	done
+}
+
+@test "a TMPDIR that cannot take the spill: the error names it, exit 2; without a spill it is never needed" {
+	need python3
+	many_groups 60000 23 >in
+	run --separate-stderr env TMPDIR="$PWD/none" "$GPIPE" --memory 64K 'count by $1' in
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "gpipe: count: cannot write a temporary file in $PWD/none: No such file or directory" ]
+	run env TMPDIR="$PWD/none" "$GPIPE" 'count by $1' in
+	[ "$status" -eq 0 ]
+}
+
+@test "a full file system under TMPDIR while groups spill: No space left on device, exit 2, nothing left" {
+	need unshare python3
+	unshare -rm true 2>/dev/null || skip "no user and mount namespaces here"
+	many_groups 200000 24 >in
+	mkdir small
+	run --separate-stderr unshare -rm sh -c 'mount -t tmpfs -o size=256k tmpfs small &&
+		TMPDIR="$PWD/small" "$1" --memory 64K "sum \$2 by \$1" in; st=$?; ls -A small; exit $st' _ "$GPIPE"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "gpipe: sum: cannot write a temporary file in $PWD/small: No space left on device" ]
+}
+
+@test "bucket keys: counts per 5 minutes equal python's, in time order, RFC 3339; bad stamps summarised" {
+	need python3
+	python3 - >in <<'PY'
+import random, datetime
+r = random.Random(31)
+t = datetime.datetime(2024, 6, 1, 9, 0, 0, tzinfo=datetime.timezone.utc)
+for i in range(5000):
+    t += datetime.timedelta(milliseconds=r.randrange(0, 900))
+    print('%s INFO x=%d' % (t.strftime('%Y-%m-%dT%H:%M:%S.%f')[:-3] + 'Z', i))
+print('garbage INFO x=0')
+PY
+	run --separate-stderr "$GPIPE" 'count by bucket($1, 5m)' in
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" >got
+	python3 - in >want <<'PY'
+import sys, datetime, collections
+c = collections.OrderedDict()
+for line in open(sys.argv[1]):
+    ts = line.split()[0]
+    try:
+        t = datetime.datetime.strptime(ts, '%Y-%m-%dT%H:%M:%S.%fZ')
+    except ValueError:
+        k = ''
+    else:
+        k = t.replace(minute=t.minute - t.minute % 5, second=0, microsecond=0).strftime('%Y-%m-%dT%H:%M:%SZ')
+    c[k] = c.get(k, 0) + 1
+for k, v in c.items():
+    print('%s\t%d' % (k, v))
+PY
+	cmp got want
+	[[ $stderr == *"1 record of in had a key that could not be computed"* ]] || { echo "$stderr"; return 1; }
+}
