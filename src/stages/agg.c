@@ -355,7 +355,8 @@ static int text_set(agg_text *t, const char *p, size_t n)
 
 static int bytecmp(const char *a, size_t an, const char *b, size_t bn)
 {
-	int c = memcmp(a, b, an < bn ? an : bn);
+	size_t n = an < bn ? an : bn;
+	int c = n ? memcmp(a, b, n) : 0; /* an empty text may have no buffer */
 	return c ? c : (an > bn) - (an < bn);
 }
 
