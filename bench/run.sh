@@ -747,7 +747,7 @@ case_start 'count by $5 (paths)' sorted
 tool gpipe "$GPIPE" 'count by $5' "$D"
 tool mawk mawk -v F=5 "$AWK_COUNT" "$D"
 tool gawk gawk -v F=5 "$AWK_COUNT" "$D"
-NEED="cut sort uniq mawk" tool "cut|sort|uniq -c" bash -c "$PF"'cut -d" " -f5 "$1" | sort | uniq -c | mawk "{ print \$2 \"\t\" \$1 }"' _ "$D"
+NEED="mawk sort uniq sed" tool "mawk|sort|uniq -c" bash -c "$PF"'mawk "{ print \$5 }" "$1" | sort | uniq -c | sed -E "s/^ *([0-9]+) (.*)\$/\\2\t\\1/"' _ "$D"
 case_end
 
 case_start 'count by bucket(ts, 5m)' none
