@@ -167,24 +167,9 @@ PY
 @test "SIGINT or SIGTERM while groups spill: exits by the signal, nothing left in TMPDIR" {
 	need python3
 	many_groups 60000 22 >in
-	local sig want
+	local sig
 	for sig in INT TERM; do
-		mkdir -p private
-		mkfifo fifo
-		TMPDIR="$PWD/private" env --default-signal=INT "$GPIPE" --memory 64K 'sum $2 by $1' in fifo >out 2>err &
-		local pid=$!
-		exec 4>fifo
-		# the partitions are files with no name: open, deleted
-		wait_until bash -c "ls -l /proc/$pid/fd | grep -q 'private/.*(deleted)'"
-		kill -s $sig $pid
-		local st=0
-		wait $pid || st=$?
-		exec 4>&-
-		want=130
-		[ $sig = TERM ] && want=143
-		[ "$st" -eq $want ] || { echo "$sig: status $st"; cat err; return 1; }
-		[ -z "$(ls -A private)" ]
-		rm -f fifo
+		killed_mid_spill $sig --memory 64K 'sum $2 by $1' in
 	done
 }
 

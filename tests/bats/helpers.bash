@@ -191,6 +191,29 @@ wait_until() {
 	return 1
 }
 
+# killed_mid_spill SIGNAL ARGS...: runs gpipe ARGS fifo with TMPDIR=./private,
+# the fifo held open so the run waits for more input, until its spill file
+# (open, deleted: it has no name) shows in /proc; then sends SIGNAL and
+# checks that gpipe ends by it (status 128 + its number) and leaves nothing
+# in ./private. The first inputs in ARGS must be enough to make it spill.
+killed_mid_spill() {
+	local sig=$1 st=0 pid want
+	shift
+	mkdir -p private
+	rm -f fifo
+	mkfifo fifo
+	TMPDIR="$PWD/private" env --default-signal=INT "$GPIPE" "$@" fifo >out 2>err &
+	pid=$!
+	exec 4>fifo
+	wait_until bash -c "ls -l /proc/$pid/fd | grep -q 'private/.*(deleted)'" || { exec 4>&-; kill -9 $pid; return 1; }
+	kill -s "$sig" $pid
+	wait $pid || st=$?
+	exec 4>&-
+	want=$((128 + $(kill -l "$sig")))
+	[ "$st" -eq "$want" ] || { echo "$sig: status $st, want $want"; cat err; return 1; }
+	[ -z "$(ls -A private)" ] || { echo "$sig: left in TMPDIR: $(ls -A private)"; return 1; }
+}
+
 # wait_for FILE WANT: polls (up to 10 s) until FILE holds exactly WANT.
 wait_for() {
 	local i

@@ -213,25 +213,9 @@ for i in range(3000): print(json.dumps({'s': (i * 7919) % 1000, 'p': '/$f/%d' % 
 
 @test "SIGINT, SIGTERM or SIGKILL mid-spill: exits by the signal, nothing left in TMPDIR" {
 	gen 8 20000 > in
-	local sig want
+	local sig
 	for sig in INT TERM KILL; do
-		mkdir -p private
-		mkfifo fifo
-		TMPDIR="$PWD/private" env --default-signal=INT "$GPIPE" --memory 64K sort in fifo > out 2> err &
-		local pid=$!
-		exec 4> fifo
-		# The runs are in a file with no name: open, deleted.
-		wait_until bash -c "ls -l /proc/$pid/fd | grep -q 'private/.*(deleted)'"
-		kill -s $sig $pid
-		local st=0
-		wait $pid || st=$?
-		exec 4>&-
-		want=130
-		[ $sig = TERM ] && want=143
-		[ $sig = KILL ] && want=137
-		[ "$st" -eq $want ] || { echo "$sig: status $st"; cat err; return 1; }
-		[ -z "$(ls -A private)" ]
-		rm -f fifo
+		killed_mid_spill $sig --memory 64K sort in
 	done
 }
 
