@@ -267,38 +267,54 @@ static bool parse_iso(gp_timeparser *p, const char *s, size_t n, gp_time *out, b
  * not have exactly that shape (detection then runs). */
 static bool parse_iso_locked(gp_timeparser *p, const char *s, size_t n, gp_time *out)
 {
-	if (n != p->iso.len || p->iso.sep == 0 || s[4] != '-' || s[7] != '-' ||
-	    s[10] != (char)p->iso.sep || s[13] != ':')
+	if (n != p->iso.len || p->iso.sep == 0)
 		return false;
-	fields f = { 0 };
-	f.y = digits(s, 4);
-	f.mo = digits(s + 5, 2);
-	f.d = digits(s + 8, 2);
-	f.h = digits(s + 11, 2);
-	f.mi = digits(s + 14, 2);
+	int64_t base;
+	if (p->minute_valid && memcmp(s, p->minute, 16) == 0) {
+		base = p->minute_base;
+	} else {
+		if (s[4] != '-' || s[7] != '-' || s[10] != (char)p->iso.sep || s[13] != ':')
+			return false;
+		int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2),
+		    h = digits(s + 11, 2), mi = digits(s + 14, 2);
+		if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo) || h < 0 ||
+		    h > 23 || mi < 0 || mi > 59)
+			return false;
+		base = gp_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60;
+		memcpy(p->minute, s, 16);
+		p->minute_base = base;
+		p->minute_valid = true;
+	}
+	int sec = 0;
+	int32_t ns = 0, off = 0;
 	size_t i = 16;
 	if (p->iso.secs) {
-		if (s[16] != ':' || (f.s = digits(s + 17, 2)) < 0)
+		if (s[16] != ':' || (sec = digits(s + 17, 2)) < 0 || sec > 60)
 			return false;
 		i = 19;
 		if (p->iso.frac) {
 			if (s[19] != '.')
 				return false;
 			size_t st = ++i;
-			if (!fraction(s, n, &i, &f.ns) || i - st != p->iso.frac)
+			if (!fraction(s, n, &i, &ns) || i - st != p->iso.frac)
 				return false;
 		}
 	}
+	bool has_off = false;
 	if (p->iso.zone) {
 		uint8_t form;
-		if (!zone(s, n, &i, &f.off, &form) || form != p->iso.zone)
+		if (!zone(s, n, &i, &off, &form) || form != p->iso.zone)
 			return false;
-		f.has_off = true;
+		has_off = true;
 	}
-	return i == n && make_time(p, &f, out);
+	if (i != n)
+		return false;
+	int64_t L = base + sec;
+	out->sec = L - (has_off ? off : local_offset(p, L));
+	out->nsec = ns;
+	return true;
 }
 
-/* Syslog: `Jun  1 09:00:03`, `Jun 01 09:00:03`, an optional fraction. */
 static bool parse_syslog(gp_timeparser *p, const char *s, size_t n, gp_time *out)
 {
 	fields f = { 0 };

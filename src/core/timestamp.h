@@ -84,6 +84,11 @@ typedef struct gp_timeparser {
 		uint8_t len, sep, secs, frac, zone;
 	} iso;
 	uint8_t epoch_digits;    /* the locked epoch digit count */
+	/* The last locked ISO minute (its 16 bytes YYYY-MM-DDTHH:MM) and its
+	 * local wall seconds: consecutive lines mostly share it. */
+	char minute[16];
+	int64_t minute_base;
+	bool minute_valid;
 	/* The TZ offset cache, keyed by quarter hour of local wall time. */
 	int64_t zone_key;
 	int32_t zone_cached;

@@ -412,6 +412,43 @@ static void test_garbage(void)
 	ok(agree == 100000, "100000 random and broken stamps: locked and detected agree (%d parsed)", parsed);
 }
 
+/* Runs of stamps that share their minute (the locked path memoises the
+ * minute's YYYY-MM-DDTHH:MM): changes to the seconds, the fraction, the
+ * zone or one byte of the minute agree with detection, in the TZ zone and
+ * with a zone in the text. */
+static void test_minute_memo(void)
+{
+	static const char *base[] = { "2024-02-29T23:59:%02d.%03dZ", "2023-02-28 23:59:%02d.%03d",
+				      "2024-06-01T09:00:%02d.%03d+05:30" };
+	static const char abc[] = "0123456789-:T Z+.";
+	int agree = 0, total = 0;
+	for (size_t f = 0; f < sizeof base / sizeof *base; f++) {
+		gp_timeparser locked = parser(NULL, false, 0, T0), slow = parser(NULL, false, 0, T0);
+		for (int k = 0; k < 20000; k++) {
+			char b[64];
+			int n = snprintf(b, sizeof b, base[f], (int)(next() % 62), (int)(next() % 1000));
+			if (next() % 4 == 0) /* one byte changed anywhere, the minute too */
+				b[next() % (unsigned)n] = abc[next() % (sizeof abc - 1)];
+			gp_time a = { 0, 0 }, c = { 0, 0 };
+			bool ra = gp_time_parse(&locked, b, (size_t)n, &a),
+			     rc = gp_time_parse_detect(&slow, b, (size_t)n, &c);
+			total++;
+			if (ra == rc && (!ra || (a.sec == c.sec && a.nsec == c.nsec)))
+				agree++;
+			else
+				printf("# '%.*s': locked %d %lld, detected %d %lld\n", n, b, ra,
+				       (long long)a.sec, rc, (long long)c.sec);
+		}
+	}
+	ok(agree == total, "stamps sharing a minute, some broken: locked and detected agree (%d of %d)",
+	   agree, total);
+	gp_timeparser p = parser(NULL, true, 0, 0);
+	ok(parses(&p, "2024-06-01T09:00:03Z", T0, 0) && fails(&p, "2024-06-01T09:00:61Z") &&
+		   parses(&p, "2024-06-01T09:00:60Z", T0 + 57, 0) && fails(&p, "2024-06-31T09:00:03Z") &&
+		   parses(&p, "2024-06-01T09:00:05Z", T0 + 2, 0),
+	   "a remembered minute still checks the seconds, and a bad minute is never remembered");
+}
+
 int main(void)
 {
 	test_civil();
@@ -426,6 +463,7 @@ int main(void)
 	test_output();
 	test_bucket();
 	test_locked();
+	test_minute_memo();
 	test_garbage();
 	return tap_done();
 }
