@@ -780,6 +780,44 @@ if ((HAVE_AGG_COLS)); then
 	case_end
 fi
 
+# ---------------------------------------------------------------- -j: two cores against one
+# gpipe's default is -j (the number of cores); these cases time it against
+# its own -j 1 on CPU-bound chains, over one file and over the same data in 8
+# files (the output must be the same bytes). A ratio under 1 is the speed-up.
+J_FILES=()
+if ((HAVE_AGG_JSON)); then
+	for i in 0 1 2 3 4 5 6 7; do J_FILES+=("$OUT/$(basename "$AGG_JSON").part$i"); done
+	if [[ ! -s ${J_FILES[7]} || ${J_FILES[7]} -ot $AGG_JSON ]]; then
+		(cd "$OUT" && split -n l/8 -d -a 1 "$AGG_JSON" "$(basename "$AGG_JSON").part") || J_FILES=()
+	fi
+fi
+J_WHERE='json | where status >= 500 and path =~ "^/api" | format "{ts} {path} {latency_ms}"'
+if ((HAVE_AGG_JSON)); then
+	case_start "-j 2: json | where | format (one 100 MiB file)" bytes
+	tool gpipe "$GPIPE" -j 2 "$J_WHERE" "$AGG_JSON"
+	tool "gpipe -j 1" "$GPIPE" -j 1 "$J_WHERE" "$AGG_JSON"
+	case_end
+fi
+if ((${#J_FILES[@]} == 8)); then
+	case_start "-j 2: json | where | format (8 files)" bytes
+	tool gpipe "$GPIPE" -j 2 "$J_WHERE" "${J_FILES[@]}"
+	tool "gpipe -j 1" "$GPIPE" -j 1 "$J_WHERE" "${J_FILES[@]}"
+	case_end
+fi
+if ((HAVE_SORT_IN)); then
+	J_PARSE="parse '$PARSE_T' | where latency > 500 and status >= 500 | format \"{path} {latency}\""
+	case_start "-j 2: parse | where | format (one 200 MiB file)" bytes
+	tool gpipe "$GPIPE" -j 2 "$J_PARSE" "$SORT_IN"
+	tool "gpipe -j 1" "$GPIPE" -j 1 "$J_PARSE" "$SORT_IN"
+	case_end
+fi
+case_start "-j 2: rare literal ERROR (one file)" bytes
+tool gpipe "$GPIPE" -j 2 'grep ERROR' "$D"
+tool "gpipe -j 1" "$GPIPE" -j 1 'grep ERROR' "$D"
+tool rg rg --no-mmap ERROR "$D"
+tool grep grep ERROR "$D"
+case_end
+
 # ---------------------------------------------------------------- extras
 # head 1 must stop at the first match: the same time on 10 MiB and on SIZE
 # (the small file is a prefix of the big one, so the first ERROR is the same).

@@ -21,6 +21,7 @@
 #include "plan.h"
 #include "progress.h"
 #include "registry.h"
+#include "run/parallel.h"
 #include "stats.h"
 
 #ifndef GP_VERSION
@@ -245,6 +246,17 @@ static int run(const gp_options *o, const char *src, size_t srclen, bool comment
 		goto out;
 	}
 
+	/* grep -c, -L, -v -o as the last stage: GNU grep's status (a line was
+	 * selected), whatever was printed. */
+	const bool grep_status = ctx.status_stage && ctx.status_stage == plan.chain[plan.n - 1];
+	unsigned jobs = o->jobs ? o->jobs : gp_par_cores();
+	if (!o->stats && !o->progress && gp_par_wanted(&plan, jobs, files, nfiles) &&
+	    gp_par_start(&ctx, &plan, gp_plan_per_record(&plan), jobs, src, srclen, comments, files,
+			 nfiles) != GP_OK) {
+		print_diag(&ctx.diag, NULL, 0);
+		goto out;
+	}
+
 	gp_out out;
 	if (open_output(&out, &ctx, o) != 0)
 		goto out;
@@ -259,9 +271,6 @@ static int run(const gp_options *o, const char *src, size_t srclen, bool comment
 		fprintf(stderr, "gpipe: write error: %s\n", strerror(out.error));
 		fatal = true;
 	}
-	/* grep -c, -L, -v -o as the last stage: GNU grep's status (a line was
-	 * selected), whatever was printed. */
-	const bool grep_status = ctx.status_stage && ctx.status_stage == plan.chain[plan.n - 1];
 	/* Unwind the stages before judging: closing a parser prints its summary
 	 * of unparsable records, an error under --strict. */
 	gp_scope_unwind(&root);

@@ -72,6 +72,7 @@ typedef struct gp_options {
 	bool strict, seed_set, stats, progress;
 	double progress_every; /* --progress=SECONDS, 0 for the default */
 	uint64_t seed;
+	unsigned jobs;         /* -j N; 0: not given (the number of cores) */
 	int format;            /* gp_out_format */
 	const char *shell;     /* --dump-completion SHELL */
 } gp_options;

@@ -39,6 +39,12 @@ struct gp_stage_def {
 	/* open() gets the name word too, as args->v[0] (the aggregates: the
 	 * first word is the first aggregate, `count(status >= 500)`, `p99`). */
 	bool takes_name;
+	/* What a record becomes depends on that record alone (and the
+	 * arguments): the chain may be cut before and after the stage, and
+	 * pieces of the input run through copies of it side by side (-j). An
+	 * instance whose arguments make it look further (grep -m, -A, -c) says
+	 * so in open with gp_stage.serial. */
+	bool per_record;
 	const char *synopsis;   /* "grep [-ivwxFo] [-e PATTERN]... PATTERN" */
 	const char *summary;    /* one line, no final full stop */
 	const char *help;       /* paragraphs separated by blank lines */

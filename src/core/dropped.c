@@ -3,10 +3,8 @@
 
 #include <stdio.h>
 
-void gp_dropped_flush(gp_ctx *ctx, gp_dropped *d)
+void gp_dropped_say(gp_ctx *ctx, const gp_dropped *d)
 {
-	if (d->count == 0)
-		return;
 	char where[96] = "";
 	if (d->first_line)
 		snprintf(where, sizeof where, d->count == 1 ? "line %llu" : "first at line %llu",
@@ -18,9 +16,25 @@ void gp_dropped_flush(gp_ctx *ctx, gp_dropped *d)
 	gp_say(ctx, ctx->strict || d->error, fmt, d->stage, (unsigned long long)d->count,
 	       d->count == 1 ? "record" : "records", d->name, d->count == 1 ? d->what1 : d->what,
 	       open, where, sep, d->first_detail, close);
+}
+
+void gp_dropped_flush(gp_ctx *ctx, gp_dropped *d)
+{
+	if (d->count == 0)
+		return;
+	if (ctx->summary)
+		ctx->summary(ctx, d);
+	else
+		gp_dropped_say(ctx, d);
 	d->count = 0;
 	d->first_line = 0;
 	d->first_detail[0] = '\0';
+}
+
+void gp_dropped_flush_all(gp_ctx *ctx)
+{
+	for (gp_dropped *d = ctx->pending; d; d = d->next)
+		gp_dropped_flush(ctx, d);
 }
 
 void gp_dropped_add(gp_ctx *ctx, gp_dropped *d, const gp_rec *r, const char *detail)
@@ -29,6 +43,11 @@ void gp_dropped_add(gp_ctx *ctx, gp_dropped *d, const gp_rec *r, const char *det
 	if (d->count && id != d->origin_id)
 		gp_dropped_flush(ctx, d);
 	if (d->count++ == 0) {
+		if (ctx->summary && !d->listed) {
+			d->next = ctx->pending;
+			ctx->pending = d;
+			d->listed = true;
+		}
 		d->origin_id = id;
 		d->first_line = r->line;
 		snprintf(d->first_detail, sizeof d->first_detail, "%s", detail ? detail : "");

@@ -32,13 +32,23 @@ typedef struct gp_dropped {
 	uint64_t count, first_line;
 	char first_detail[160]; /* why the first one failed: "unexpected end at byte 12" */
 	char name[512];     /* the input's display name (copied) */
+	/* -j: on the ctx's list of counters to flush at the end of a piece */
+	struct gp_dropped *next;
+	bool listed;
 } gp_dropped;
 
 /* Counts one bad record (detail may be NULL). Emits the summary of the
  * previous input first if r comes from another one. */
 void gp_dropped_add(gp_ctx *ctx, gp_dropped *d, const gp_rec *r, const char *detail);
-/* Emits the pending summary (call at EOF and on close). */
+/* Emits the pending summary (call at EOF and on close): printed through
+ * ctx->report, or handed to ctx->summary when a -j worker runs the stage. */
 void gp_dropped_flush(gp_ctx *ctx, gp_dropped *d);
+/* Prints d's summary through gp_say (what gp_dropped_flush does without a
+ * summary hook; -j's merge of the workers' summaries prints with it). */
+void gp_dropped_say(gp_ctx *ctx, const gp_dropped *d);
+/* -j: flushes every counter of ctx that has a count (a worker's stages at
+ * the end of each piece, so that no summary waits for a later piece). */
+void gp_dropped_flush_all(gp_ctx *ctx);
 
 /* A record a stage builds (replace, select, format, set, explode) is bounded
  * by --max-record like one that is read. gp_sb_bound makes b refuse to grow

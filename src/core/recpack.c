@@ -111,7 +111,8 @@ static uint32_t origin_index(gp_recpack *p, const gp_origin *o)
 	}
 	if (p->norigins >= UINT32_MAX - 1 || gp_grow(&p->origins, &p->ocap, p->norigins + 1, sizeof *p->origins) != 0)
 		return UINT32_MAX;
-	gp_origin c = { .id = o->id, .name = dup_name(o->name), .member = o->member ? dup_name(o->member) : NULL };
+	gp_origin c = { .id = o->id, .name = dup_name(o->name), .member = o->member ? dup_name(o->member) : NULL,
+			.mtime = o->mtime };
 	if (!c.name || (o->member && !c.member)) {
 		free((char *)c.name);
 		free((char *)c.member);

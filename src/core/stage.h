@@ -53,6 +53,7 @@ typedef struct gp_origin {
 
 struct gp_field;
 struct gp_layout;
+struct gp_dropped;
 
 /* gp_rec.mark: how the text sink prints a record that grep selected with
  * context options (-A/-B/-C, -b); 0 for every other record. */
@@ -135,6 +136,9 @@ struct gp_stage {
 	char *explain;  /* resolved arguments for --explain (arena) */
 	gp_span span;   /* the stage's name in the expression, for messages */
 	bool closed;
+	/* Set by open when this instance needs the whole input in order even
+	 * though its stage is per record (grep -m, -A/-B/-C, -c, -l, -L). */
+	bool serial;
 	struct gp_stage_stats *stats; /* --stats: counters of this stage (stats.c) */
 	/* --stats: what the stage says about its run at the end (an aggregate's
 	 * groups and spills, sort's runs); NULL if nothing. Set by the stage
@@ -161,6 +165,11 @@ struct gp_ctx {
 	bool had_error;   /* a non-fatal error was reported: exit status 2 */
 	/* Prints a non-fatal diagnostic; supplied by main. */
 	void (*report)(gp_ctx *ctx, const char *msg);
+	/* -j: a worker's chain hands each dropped-record summary here instead
+	 * of printing it (the pieces of one input are summed), and lists its
+	 * counters in pending (core/dropped.h). NULL: printed. */
+	void (*summary)(gp_ctx *ctx, const struct gp_dropped *d);
+	struct gp_dropped *pending;
 	/* Flush buffered output: called before input blocks (tail -f). */
 	void (*flush_hint)(gp_ctx *ctx);
 	void *out; /* the output sink, for flush_hint */

@@ -491,6 +491,27 @@ void gp_source_skip(gp_stage *st, uint64_t origin_id)
 	s->have = s->pos;
 }
 
+size_t gp_source_buffer_cap(const gp_stage *st)
+{
+	const source *s = st->state;
+	return s->cap;
+}
+
+char *gp_source_swap_buffer(gp_stage *st, char *nb, size_t ncap)
+{
+	source *s = st->state;
+	if (ncap < s->cap)
+		return NULL;
+	/* What follows the batch handed out, buf[pos .. have), goes first. */
+	char *old = s->buf;
+	memcpy(nb, s->buf + s->pos, s->have - s->pos);
+	s->have -= s->pos;
+	s->pos = 0;
+	s->buf = nb;
+	s->cap = ncap;
+	return old;
+}
+
 static void close_levels(void *arg)
 {
 	source *s = arg;

@@ -28,4 +28,12 @@ int gp_source_describe(const char *path, bool raw, char *out, size_t cap);
  * one without reading the rest. Records already handed out stay valid. */
 void gp_source_skip(gp_stage *st, uint64_t origin_id);
 
+/* -j's reader: takes the buffer of the batch just handed out (the caller
+ * owns it from now on and frees it with free(); it was allocated with
+ * gp_source_buffer_cap(st) + 1 bytes) and goes on in nb, of ncap + 1 bytes,
+ * where the rest of the input read so far is moved. ncap must be at least
+ * gp_source_buffer_cap(st); NULL (and nothing changed) when it is not. */
+size_t gp_source_buffer_cap(const gp_stage *st);
+char *gp_source_swap_buffer(gp_stage *st, char *nb, size_t ncap);
+
 #endif

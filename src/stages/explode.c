@@ -171,6 +171,7 @@ static gp_status explode_open(gp_stage *st, const gp_args *args)
 
 const gp_stage_def gp_stage_explode = {
 	.name = "explode",
+	.per_record = true,
 	.family = GP_FAM_FLATTEN,
 	.synopsis = "explode FIELD",
 	.summary = "one record per element of a JSON array field",

@@ -139,6 +139,7 @@ static const gp_optdef fields_opts[] = {
 
 const gp_stage_def gp_stage_fields = {
 	.name = "fields",
+	.per_record = true,
 	.family = GP_FAM_PARSE,
 	.synopsis = "fields [-d SEP] [NAME]...",
 	.summary = "split records into fields on blanks or a separator",

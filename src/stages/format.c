@@ -150,6 +150,7 @@ static gp_status format_open(gp_stage *st, const gp_args *args)
 
 const gp_stage_def gp_stage_format = {
 	.name = "format",
+	.per_record = true,
 	.family = GP_FAM_TRANSFORM,
 	.synopsis = "format TEMPLATE",
 	.summary = "rewrite each record from a template of fields",

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../core/pool.h"
 #include "../core/rec.h"
@@ -674,6 +675,11 @@ static gp_status read_patfile(gp_stage *st, const gp_arg *a, patlist *l)
 	if (!f)
 		return gp_fail(ctx, &a->span, "grep: cannot read patterns from '%s': %s", a->s,
 			       strcmp(a->s, "-") == 0 ? "standard input is the data" : strerror(errno));
+	/* -j: a worker opens its own grep and reads FILE again; a pipe
+	 * (<(cmd)) would give it nothing, so such a grep runs once. */
+	struct stat sb;
+	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode))
+		st->serial = true;
 	size_t len = 0;
 	char *buf = gp_read_whole(f, PATFILE_MAX, &len);
 	int saved = errno;
@@ -817,6 +823,7 @@ static gp_status grep_open(gp_stage *st, const gp_args *args)
 		g->only = false;
 		g->offsets = false;
 	}
+	st->serial = g->mode != OUT_LINES || g->has_max || g->ctxlines;
 	g->full = g->mode != OUT_LINES || g->has_max || g->ctxlines || g->offsets ||
 		  (g->invert && g->only);
 	g->ctx = ctx;
@@ -890,6 +897,7 @@ static const gp_optdef grep_opts[] = {
 
 const gp_stage_def gp_stage_grep = {
 	.name = "grep",
+	.per_record = true,
 	.family = GP_FAM_FILTER,
 	.synopsis = "grep [-ivwxFobclL] [-m NUM] [-A NUM] [-B NUM] [-C NUM] [-e PATTERN]... [-f FILE]... "
 		    "[PATTERN]",

@@ -77,6 +77,7 @@ static gp_status json_open(gp_stage *st, const gp_args *args)
 
 const gp_stage_def gp_stage_json = {
 	.name = "json",
+	.per_record = true,
 	.family = GP_FAM_PARSE,
 	.synopsis = "json",
 	.summary = "parse each record as JSON (JSON Lines): its members become fields",

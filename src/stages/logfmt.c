@@ -58,6 +58,7 @@ static gp_status logfmt_open(gp_stage *st, const gp_args *args)
 
 const gp_stage_def gp_stage_logfmt = {
 	.name = "logfmt",
+	.per_record = true,
 	.family = GP_FAM_PARSE,
 	.synopsis = "logfmt",
 	.summary = "parse key=value records (logfmt)",

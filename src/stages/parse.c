@@ -140,6 +140,7 @@ static const gp_optdef parse_opts[] = {
 
 const gp_stage_def gp_stage_parse = {
 	.name = "parse",
+	.per_record = true,
 	.family = GP_FAM_PARSE,
 	.synopsis = "parse [-k|--keep] TEMPLATE | parse [-k|--keep] -r REGEX",
 	.summary = "extract fields with a template or PCRE2 named groups",

@@ -405,6 +405,7 @@ static const gp_optdef replace_opts[] = {
 
 const gp_stage_def gp_stage_replace = {
 	.name = "replace",
+	.per_record = true,
 	.family = GP_FAM_TRANSFORM,
 	.synopsis = "replace [-iF] [-f FIELD] PATTERN REPLACEMENT",
 	.summary = "replace every match of a PCRE2 regex (s/P/R/g)",

@@ -133,6 +133,7 @@ static gp_status select_open(gp_stage *st, const gp_args *args)
 
 const gp_stage_def gp_stage_select = {
 	.name = "select",
+	.per_record = true,
 	.aliases = { "cut", NULL },
 	.family = GP_FAM_TRANSFORM,
 	.synopsis = "select FIELD...",

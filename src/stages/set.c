@@ -107,6 +107,7 @@ static gp_status set_open(gp_stage *st, const gp_args *args)
 
 const gp_stage_def gp_stage_set = {
 	.name = "set",
+	.per_record = true,
 	.family = GP_FAM_TRANSFORM,
 	.synopsis = "set NAME = EXPR [, NAME = EXPR]...",
 	.summary = "assign fields computed by expressions",

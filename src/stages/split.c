@@ -180,6 +180,7 @@ static gp_status split_open(gp_stage *st, const gp_args *args)
 
 const gp_stage_def gp_stage_split = {
 	.name = "split",
+	.per_record = true,
 	.family = GP_FAM_FLATTEN,
 	.synopsis = "split [SEP | -r REGEX]",
 	.summary = "make one record of every piece of a record",

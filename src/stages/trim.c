@@ -40,6 +40,7 @@ static gp_status trim_open(gp_stage *st, const gp_args *args)
 
 const gp_stage_def gp_stage_trim = {
 	.name = "trim",
+	.per_record = true,
 	.family = GP_FAM_TRANSFORM,
 	.synopsis = "trim",
 	.summary = "remove leading and trailing ASCII white space",

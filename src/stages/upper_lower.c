@@ -110,6 +110,7 @@ static gp_status case_open(gp_stage *st, const gp_args *args)
 
 const gp_stage_def gp_stage_upper = {
 	.name = "upper",
+	.per_record = true,
 	.family = GP_FAM_TRANSFORM,
 	.synopsis = "upper",
 	.summary = "convert ASCII letters to upper case",
@@ -121,6 +122,7 @@ const gp_stage_def gp_stage_upper = {
 
 const gp_stage_def gp_stage_lower = {
 	.name = "lower",
+	.per_record = true,
 	.family = GP_FAM_TRANSFORM,
 	.synopsis = "lower",
 	.summary = "convert ASCII letters to lower case",

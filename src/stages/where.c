@@ -80,6 +80,7 @@ static gp_status where_open(gp_stage *st, const gp_args *args)
 
 const gp_stage_def gp_stage_where = {
 	.name = "where",
+	.per_record = true,
 	.family = GP_FAM_FILTER,
 	.synopsis = "where EXPR",
 	.summary = "keep records for which an expression is true",

@@ -60,6 +60,10 @@ gp_status gp_xform_ref_arg(gp_stage *st, const gp_arg *a, size_t from, size_t to
 			sp = gp_arg_subspan(a, from - 1, from + 1);
 		return gp_fail(st->ctx, &sp, "%s: %s", st->def->name, err);
 	}
+	/* _line needs the stages before it to keep line numbers (grep drops
+	 * them when nobody asks). */
+	if (ref->kind == GP_REF_LINE)
+		st->ctx->need_lineno = true;
 	return GP_OK;
 }
 
