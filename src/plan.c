@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agg/partial.h"
 #include "input/source.h"
 #include "registry.h"
 
@@ -57,6 +58,24 @@ gp_status gp_plan_build(gp_ctx *ctx, const char *src, size_t len, bool comments,
 		ctx->memory_holders += defs[i]->holds_memory == GP_MEM_ALWAYS ||
 				       (defs[i]->holds_memory == GP_MEM_WITH_ARGS && pe.v[i].args.n > 0);
 
+	/* --partial runs stages [0, agg], --merge [agg, n) (agg/partial.h). */
+	size_t from = 0, to = pe.n;
+	if (ctx->agg_mode) {
+		size_t a = 0;
+		while (a < pe.n && defs[a]->family != GP_FAM_AGGREGATE)
+			a++;
+		if (a == pe.n) {
+			gp_span all = { pe.v[0].span.start, pe.v[pe.n - 1].span.end };
+			return gp_fail(ctx, &all, "--%s needs an aggregate stage (count, sum, ..., top, histogram)",
+				       ctx->agg_mode & GP_AGG_PARTIAL ? "partial" : "merge");
+		}
+		ctx->spec_hash = gp_partial_spec(&pe, a);
+		if (ctx->agg_mode & GP_AGG_MERGE)
+			from = a;
+		if (ctx->agg_mode & GP_AGG_PARTIAL)
+			to = a + 1;
+	}
+
 	chain[0] = new_stage(ctx, &gp_stage_read, NULL);
 	if (!chain[0])
 		return gp_fail(ctx, NULL, "out of memory");
@@ -64,8 +83,9 @@ gp_status gp_plan_build(gp_ctx *ctx, const char *src, size_t len, bool comments,
 		ctx->diag.has_span = false;
 		return GP_ERR;
 	}
-	for (size_t i = 0; i < pe.n; i++) {
-		gp_stage *st = new_stage(ctx, defs[i], chain[i]);
+	size_t n = 1;
+	for (size_t i = from; i < to; i++, n++) {
+		gp_stage *st = new_stage(ctx, defs[i], chain[n - 1]);
 		if (!st)
 			return gp_fail(ctx, NULL, "out of memory");
 		st->span = pe.v[i].name.span;
@@ -76,13 +96,13 @@ gp_status gp_plan_build(gp_ctx *ctx, const char *src, size_t len, bool comments,
 		}
 		if (defs[i]->open(st, &args) != GP_OK)
 			return GP_ERR;
-		chain[i + 1] = st;
+		chain[n] = st;
 	}
 	/* A stage followed by `head N` may keep only what head will pass. */
-	for (size_t i = 0; i + 1 < pe.n; i++)
-		if (defs[i]->limit && defs[i + 1] == &gp_stage_head)
-			defs[i]->limit(chain[i + 1], gp_head_count(chain[i + 2]));
+	for (size_t k = 1; k + 1 < n; k++)
+		if (chain[k]->def->limit && chain[k + 1]->def == &gp_stage_head)
+			chain[k]->def->limit(chain[k], gp_head_count(chain[k + 1]));
 	out->chain = chain;
-	out->n = pe.n + 1;
+	out->n = n;
 	return GP_OK;
 }

@@ -416,6 +416,9 @@ static gp_status read_buckets(gp_stage *st, histogram *h, const gp_args *args, g
 static gp_status histogram_open(gp_stage *st, const gp_args *args)
 {
 	gp_ctx *ctx = st->ctx;
+	if (ctx->agg_mode)
+		return gp_fail(ctx, &st->span, "histogram has no partial state yet: --partial and --merge "
+			       "take count, sum, ..., top");
 	histogram *h = gp_scope_alloc(st->scope, sizeof *h);
 	if (!h || gp_xform_init(st, &h->x) != 0 || gp_pool_own(st->scope, &h->scratch) != 0 ||
 	    gp_scope_defer(st->scope, free_histogram, h) != 0)
