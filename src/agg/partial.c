@@ -1,11 +1,13 @@
 /* The line format of partial aggregate states (see partial.h). */
 #include "partial.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../core/jsonval.h"
+#include "../fields/jsonl.h"
 #include "acc.h"
 #include "hash.h"
 
@@ -292,4 +294,44 @@ const char *gp_partial_split(const char *p, size_t n, gp_partial_line *out)
 	if (out->jlen == 0)
 		return "truncated line (no state after the version)";
 	return NULL;
+}
+
+gp_status gp_partial_bad(gp_ctx *ctx, const gp_rec *r, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	const gp_origin *o = r->origin;
+	const char *name = o && o->name ? o->name : "(standard input)";
+	const char *mem = o && o->member ? o->member : NULL;
+	if (ctx->strict)
+		return gp_fail(ctx, NULL, "%s%s%s:%llu: %s", name, mem ? ":" : "", mem ? mem : "",
+			       (unsigned long long)r->line, msg);
+	gp_report(ctx, "%s%s%s:%llu: %s", name, mem ? ":" : "", mem ? mem : "", (unsigned long long)r->line, msg);
+	return GP_EOF;
+}
+
+gp_status gp_partial_read(gp_ctx *ctx, struct gp_jsonp *jp, const gp_rec *r, gp_partial_line *out,
+			  gp_value *obj, uint64_t *seq)
+{
+	const char *why = gp_partial_split(r->p, r->len, out);
+	if (why)
+		return gp_partial_bad(ctx, r, "%s", why);
+	if (out->version != GP_PARTIAL_VERSION)
+		return gp_partial_bad(ctx, r, "the partial has format version %llu, this gpipe reads version %d",
+				      (unsigned long long)out->version, GP_PARTIAL_VERSION);
+	if (out->spec != ctx->spec_hash)
+		return gp_partial_bad(ctx, r, "the partial was made by a different expression (spec %016llx here %016llx)",
+				      (unsigned long long)out->spec, (unsigned long long)ctx->spec_hash);
+	if (!gp_json_valid(jp, out->json, out->jlen))
+		return gp_partial_bad(ctx, r, "the state is not JSON (%s)", jp->err);
+	gp_json_value(out->json, out->json + out->jlen, obj);
+	if (obj->kind != GP_K_OBJ)
+		return gp_partial_bad(ctx, r, "the state is not a JSON object");
+	gp_value m;
+	if (!gp_json_member(obj, "_seq", 4, &m) || !gp_partial_u64(&m, seq))
+		return gp_partial_bad(ctx, r, "the state has no _seq (a whole number)");
+	return GP_OK;
 }

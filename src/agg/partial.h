@@ -62,6 +62,8 @@ ssize_t gp_b64_get(const char *p, size_t n, unsigned char *dst);
 bool gp_utf8_valid(const char *p, size_t n);
 
 /* A line split into its three fields (views into the line). */
+struct gp_jsonp;
+
 typedef struct gp_partial_line {
 	const char *key;
 	size_t klen;
@@ -75,6 +77,18 @@ typedef struct gp_partial_line {
  * line (a static string: "truncated line (no tab after the key)", ...). The
  * version and spec are read but not judged. */
 const char *gp_partial_split(const char *p, size_t n, gp_partial_line *out);
+
+/* For --merge: line r split (*out), its version and spec checked against
+ * ctx->spec_hash, its state validated as a JSON object (*obj, with jp) and
+ * its _seq read into *seq. GP_OK; GP_EOF when the line is bad: reported as
+ * "FILE:LINE: why" (gp_partial_bad), the run goes on and exits 2; GP_ERR
+ * under --strict, with ctx->diag filled. */
+gp_status gp_partial_read(gp_ctx *ctx, struct gp_jsonp *jp, const gp_rec *r, gp_partial_line *out,
+			  gp_value *obj, uint64_t *seq);
+/* Reports a bad line r as gp_partial_read does: GP_EOF, or GP_ERR under
+ * --strict. */
+gp_status gp_partial_bad(gp_ctx *ctx, const gp_rec *r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Text in a JSON object, exactly: `"text":"..."` when p[0..n) is valid
  * UTF-8, else `"b64":"..."` (name is the member's prefix: "" gives text and

@@ -874,28 +874,6 @@ static bool emit_partial(agg *a, const char *key, size_t klen, void *row)
 
 /* ---- --merge: lines of states into the group table ---- */
 
-/* A line that is no partial of this expression: reported with its file and
- * line, the run goes on (exit status 2); with --strict it is fatal. */
-static gp_status bad_line(gp_stage *st, const gp_rec *r, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static gp_status bad_line(gp_stage *st, const gp_rec *r, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	const gp_origin *o = r->origin;
-	const char *name = o && o->name ? o->name : "(standard input)";
-	const char *mem = o && o->member ? o->member : NULL;
-	if (st->ctx->strict)
-		return gp_fail(st->ctx, NULL, "%s%s%s:%llu: %s", name, mem ? ":" : "", mem ? mem : "",
-			       (unsigned long long)r->line, msg);
-	gp_report(st->ctx, "%s%s%s:%llu: %s", name, mem ? ":" : "", mem ? mem : "", (unsigned long long)r->line,
-		  msg);
-	return GP_OK;
-}
-
 /* A time key part written by time_key_text, back into its 12 bytes; false
  * when the text is not exactly what it writes. */
 static bool time_key_bytes(const char *p, size_t n, unsigned char *out)
@@ -966,6 +944,19 @@ static int get_state(agg *a, const gp_acc_ops *ops, void *st, const gp_value *v)
 }
 
 /* One aggregate's member v into its part st of a fresh row: 0 or -1. */
+/* A bad line: GP_OK (reported, the run goes on) or GP_ERR (--strict). */
+static gp_status bad_line(gp_stage *st, const gp_rec *r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static gp_status bad_line(gp_stage *st, const gp_rec *r, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return gp_partial_bad(st->ctx, r, "%s", msg) == GP_EOF ? GP_OK : GP_ERR;
+}
+
 static int get_item(agg *a, const agg_item *it, void *st, const gp_value *v)
 {
 	gp_value m;
@@ -999,15 +990,11 @@ static int get_item(agg *a, const agg_item *it, void *st, const gp_value *v)
 static gp_status merge_line(gp_stage *st, agg *a, const gp_rec *r)
 {
 	gp_partial_line pl;
-	const char *why = gp_partial_split(r->p, r->len, &pl);
-	if (why)
-		return bad_line(st, r, "%s", why);
-	if (pl.version != GP_PARTIAL_VERSION)
-		return bad_line(st, r, "the partial has format version %llu, this gpipe reads version %d",
-				(unsigned long long)pl.version, GP_PARTIAL_VERSION);
-	if (pl.spec != a->ctx->spec_hash)
-		return bad_line(st, r, "the partial was made by a different expression (spec %016llx here %016llx)",
-				(unsigned long long)pl.spec, (unsigned long long)a->ctx->spec_hash);
+	gp_value obj, m;
+	uint64_t seq;
+	gp_status s = gp_partial_read(st->ctx, a->jp, r, &pl, &obj, &seq);
+	if (s != GP_OK)
+		return s == GP_EOF ? GP_OK : s;
 	const char *kp;
 	size_t kn;
 	int k = line_key(a, pl.key, pl.klen, &kp, &kn);
@@ -1016,15 +1003,6 @@ static gp_status merge_line(gp_stage *st, agg *a, const gp_rec *r)
 	if (k == 0)
 		return bad_line(st, r, "the key is not %zu escaped part%s as --partial writes them", a->s.nkeys,
 				a->s.nkeys == 1 ? "" : "s");
-	if (!gp_json_valid(a->jp, pl.json, pl.jlen))
-		return bad_line(st, r, "the state is not JSON (%s)", a->jp->err);
-	gp_value obj, m;
-	gp_json_value(pl.json, pl.json + pl.jlen, &obj);
-	uint64_t seq;
-	if (obj.kind != GP_K_OBJ)
-		return bad_line(st, r, "the state is not a JSON object");
-	if (!gp_json_member(&obj, "_seq", 4, &m) || !gp_partial_u64(&m, &seq))
-		return bad_line(st, r, "the state has no _seq (a whole number)");
 	void *tmp = a->tmp;
 	memset(tmp, 0, a->seq_off + 8);
 	row_init(a, tmp);
