@@ -78,8 +78,6 @@ typedef struct agg {
 	gp_sb vb;           /* encoded or decoded bytes of one state */
 	char *kbuf;         /* --merge: an unescaped key part */
 	size_t kbcap;
-	gp_group *ord;      /* --merge: the groups by first record number */
-	size_t nord, ordcap, ordi;
 } agg;
 
 /* ---- values ---- */
@@ -1026,12 +1024,16 @@ static gp_status merge_line(gp_stage *st, agg *a, const gp_rec *r)
 		row_free(a, tmp);
 		return fail_groups(st, a);
 	}
+	gp_groups_lower_seq(row, seq);
 	if (added) {
 		row_init(a, row);
 		*(uint64_t *)((char *)row + a->seq_off) = UINT64_MAX;
 	}
+	size_t m0 = a->s.heap ? row_mem(row, a) : 0;
 	int rc = row_merge(row, tmp, a);
 	row_free(a, tmp);
+	if (a->s.heap)
+		gp_groups_add_bytes(a->g, (ptrdiff_t)row_mem(row, a) - (ptrdiff_t)m0);
 	return rc == 0 ? GP_OK : oom(st);
 }
 
@@ -1047,35 +1049,6 @@ static gp_status consume_merge(gp_stage *st, agg *a)
 				return GP_ERR;
 	}
 	return r == GP_ERR ? r : GP_OK;
-}
-
-/* --merge: every group, ordered by its first record number (ties: key
- * bytes), as one pass over the whole input hands them out. */
-static int group_order(const void *x, const void *y)
-{
-	const gp_group *g = x, *h = y;
-	uint64_t s = *(const uint64_t *)((const char *)g->state + sort_agg->seq_off);
-	uint64_t t = *(const uint64_t *)((const char *)h->state + sort_agg->seq_off);
-	if (s != t)
-		return s < t ? -1 : 1;
-	return bytecmp(g->key, g->len, h->key, h->len);
-}
-
-static int order_groups(agg *a)
-{
-	gp_group g;
-	int k;
-	while ((k = gp_groups_next(a->g, &g)) == 1) {
-		if (a->nord == a->ordcap && gp_grow(&a->ord, &a->ordcap, a->nord + 1, sizeof *a->ord) != 0)
-			return -1;
-		a->ord[a->nord++] = g;
-	}
-	if (k < 0)
-		return -1;
-	sort_agg = a;
-	if (a->nord)
-		qsort(a->ord, a->nord, sizeof *a->ord, group_order);
-	return 0;
 }
 
 /* For --stats: groups, spills, and what became approximate. */
@@ -1119,12 +1092,8 @@ static gp_status agg_next(gp_stage *st, gp_batch *out)
 		a->finished = true;
 		if (gp_groups_finish(a->g) != 0)
 			return fail_groups(st, a);
-		if (a->s.top && !partial) {
-			if (top_select(a) != 0)
-				return fail_groups(st, a);
-		} else if (merge && order_groups(a) != 0) {
+		if (a->s.top && !partial && top_select(a) != 0)
 			return fail_groups(st, a);
-		}
 	}
 	gp_pool_reset(&a->out);
 	a->recs.n = 0;
@@ -1137,14 +1106,9 @@ static gp_status agg_next(gp_stage *st, gp_batch *out)
 			ok = emit_group(a, e->key, e->len, &e->count);
 		} else {
 			gp_group g;
-			int k;
-			if (merge) {
-				k = a->ordi < a->nord;
-				if (k)
-					g = a->ord[a->ordi++];
-			} else if ((k = gp_groups_next(a->g, &g)) < 0) {
+			int k = gp_groups_next(a->g, &g);
+			if (k < 0)
 				return fail_groups(st, a);
-			}
 			if (k == 0) {
 				a->drained = true;
 				break;
@@ -1181,7 +1145,6 @@ static void agg_close(void *arg)
 	free(a->kl);
 	free(a->kh);
 	free(a->kbuf);
-	free(a->ord);
 	gp_sb_free(&a->vb);
 	gp_sb_free(&a->sb);
 	gp_sb_free(&a->tsb);
@@ -1266,10 +1229,11 @@ gp_status gp_agg_open(gp_stage *st, const gp_args *all)
 	if (partial_open(st, a, all) != GP_OK)
 		return GP_ERR;
 	gp_groups_conf conf = { .state_size = a->seq_off ? a->seq_off + 8 : a->s.state_size,
-				/* --merge orders its groups in memory (order_groups) */
-				.budget = a->mode & GP_AGG_MERGE ? 0 : share,
+				.budget = share,
 				.merge = row_merge,
-				.arg = a };
+				.arg = a,
+				/* --merge: groups in the order of their first record */
+				.caller_seq = a->mode & GP_AGG_MERGE };
 	if (a->s.heap) {
 		conf.encode = row_encode;
 		conf.decode = row_decode;

@@ -53,6 +53,20 @@ split_check() {
 	[[ $stderr == *"approximate"* ]] || { echo "the percentiles did not reach their sketch: $stderr"; return 1; }
 }
 
+@test "--merge past --memory spills its groups and still equals one run, combiners too" {
+	seq 1 60000 | awk '{print ($1 * 7919) % 23000, $1}' >many.log
+	local e='count, sum $2, first $2, last $2, p50 $2 by $1'
+	"$GPIPE" --memory 1M "$e" many.log >one
+	split -n l/3 -d many.log m.
+	local i
+	for i in 0 1 2; do "$GPIPE" --memory 1M --partial --part "$i" "$e" "m.0$i"; done | shuf --random-source=many.log >parts
+	"$GPIPE" --memory 1M --stats --merge "$e" parts >merged 2>stats
+	cmp one merged
+	grep -q 'count: 23000 groups, spilled [1-9][0-9]* times' stats || { cat stats; return 1; }
+	"$GPIPE" --memory 1M --merge --partial "$e" parts | "$GPIPE" --memory 1M --merge "$e" >merged2
+	cmp one merged2
+}
+
 @test "the line format: escaped key first, VERSION:SPEC, then the state as JSON" {
 	printf 'a\\b\tc 5\n\x01x 7\na\\b\tc 2\n' >in.log
 	run --separate-stderr "$GPIPE" --partial -o json -H 'fields -d " " k v | count, sum v as total, first v by k' in.log
