@@ -32,6 +32,8 @@ static const char *const exprs[] = {
 	"json | count, count(v > 10) as big, sum v, avg v, min v, max v, median v, p90 v, distinct v, first v, last v, stddev v by k",
 	"json | count, first v, last v by k2, bucket(t, 5m)",
 	"top 3 $1",
+	"histogram $2 4",
+	"histogram $2 log",
 };
 #define NEXPR (sizeof exprs / sizeof *exprs)
 

@@ -41,6 +41,8 @@ static const char hexd[] = "0123456789abcdef";
 void gp_partial_key_put(gp_sb *b, const char *p, size_t n)
 {
 	size_t from = 0;
+	if (n == 0)
+		return;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)p[i];
 		if (c >= 0x20 && c != 0x7f && c != '\\')
@@ -111,7 +113,7 @@ static const char b64d[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 void gp_b64_put(gp_sb *b, const void *src, size_t n)
 {
 	const unsigned char *p = src;
-	if (!gp_sb_room(b, (n + 2) / 3 * 4))
+	if (n == 0 || !gp_sb_room(b, (n + 2) / 3 * 4))
 		return;
 	char *o = b->p + b->len;
 	size_t i = 0;

@@ -92,6 +92,7 @@ static void free_histogram(void *arg)
 	gp_sb_free(&h->vb);
 	if (h->jp)
 		gp_jsonp_free(h->jp);
+	free(h->jp);
 }
 
 /* ---- reading the values ---- */
