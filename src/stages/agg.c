@@ -148,6 +148,27 @@ static bool value_num(const gp_value *v, double *d)
 	return gp_num_parse(v->p, v->len, &isint, &i, d);
 }
 
+/* A time key's 12 bytes: seconds, then nanoseconds, little-endian. */
+static void time_key_put(gp_time t, unsigned char *b)
+{
+	for (int j = 0; j < 8; j++)
+		b[j] = (unsigned char)((uint64_t)t.sec >> (8 * j));
+	for (int j = 0; j < 4; j++)
+		b[8 + j] = (unsigned char)((uint32_t)t.nsec >> (8 * j));
+}
+
+static gp_time time_key_get(const char *p)
+{
+	const unsigned char *b = (const unsigned char *)p;
+	uint64_t sec = 0;
+	uint32_t ns = 0;
+	for (int j = 0; j < 8; j++)
+		sec |= (uint64_t)b[j] << (8 * j);
+	for (int j = 0; j < 4; j++)
+		ns |= (uint32_t)b[8 + j] << (8 * j);
+	return (gp_time){ (int64_t)sec, (int32_t)ns };
+}
+
 /* The text of record r's key tuple (a view valid for the batch). */
 static bool key_of_(agg *a, const gp_rec *r, const char **p, size_t *n);
 
@@ -180,10 +201,7 @@ static bool key_of_(agg *a, const gp_rec *r, const char **p, size_t *n)
 				unsigned char *b = gp_pool_alloc(&a->scratch, TIME_KEY);
 				if (!b)
 					return false;
-				for (int j = 0; j < 8; j++)
-					b[j] = (unsigned char)((uint64_t)tm.sec >> (8 * j));
-				for (int j = 0; j < 4; j++)
-					b[8 + j] = (unsigned char)((uint32_t)tm.nsec >> (8 * j));
+				time_key_put(tm, b);
 				t = (const char *)b, tl = TIME_KEY;
 			}
 		} else if (get_value(a, &a->s.keys[k].v, r, &v) && !value_text(a, &v, &t, &tl)) {
@@ -671,6 +689,14 @@ static bool copy_text(agg *a, const char *p, size_t n, gp_field *f)
 	return true;
 }
 
+/* The next part of a group's key (at *pos): the whole key when there is one. */
+static void key_part(const agg *a, const char *key, size_t klen, size_t *pos, const char **p, size_t *n)
+{
+	*p = key, *n = klen;
+	if (a->s.nkeys > 1 && gp_gkey_next(key, klen, pos, p, n) != 1)
+		*p = "", *n = 0;
+}
+
 /* The result record of one group into a->recs; its row is then freed. */
 static bool emit_group(agg *a, const char *key, size_t klen, void *row)
 {
@@ -689,23 +715,14 @@ static bool emit_group(agg *a, const char *key, size_t klen, void *row)
 	memset(f, 0, nf * sizeof *f);
 	size_t pos = 0;
 	for (size_t k = 0; k < a->s.nkeys; k++) {
-		const char *p = key;
-		size_t n = klen;
-		if (a->s.nkeys > 1 && gp_gkey_next(key, klen, &pos, &p, &n) != 1)
-			p = "", n = 0;
+		const char *p;
+		size_t n;
+		key_part(a, key, klen, &pos, &p, &n);
 		f[k].name = a->s.keys[k].name;
 		f[k].nlen = a->s.keys[k].nlen;
 		if (a->s.keys[k].time && n == TIME_KEY) {
-			const unsigned char *b = (const unsigned char *)p;
-			uint64_t sec = 0;
-			uint32_t ns = 0;
-			for (int j = 0; j < 8; j++)
-				sec |= (uint64_t)b[j] << (8 * j);
-			for (int j = 0; j < 4; j++)
-				ns |= (uint32_t)b[8 + j] << (8 * j);
 			char tb[GP_TIME_TEXT];
-			size_t tl = gp_time_format(tb, (gp_time){ (int64_t)sec, (int32_t)ns },
-						   a->ctx->tz_set ? a->ctx->tz_off : 0);
+			size_t tl = gp_time_format(tb, time_key_get(p), a->ctx->tz_set ? a->ctx->tz_off : 0);
 			if (!copy_text(a, tb, tl, &f[k]))
 				return false;
 			continue;
@@ -772,14 +789,8 @@ static bool emit_group(agg *a, const char *key, size_t klen, void *row)
 #define TIME_TEXT 32
 static size_t time_key_text(const char *p, char *out)
 {
-	const unsigned char *b = (const unsigned char *)p;
-	uint64_t sec = 0;
-	uint32_t ns = 0;
-	for (int j = 0; j < 8; j++)
-		sec |= (uint64_t)b[j] << (8 * j);
-	for (int j = 0; j < 4; j++)
-		ns |= (uint32_t)b[8 + j] << (8 * j);
-	return (size_t)snprintf(out, TIME_TEXT, "%lld.%09u", (long long)(int64_t)sec, (unsigned)ns);
+	gp_time t = time_key_get(p);
+	return (size_t)snprintf(out, TIME_TEXT, "%lld.%09u", (long long)t.sec, (unsigned)t.nsec);
 }
 
 /* A state's canonical bytes (acc.h's encode) as a base64 JSON string. */
@@ -805,10 +816,9 @@ static bool emit_partial(agg *a, const char *key, size_t klen, void *row)
 	char num[48];
 	size_t pos = 0;
 	for (size_t k = 0; k < a->s.nkeys; k++) {
-		const char *p = key;
-		size_t n = klen;
-		if (a->s.nkeys > 1 && gp_gkey_next(key, klen, &pos, &p, &n) != 1)
-			p = "", n = 0;
+		const char *p;
+		size_t n;
+		key_part(a, key, klen, &pos, &p, &n);
 		if (k)
 			gp_sb_putc(b, GP_PARTIAL_KEY_SEP);
 		if (a->s.keys[k].time && n == TIME_KEY)
@@ -885,11 +895,7 @@ static bool time_key_bytes(const char *p, size_t n, unsigned char *out)
 	long long sec = strtoll(t, &end, 10);
 	if (errno || *end != '.' || strlen(end + 1) != 9)
 		return false;
-	unsigned long ns = strtoul(end + 1, NULL, 10);
-	for (int j = 0; j < 8; j++)
-		out[j] = (unsigned char)((uint64_t)sec >> (8 * j));
-	for (int j = 0; j < 4; j++)
-		out[8 + j] = (unsigned char)((uint32_t)ns >> (8 * j));
+	time_key_put((gp_time){ (int64_t)sec, (int32_t)strtoul(end + 1, NULL, 10) }, out);
 	char back[TIME_TEXT];
 	return time_key_text((const char *)out, back) == n && memcmp(back, p, n) == 0;
 }
