@@ -13,6 +13,7 @@
  * of that aggregate and counted, summarised once per input (core/dropped.h).
  * A missing key is the empty key. */
 #include <errno.h>
+#include <math.h> /* isfinite, signbit: macros, no libm */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -810,6 +811,28 @@ static void put_state(agg *a, const gp_acc_ops *ops, void *st)
 	gp_sb_putc(&a->sb, '"');
 }
 
+/* min and max: {"num": N}, the value as a JSON number that reads back
+ * exactly (-0 kept), or base64 when it is infinite; no "num" when the
+ * group had no number. */
+static void put_pick(agg *a, const agg_item *it, void *st)
+{
+	gp_sb *b = &a->sb;
+	double d;
+	if (!it->ops->result(st, &d))
+		return;
+	gp_sb_put(b, "\"num\":", 6);
+	if (!isfinite(d)) {
+		put_state(a, it->ops, st);
+		return;
+	}
+	char num[40];
+	size_t n = d == 0 ? (size_t)snprintf(num, sizeof num, "%s", signbit(d) ? "-0" : "0")
+			  : gp_num_format(num, false, 0, d);
+	if (!gp_is_json_number(num, n) || strtod(num, NULL) != d)
+		n = (size_t)snprintf(num, sizeof num, "%.17g", d);
+	gp_sb_put(b, num, n);
+}
+
 static bool emit_partial(agg *a, const char *key, size_t klen, void *row)
 {
 	gp_sb *b = &a->sb;
@@ -846,10 +869,12 @@ static bool emit_partial(agg *a, const char *key, size_t klen, void *row)
 		case AK_MIN:
 		case AK_MAX: {
 			const agg_text *t = text_slot(it, st);
-			gp_sb_put(b, "{\"num\":", 7);
-			put_state(a, it->ops, st);
+			gp_sb_putc(b, '{');
+			size_t at = b->len;
+			put_pick(a, it, st);
 			if (t->has) {
-				gp_sb_putc(b, ',');
+				if (b->len != at)
+					gp_sb_putc(b, ',');
 				gp_partial_text_put(b, t->p, t->len);
 			}
 			gp_sb_putc(b, '}');
@@ -973,8 +998,23 @@ static int get_item(agg *a, const agg_item *it, void *st, const gp_value *v)
 		return get_state(a, it->ops, st, v);
 	case AK_MIN:
 	case AK_MAX: {
-		if (v->kind != GP_K_OBJ || !gp_json_member(v, "num", 3, &m) || get_state(a, it->ops, st, &m) != 0)
+		if (v->kind != GP_K_OBJ)
 			return -1;
+		if (gp_json_member(v, "num", 3, &m)) {
+			if (m.kind == GP_K_NUM) {
+				char num[40];
+				double d;
+				if (m.len >= sizeof num)
+					return -1;
+				memcpy(num, m.p, m.len);
+				num[m.len] = 0;
+				d = strtod(num, NULL);
+				if (!isfinite(d) || it->ops->add(st, d, 0) != 0)
+					return -1;
+			} else if (get_state(a, it->ops, st, &m) != 0) {
+				return -1;
+			}
+		}
 		int k = gp_partial_text_get(v, &a->vb);
 		return k < 0 || (k == 1 && text_set(text_slot(it, st), a->vb.p, a->vb.len) != 0) ? -1 : 0;
 	}

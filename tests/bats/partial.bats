@@ -81,6 +81,9 @@ split_check() {
 	state=$(cut -f3- <<<"${lines[0]}")
 	jq -e '._seq == 0 and .count == 2 and (.total | type) == "string" and .first_v == {"seq": 0, "text": "5"}' \
 		<<<"$state" >/dev/null || { echo "state: $state"; return 1; }
+	# min and max as numbers, exactly; text when a group had no number
+	state=$("$GPIPE" --partial 'fields -d " " k v | min v, max v by k' in.log | head -1 | cut -f3-)
+	jq -e '.min_v == {"num": 2} and .max_v == {"num": 5}' <<<"$state" >/dev/null || { echo "state: $state"; return 1; }
 	# the same spec whatever the spacing, quoting and comments (-f)
 	printf '# q\nfields  -d " " k v\n  | count,  sum v as total, first v by k # here\n' >q.gp
 	[ "$("$GPIPE" --partial -f q.gp in.log | cut -f2 | sort -u)" = "$spec" ]
