@@ -786,12 +786,15 @@ static bool emit_group(agg *a, const char *key, size_t klen, void *row)
 
 /* ---- --partial: a group as a line of agg/partial.h's format ---- */
 
-/* A time key part as text: seconds, a dot and nine digits of nanoseconds. */
-#define TIME_TEXT 32
+/* A time key part as text: RFC 3339 in UTC (as it prints, so the text
+ * sorts by time), or outside the years 0000..9999 "@", the seconds since
+ * the epoch, a dot and nine digits of nanoseconds. */
+#define TIME_TEXT (GP_TIME_TEXT > 48 ? GP_TIME_TEXT : 48)
 static size_t time_key_text(const char *p, char *out)
 {
 	gp_time t = time_key_get(p);
-	return (size_t)snprintf(out, TIME_TEXT, "%lld.%09u", (long long)t.sec, (unsigned)t.nsec);
+	size_t n = gp_time_format(out, t, 0);
+	return n ? n : (size_t)snprintf(out, TIME_TEXT, "@%lld.%09u", (long long)t.sec, (unsigned)t.nsec);
 }
 
 /* A state's canonical bytes (acc.h's encode) as a base64 JSON string. */
@@ -916,11 +919,20 @@ static bool time_key_bytes(const char *p, size_t n, unsigned char *out)
 		return false;
 	memcpy(t, p, n);
 	t[n] = 0;
-	errno = 0;
-	long long sec = strtoll(t, &end, 10);
-	if (errno || *end != '.' || strlen(end + 1) != 9)
-		return false;
-	time_key_put((gp_time){ (int64_t)sec, (int32_t)strtoul(end + 1, NULL, 10) }, out);
+	gp_time tm;
+	if (t[0] == '@') {
+		errno = 0;
+		long long sec = strtoll(t + 1, &end, 10);
+		if (errno || *end != '.' || strlen(end + 1) != 9)
+			return false;
+		tm = (gp_time){ (int64_t)sec, (int32_t)strtoul(end + 1, NULL, 10) };
+	} else {
+		gp_timeparser tp;
+		gp_timeparser_init(&tp, &(gp_time_opts){ .fixed_zone = true });
+		if (!gp_time_parse_detect(&tp, t, n, &tm))
+			return false;
+	}
+	time_key_put(tm, out);
 	char back[TIME_TEXT];
 	return time_key_text((const char *)out, back) == n && memcmp(back, p, n) == 0;
 }

@@ -84,6 +84,9 @@ split_check() {
 	# min and max as numbers, exactly; text when a group had no number
 	state=$("$GPIPE" --partial 'fields -d " " k v | min v, max v by k' in.log | head -1 | cut -f3-)
 	jq -e '.min_v == {"num": 2} and .max_v == {"num": 5}' <<<"$state" >/dev/null || { echo "state: $state"; return 1; }
+	# time keys as RFC 3339 in UTC, tuple parts separated by 0x1f
+	printf '2024-06-01T09:07:00.5+02:00 x\n' >t.log
+	[ "$("$GPIPE" --partial 'count by bucket($1, 5m), $2' t.log | cut -f1)" = "$(printf '2024-06-01T07:05:00Z\037x')" ]
 	# the same spec whatever the spacing, quoting and comments (-f)
 	printf '# q\nfields  -d " " k v\n  | count,  sum v as total, first v by k # here\n' >q.gp
 	[ "$("$GPIPE" --partial -f q.gp in.log | cut -f2 | sort -u)" = "$spec" ]
