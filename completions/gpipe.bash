@@ -4,7 +4,7 @@ _gpipe() {
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=${COMP_WORDS[COMP_CWORD-1]}
     stages="grep where head tail skip uniq sample json logfmt csv tsv fields parse upper lower trim set select replace format number split explode multiline count sum avg min max median percentile distinct first last stddev top histogram sort"
-    opts="--file -f --with-filename -H --no-filename --line-number -n --null-data -z --color --colour --line-buffered --max-record --output -o --strict --memory --tz --jobs -j --seed --progress --stats --raw --explain --list-stages --help -h --version -V"
+    opts="--file -f --with-filename -H --no-filename --line-number -n --null-data -z --color --colour --line-buffered --max-record --output -o --strict --memory --tz --jobs -j --seed --progress --stats --partial --merge --part --raw --explain --list-stages --help -h --version -V"
     case $prev in
         -f|--file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --max-record) return ;;
@@ -13,6 +13,7 @@ _gpipe() {
         --tz) return ;;
         -j|--jobs) return ;;
         --seed) return ;;
+        --part) return ;;
         help) COMPREPLY=($(compgen -W "$stages" -- "$cur")); return ;;
     esac
     case $cur in
@@ -31,6 +32,7 @@ _gpipe() {
             --tz) i=$((i + 1)) ;;
             -j|--jobs) i=$((i + 1)) ;;
             --seed) i=$((i + 1)) ;;
+            --part) i=$((i + 1)) ;;
             -*) ;;
             *) have_expr=1 ;;
         esac

@@ -173,6 +173,10 @@ static int open_output(gp_out *out, gp_ctx *ctx, const gp_options *o)
 	out->rec_marks = ctx->rec_marks;
 	out->group_sep = ctx->group_sep;
 	out->format = o->format;
+	if (ctx->agg_mode & GP_AGG_PARTIAL) { /* partial lines are the format */
+		out->format = GP_OUT_TEXT;
+		out->with_origin = out->with_line = false;
+	}
 	ctx->out = out;
 	ctx->flush_hint = flush_hint;
 	return 0;
@@ -230,6 +234,8 @@ static int run(const gp_options *o, const char *src, size_t srclen, bool comment
 	ctx.strict = o->strict;
 	ctx.seed_set = o->seed_set;
 	ctx.seed = o->seed;
+	ctx.agg_mode = (o->partial ? GP_AGG_PARTIAL : 0) | (o->merge ? GP_AGG_MERGE : 0);
+	ctx.part = o->part;
 	if (o->progress)
 		gp_progress_start(&ctx, o->progress_every, files, nfiles);
 

@@ -29,6 +29,9 @@ enum {
 	OPT_PROGRESS,
 	OPT_MEMORY,
 	OPT_TZ,
+	OPT_PARTIAL,
+	OPT_MERGE,
+	OPT_PART,
 };
 
 #define NONE GP_ARG_NONE, NULL
@@ -53,6 +56,9 @@ const gp_global_opt gp_global_opts[] = {
 	{ "seed", OPT_SEED, REQ("N"), "seed for sample, for repeatable runs (default: from the clock)", NULL, 0 },
 	{ "progress", OPT_PROGRESS, OPT("SECONDS"), "show bytes read, of how many, the rate and the time left on stderr: redrawn on a terminal from the first second on, else a line every 5 s (or every SECONDS)", NULL, 0 },
 	{ "stats", OPT_STATS, NONE, "print on stderr, at the end, the records and bytes each stage handed on, the time spent in each, and the peak memory", NULL, 0 },
+	{ "partial", OPT_PARTIAL, NONE, "run the chain up to its first aggregate and print the aggregate's state, one group a line, for --merge (see PARTIAL STATES)", NULL, 0 },
+	{ "merge", OPT_MERGE, NONE, "read partial states (the operands, or standard input) instead of records, combine them and run the chain from its first aggregate on; with --partial, print the combined states", NULL, 0 },
+	{ "part", OPT_PART, REQ("N"), "the part of the input this --partial run reads (default 0): parts numbered in input order give merged groups and first/last in input order", NULL, 0 },
 	{ "raw", OPT_RAW, NONE, "read every input as plain bytes: no decompression, no archive members", NULL, 0 },
 	{ "explain", OPT_EXPLAIN, NONE, "print the chain that would run, with resolved arguments and the formats detected from each file's first bytes, and read no records", NULL, 0 },
 	{ "list-stages", OPT_LIST, NONE, "print the stage names, one per line", NULL, 0 },
@@ -215,6 +221,14 @@ static gp_action apply(gp_options *o, int key, char *arg)
 	case OPT_RAW: o->raw = true; break;
 	case OPT_STRICT: o->strict = true; break;
 	case OPT_STATS: o->stats = true; break;
+	case OPT_PARTIAL: o->partial = true; break;
+	case OPT_MERGE: o->merge = true; break;
+	case OPT_PART:
+		if (gp_parse_count(arg, &o->part) != 0 || o->part >= ((uint64_t)1 << 24)) {
+			fprintf(stderr, "gpipe: invalid --part '%s' (want a whole number from 0 to 16777215)\n", arg);
+			return GP_ACT_FAIL;
+		}
+		break;
 	case OPT_PROGRESS: {
 		o->progress = true;
 		char *end = NULL;

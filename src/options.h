@@ -70,6 +70,8 @@ typedef struct gp_options {
 	int32_t tz_off;        /* --tz: seconds east of UTC, when tz_set */
 	bool tz_set;
 	bool strict, seed_set, stats, progress;
+	bool partial, merge;   /* --partial, --merge (issue 12) */
+	uint64_t part;         /* --part N */
 	double progress_every; /* --progress=SECONDS, 0 for the default */
 	uint64_t seed;
 	unsigned jobs;         /* -j N; 0: not given (the number of cores) */

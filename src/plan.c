@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agg/partial.h"
 #include "input/source.h"
 #include "registry.h"
 
@@ -54,17 +55,46 @@ static gp_status resolve(gp_ctx *ctx, const char *src, size_t len, bool comments
 	return GP_OK;
 }
 
-/* Opens the user stages [0, n) of pe after chain[0], the source. */
-static gp_status open_stages(gp_ctx *ctx, const gp_pipeline_expr *pe, const gp_stage_def **defs,
-			     size_t n, gp_stage **chain)
+/* --partial runs the stages [0, agg] and --merge [agg, n), agg the first
+ * aggregate (agg/partial.h); the spec hash of [0, agg] goes on every line. */
+static gp_status agg_slice(gp_ctx *ctx, const gp_pipeline_expr *pe, const gp_stage_def **defs,
+			   size_t *from, size_t *to)
+{
+	*from = 0;
+	*to = pe->n;
+	if (!ctx->agg_mode)
+		return GP_OK;
+	size_t a = 0;
+	while (a < pe->n && defs[a]->family != GP_FAM_AGGREGATE)
+		a++;
+	if (a == pe->n) {
+		gp_span all = { pe->v[0].span.start, pe->v[pe->n - 1].span.end };
+		return gp_fail(ctx, &all, "--%s needs an aggregate stage (count, sum, ..., top, histogram)",
+			       ctx->agg_mode & GP_AGG_PARTIAL ? "partial" : "merge");
+	}
+	ctx->spec_hash = gp_partial_spec(pe, a);
+	if (ctx->agg_mode & GP_AGG_MERGE)
+		*from = a;
+	if (ctx->agg_mode & GP_AGG_PARTIAL)
+		*to = a + 1;
+	return GP_OK;
+}
+
+/* Opens the user stages [from, to) of pe after chain[0], the source; the
+ * stages in chain. */
+static size_t open_stages(gp_ctx *ctx, const gp_pipeline_expr *pe, const gp_stage_def **defs,
+			  size_t from, size_t to, gp_stage **chain)
 {
 	for (size_t i = 0; i < pe->n; i++)
 		ctx->memory_holders += defs[i]->holds_memory == GP_MEM_ALWAYS ||
 				       (defs[i]->holds_memory == GP_MEM_WITH_ARGS && pe->v[i].args.n > 0);
-	for (size_t i = 0; i < n; i++) {
-		gp_stage *st = new_stage(ctx, defs[i], chain[i]);
-		if (!st)
-			return gp_fail(ctx, NULL, "out of memory");
+	size_t n = 1;
+	for (size_t i = from; i < to; i++, n++) {
+		gp_stage *st = new_stage(ctx, defs[i], chain[n - 1]);
+		if (!st) {
+			gp_fail(ctx, NULL, "out of memory");
+			return 0;
+		}
 		st->span = pe->v[i].name.span;
 		gp_args args = pe->v[i].args;
 		if (defs[i]->takes_name) { /* the name word lies just before the arguments */
@@ -72,14 +102,14 @@ static gp_status open_stages(gp_ctx *ctx, const gp_pipeline_expr *pe, const gp_s
 			args.n++;
 		}
 		if (defs[i]->open(st, &args) != GP_OK)
-			return GP_ERR;
-		chain[i + 1] = st;
+			return 0;
+		chain[n] = st;
 	}
 	/* A stage followed by `head N` may keep only what head will pass. */
-	for (size_t i = 0; i + 1 < n; i++)
-		if (defs[i]->limit && defs[i + 1] == &gp_stage_head)
-			defs[i]->limit(chain[i + 1], gp_head_count(chain[i + 2]));
-	return GP_OK;
+	for (size_t k = 1; k + 1 < n; k++)
+		if (chain[k]->def->limit && chain[k + 1]->def == &gp_stage_head)
+			chain[k]->def->limit(chain[k], gp_head_count(chain[k + 1]));
+	return n;
 }
 
 gp_status gp_plan_build(gp_ctx *ctx, const char *src, size_t len, bool comments,
@@ -87,7 +117,9 @@ gp_status gp_plan_build(gp_ctx *ctx, const char *src, size_t len, bool comments,
 {
 	gp_pipeline_expr pe;
 	const gp_stage_def **defs;
-	if (resolve(ctx, src, len, comments, &pe, &defs) != GP_OK)
+	size_t from, to;
+	if (resolve(ctx, src, len, comments, &pe, &defs) != GP_OK ||
+	    agg_slice(ctx, &pe, defs, &from, &to) != GP_OK)
 		return GP_ERR;
 	gp_stage **chain = gp_arena_alloc(ctx->arena, (pe.n + 1) * sizeof *chain);
 	if (!chain || !(chain[0] = new_stage(ctx, &gp_stage_read, NULL)))
@@ -96,10 +128,11 @@ gp_status gp_plan_build(gp_ctx *ctx, const char *src, size_t len, bool comments,
 		ctx->diag.has_span = false;
 		return GP_ERR;
 	}
-	if (open_stages(ctx, &pe, defs, pe.n, chain) != GP_OK)
+	size_t n = open_stages(ctx, &pe, defs, from, to, chain);
+	if (!n)
 		return GP_ERR;
 	out->chain = chain;
-	out->n = pe.n + 1;
+	out->n = n;
 	return GP_OK;
 }
 
@@ -109,17 +142,22 @@ gp_status gp_plan_build_part(gp_ctx *ctx, const char *src, size_t len, bool comm
 {
 	gp_pipeline_expr pe;
 	const gp_stage_def **defs;
-	if (resolve(ctx, src, len, comments, &pe, &defs) != GP_OK)
+	size_t from, to;
+	if (resolve(ctx, src, len, comments, &pe, &defs) != GP_OK ||
+	    agg_slice(ctx, &pe, defs, &from, &to) != GP_OK)
 		return GP_ERR;
-	if (n > pe.n)
-		n = pe.n;
-	gp_stage **chain = gp_arena_alloc(ctx->arena, (n + 1) * sizeof *chain);
+	if (to > from + n)
+		to = from + n;
+	gp_stage **chain = gp_arena_alloc(ctx->arena, (pe.n + 1) * sizeof *chain);
 	if (!chain || !(chain[0] = new_stage(ctx, first, NULL)))
 		return gp_fail(ctx, NULL, "out of memory");
-	if (open_first(chain[0], arg) != GP_OK || open_stages(ctx, &pe, defs, n, chain) != GP_OK)
+	if (open_first(chain[0], arg) != GP_OK)
+		return GP_ERR;
+	size_t k = open_stages(ctx, &pe, defs, from, to, chain);
+	if (!k)
 		return GP_ERR;
 	out->chain = chain;
-	out->n = n + 1;
+	out->n = k;
 	return GP_OK;
 }
 

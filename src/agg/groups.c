@@ -387,7 +387,7 @@ static __attribute__((noinline)) grec *add_new(gp_groups *g, const void *key, si
 	if (!r)
 		return NULL;
 	r->hash = hash;
-	r->seq = g->seq;
+	r->seq = g->conf.caller_seq ? UINT64_MAX : g->seq;
 	r->len = len;
 	memset(rec_state(r), 0, g->stride);
 	if (len)
@@ -408,6 +408,13 @@ static inline grec *lookup(const gp_groups *g, const void *key, size_t len, uint
 			return s->rec;
 		i = (i + 1) & g->mask;
 	}
+}
+
+void gp_groups_lower_seq(void *state, uint64_t seq)
+{
+	grec *r = (grec *)state - 1;
+	if (seq < r->seq)
+		r->seq = seq;
 }
 
 void *gp_groups_get_h(gp_groups *g, const void *key, size_t len, uint64_t hash, bool *added)
@@ -698,10 +705,21 @@ static int rd_open(gp_groups *g, grd *r, int fd)
 	return 0;
 }
 
+/* x before y: by first-seen number; numbers the caller gave may tie (two
+ * parts numbered alike), and then the hash and the length decide, so the
+ * order never depends on the order the groups arrived in. */
+static inline int seq_cmp(const grec *x, const grec *y)
+{
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return (x->len > y->len) - (x->len < y->len);
+}
+
 static int by_seq(const void *a, const void *b)
 {
-	uint64_t x = (*(grec *const *)a)->seq, y = (*(grec *const *)b)->seq;
-	return x < y ? -1 : x > y;
+	return seq_cmp(*(grec *const *)a, *(grec *const *)b);
 }
 
 /* Decodes a spilled state into the scratch block (freed by the next
@@ -735,7 +753,7 @@ static int merge_encoded(gp_groups *g, grec *have, const void *p, size_t n)
 
 static bool heap_less(const gp_groups *g, unsigned a, unsigned b)
 {
-	return g->rd[a].cur->seq < g->rd[b].cur->seq;
+	return seq_cmp(g->rd[a].cur, g->rd[b].cur) < 0;
 }
 
 static void heap_down(gp_groups *g, unsigned i)
@@ -912,6 +930,8 @@ int gp_groups_finish(gp_groups *g)
 		return -1;
 	}
 	if (g->spills == 0) {
+		if (g->conf.caller_seq && g->n)
+			qsort(g->order, g->n, sizeof *g->order, by_seq);
 		g->phase = 1;
 		g->it = 0;
 		return 0;

@@ -16,7 +16,11 @@
  *    from the stored hashes, keys are never hashed twice).
  *  - Order: every new group gets the next value of a run-wide sequence
  *    number (its first appearance), and the order array lists groups as they
- *    came, so iteration is first-seen order.
+ *    came, so iteration is first-seen order. With conf.caller_seq the caller
+ *    numbers the groups instead (--merge: the number of a group's first
+ *    record, read from partial states): a new group's number is UINT64_MAX
+ *    until gp_groups_lower_seq lowers it, and iteration, spilled or not, is
+ *    in the order of those numbers (ties: the key's hash, then its length).
  *  - Memory: gp_groups_bytes() is everything held (slots, order, arena
  *    blocks, spill buffers). With a budget, a new key that would need more
  *    (a doubling or a new block) spills instead: every group goes to one of
@@ -86,6 +90,7 @@ typedef struct gp_groups_conf {
 	int (*decode)(void *state, const unsigned char *p, size_t n, void *arg);
 	void (*free)(void *state, void *arg);
 	size_t (*mem)(const void *state, void *arg);
+	bool caller_seq; /* the caller numbers the groups (gp_groups_lower_seq) */
 } gp_groups_conf;
 
 typedef struct gp_groups gp_groups;
@@ -124,6 +129,10 @@ static inline void *gp_groups_get(gp_groups *g, const void *key, size_t len, boo
  * any time. */
 void gp_groups_prefetch(const gp_groups *g, uint64_t hash);
 void gp_groups_prefetch_group(const gp_groups *g, uint64_t hash);
+/* With conf.caller_seq: the group whose state gp_groups_get_h just returned
+ * takes seq as its number when seq is smaller (before any other call on the
+ * table, which may spill and move the state). */
+void gp_groups_lower_seq(void *state, uint64_t seq);
 /* The state of key, or NULL when it is not in the table (now). */
 void *gp_groups_find(gp_groups *g, const void *key, size_t len);
 

@@ -192,7 +192,18 @@ struct gp_ctx {
 	 * callback the source calls between batches. NULL without --progress. */
 	uint64_t bytes_in;
 	void (*progress)(gp_ctx *ctx);
+	/* --partial / --merge (issue 12, agg/partial.h): GP_AGG_* bits; the
+	 * first aggregate prints, or reads, partial states. part is --part:
+	 * the aggregate reads it every batch (its record numbers are part << 40
+	 * | index in the part). spec_hash: of that aggregate and the stages
+	 * before it (plan.c), written on and checked against every line. */
+	unsigned agg_mode;
+	uint64_t part;
+	uint64_t spec_hash;
 };
+
+#define GP_AGG_PARTIAL 1u /* print the first aggregate's states, run nothing after it */
+#define GP_AGG_MERGE 2u   /* read states instead of records, run nothing before it */
 
 /* Set by signal handlers (SIGINT, SIGTERM); the pull loop notices and unwinds. */
 extern volatile sig_atomic_t gp_signal;

@@ -13,6 +13,8 @@
  * of that aggregate and counted, summarised once per input (core/dropped.h).
  * A missing key is the empty key. */
 #include <errno.h>
+#include <math.h> /* isfinite, signbit: macros, no libm */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,7 @@
 #include "../agg/enc.h"
 #include "../agg/groups.h"
 #include "../agg/hll.h"
+#include "../agg/partial.h"
 #include "../core/grow.h"
 #include "../core/jsonval.h"
 #include "../core/num.h"
@@ -28,6 +31,7 @@
 #include "../core/render.h"
 #include "../core/sb.h"
 #include "../core/timestamp.h"
+#include "../fields/jsonl.h"
 
 #define EMIT_BATCH 256
 #define TIME_KEY 12 /* bytes of a time key: int64 seconds, int32 nanoseconds */
@@ -65,6 +69,16 @@ typedef struct agg {
 	gp_dropped keyfail; /* records whose key could not be computed */
 	top_ent *top;     /* top: a heap of the best so far, then sorted */
 	size_t ntop, topcap, topi;
+	/* --partial / --merge (agg/partial.h) */
+	unsigned mode;      /* ctx->agg_mode */
+	bool bare;          /* a bare `count`: its result prints as count.c's */
+	size_t seq_off;     /* with a mode: where a row keeps its group's first record number */
+	uint64_t seq_base;  /* ctx->part << 40 of the part being read */
+	gp_jsonp *jp;       /* --merge: the validator of the states */
+	void *tmp;          /* --merge: the row of one line */
+	gp_sb vb;           /* encoded or decoded bytes of one state */
+	char *kbuf;         /* --merge: an unescaped key part */
+	size_t kbcap;
 } agg;
 
 /* ---- values ---- */
@@ -135,6 +149,27 @@ static bool value_num(const gp_value *v, double *d)
 	return gp_num_parse(v->p, v->len, &isint, &i, d);
 }
 
+/* A time key's 12 bytes: seconds, then nanoseconds, little-endian. */
+static void time_key_put(gp_time t, unsigned char *b)
+{
+	for (int j = 0; j < 8; j++)
+		b[j] = (unsigned char)((uint64_t)t.sec >> (8 * j));
+	for (int j = 0; j < 4; j++)
+		b[8 + j] = (unsigned char)((uint32_t)t.nsec >> (8 * j));
+}
+
+static gp_time time_key_get(const char *p)
+{
+	const unsigned char *b = (const unsigned char *)p;
+	uint64_t sec = 0;
+	uint32_t ns = 0;
+	for (int j = 0; j < 8; j++)
+		sec |= (uint64_t)b[j] << (8 * j);
+	for (int j = 0; j < 4; j++)
+		ns |= (uint32_t)b[8 + j] << (8 * j);
+	return (gp_time){ (int64_t)sec, (int32_t)ns };
+}
+
 /* The text of record r's key tuple (a view valid for the batch). */
 static bool key_of_(agg *a, const gp_rec *r, const char **p, size_t *n);
 
@@ -167,10 +202,7 @@ static bool key_of_(agg *a, const gp_rec *r, const char **p, size_t *n)
 				unsigned char *b = gp_pool_alloc(&a->scratch, TIME_KEY);
 				if (!b)
 					return false;
-				for (int j = 0; j < 8; j++)
-					b[j] = (unsigned char)((uint64_t)tm.sec >> (8 * j));
-				for (int j = 0; j < 4; j++)
-					b[8 + j] = (unsigned char)((uint32_t)tm.nsec >> (8 * j));
+				time_key_put(tm, b);
 				t = (const char *)b, tl = TIME_KEY;
 			}
 		} else if (get_value(a, &a->s.keys[k].v, r, &v) && !value_text(a, &v, &t, &tl)) {
@@ -239,6 +271,12 @@ static int text_set(agg_text *t, const char *p, size_t n);
 static int row_merge(void *dst, const void *src, void *arg)
 {
 	agg *a = arg;
+	if (a->seq_off) {
+		uint64_t *ds = (uint64_t *)((char *)dst + a->seq_off);
+		const uint64_t *ss = (const uint64_t *)((const char *)src + a->seq_off);
+		if (*ss < *ds)
+			*ds = *ss;
+	}
 	for (size_t i = 0; i < a->s.n; i++) {
 		const agg_item *it = &a->s.items[i];
 		void *d = part(a, dst, i), *o = part(a, (void *)src, i);
@@ -253,10 +291,13 @@ static int row_merge(void *dst, const void *src, void *arg)
 			if (!ts->has)
 				continue;
 			int c = td->has ? bytecmp(ts->p, ts->len, td->p, td->len) : 0;
-			bool take = !td->has || it->kind == AK_LAST || (it->kind == AK_MIN && c < 0) ||
+			bool take = !td->has || (it->kind == AK_FIRST && ts->seq < td->seq) ||
+				    (it->kind == AK_LAST && ts->seq > td->seq) || (it->kind == AK_MIN && c < 0) ||
 				    (it->kind == AK_MAX && c > 0);
 			if (take && text_set(td, ts->p, ts->len) != 0)
 				return -1;
+			if (take)
+				td->seq = ts->seq;
 		}
 	}
 	return 0;
@@ -266,6 +307,8 @@ static size_t row_encode(void *row, unsigned char *buf, size_t cap, void *arg)
 {
 	agg *a = arg;
 	gp_enc e = { buf, cap, 0 };
+	if (a->seq_off)
+		gp_enc_var(&e, *(const uint64_t *)((const char *)row + a->seq_off));
 	for (size_t i = 0; i < a->s.n; i++) {
 		const agg_item *it = &a->s.items[i];
 		void *st = part(a, row, i);
@@ -280,6 +323,8 @@ static size_t row_encode(void *row, unsigned char *buf, size_t cap, void *arg)
 			gp_enc_var(&e, t->has ? t->len + 1 : 0);
 			for (size_t k = 0; t->has && k < t->len; k++)
 				gp_enc_byte(&e, (unsigned char)t->p[k]);
+			if (t->has)
+				gp_enc_var(&e, t->seq);
 		}
 	}
 	return e.n;
@@ -291,6 +336,8 @@ static int row_decode(void *row, const unsigned char *p, size_t n, void *arg)
 	gp_dec d;
 	gp_dec_init(&d, p, n);
 	row_init(a, row);
+	if (a->seq_off)
+		*(uint64_t *)((char *)row + a->seq_off) = gp_dec_var(&d);
 	for (size_t i = 0; i < a->s.n && !d.bad; i++) {
 		const agg_item *it = &a->s.items[i];
 		void *st = part(a, row, i);
@@ -309,6 +356,7 @@ static int row_decode(void *row, const unsigned char *p, size_t n, void *arg)
 					return -1;
 				}
 				d.pos += (size_t)(len - 1);
+				text_slot(it, st)->seq = gp_dec_var(&d);
 			} else if (len) {
 				d.bad = true;
 			}
@@ -415,6 +463,7 @@ static int row_add(agg *a, void *row, const gp_rec *r)
 				break;
 			if (!value_text(a, &v, &p, &n) || text_set(st, p, n) != 0)
 				return -1;
+			((agg_text *)st)->seq = seq;
 			break;
 		case AK_COUNT:
 			break;
@@ -444,6 +493,9 @@ static gp_status consume(gp_stage *st, agg *a)
 	gp_batch in;
 	gp_status r;
 	while ((r = gp_pull(st, &in)) == GP_OK) {
+		const uint64_t base = st->ctx->part << 40;
+		if (base != a->seq_base) /* a new part: its records are numbered from 0 */
+			a->seq_base = a->seq = base;
 		if (gp_batch_records(&in, st->ctx->delim) == (size_t)-1)
 			return oom(st);
 		size_t n = in.n;
@@ -469,8 +521,11 @@ static gp_status consume(gp_stage *st, agg *a)
 			void *row = gp_groups_get_h(a->g, a->kp[i], a->kl[i], a->kh[i], &added);
 			if (!row)
 				return fail_groups(st, a);
-			if (added)
+			if (added) {
 				row_init(a, row);
+				if (a->seq_off)
+					*(uint64_t *)((char *)row + a->seq_off) = a->seq;
+			}
 			if (a->only_count) {
 				for (size_t k = 0; k < a->s.n; k++)
 					++*(uint64_t *)part(a, row, k);
@@ -635,9 +690,25 @@ static bool copy_text(agg *a, const char *p, size_t n, gp_field *f)
 	return true;
 }
 
+/* The next part of a group's key (at *pos): the whole key when there is one. */
+static void key_part(const agg *a, const char *key, size_t klen, size_t *pos, const char **p, size_t *n)
+{
+	*p = key, *n = klen;
+	if (a->s.nkeys > 1 && gp_gkey_next(key, klen, pos, p, n) != 1)
+		*p = "", *n = 0;
+}
+
 /* The result record of one group into a->recs; its row is then freed. */
 static bool emit_group(agg *a, const char *key, size_t klen, void *row)
 {
+	if (a->bare) { /* the number alone, as count.c prints it */
+		gp_field c;
+		if (!count_text(a, *(uint64_t *)row, &c) ||
+		    (a->recs.n == a->recs.cap && gp_recvec_reserve(&a->recs, a->recs.n + 1) != 0))
+			return false;
+		a->recs.v[a->recs.n++] = (gp_rec){ .p = c.v, .len = c.vlen };
+		return true;
+	}
 	size_t nf = a->s.nkeys + a->s.n;
 	gp_field *f = gp_pool_alloc(&a->out, nf * sizeof *f);
 	if (!f)
@@ -645,23 +716,14 @@ static bool emit_group(agg *a, const char *key, size_t klen, void *row)
 	memset(f, 0, nf * sizeof *f);
 	size_t pos = 0;
 	for (size_t k = 0; k < a->s.nkeys; k++) {
-		const char *p = key;
-		size_t n = klen;
-		if (a->s.nkeys > 1 && gp_gkey_next(key, klen, &pos, &p, &n) != 1)
-			p = "", n = 0;
+		const char *p;
+		size_t n;
+		key_part(a, key, klen, &pos, &p, &n);
 		f[k].name = a->s.keys[k].name;
 		f[k].nlen = a->s.keys[k].nlen;
 		if (a->s.keys[k].time && n == TIME_KEY) {
-			const unsigned char *b = (const unsigned char *)p;
-			uint64_t sec = 0;
-			uint32_t ns = 0;
-			for (int j = 0; j < 8; j++)
-				sec |= (uint64_t)b[j] << (8 * j);
-			for (int j = 0; j < 4; j++)
-				ns |= (uint32_t)b[8 + j] << (8 * j);
 			char tb[GP_TIME_TEXT];
-			size_t tl = gp_time_format(tb, (gp_time){ (int64_t)sec, (int32_t)ns },
-						   a->ctx->tz_set ? a->ctx->tz_off : 0);
+			size_t tl = gp_time_format(tb, time_key_get(p), a->ctx->tz_set ? a->ctx->tz_off : 0);
 			if (!copy_text(a, tb, tl, &f[k]))
 				return false;
 			continue;
@@ -721,6 +783,332 @@ static bool emit_group(agg *a, const char *key, size_t klen, void *row)
 	return true;
 }
 
+
+/* ---- --partial: a group as a line of agg/partial.h's format ---- */
+
+/* A time key part as text: RFC 3339 in UTC (as it prints, so the text
+ * sorts by time), or outside the years 0000..9999 "@", the seconds since
+ * the epoch, a dot and nine digits of nanoseconds. */
+#define TIME_TEXT (GP_TIME_TEXT > 48 ? GP_TIME_TEXT : 48)
+static size_t time_key_text(const char *p, char *out)
+{
+	gp_time t = time_key_get(p);
+	size_t n = gp_time_format(out, t, 0);
+	return n ? n : (size_t)snprintf(out, TIME_TEXT, "@%lld.%09u", (long long)t.sec, (unsigned)t.nsec);
+}
+
+/* A state's canonical bytes (acc.h's encode) as a base64 JSON string. */
+static void put_state(agg *a, const gp_acc_ops *ops, void *st)
+{
+	gp_enc e = { NULL, 0, 0 };
+	ops->encode(st, &e);
+	a->vb.len = 0;
+	if (!gp_sb_room(&a->vb, e.n + 1)) {
+		a->sb.oom = true;
+		return;
+	}
+	e = (gp_enc){ (unsigned char *)a->vb.p, e.n, 0 };
+	ops->encode(st, &e);
+	gp_sb_putc(&a->sb, '"');
+	gp_b64_put(&a->sb, a->vb.p, e.n);
+	gp_sb_putc(&a->sb, '"');
+}
+
+/* min and max: {"num": N}, the value as a JSON number that reads back
+ * exactly (-0 kept), or base64 when it is infinite; no "num" when the
+ * group had no number. */
+static void put_pick(agg *a, const agg_item *it, void *st)
+{
+	gp_sb *b = &a->sb;
+	double d;
+	if (!it->ops->result(st, &d))
+		return;
+	gp_sb_put(b, "\"num\":", 6);
+	if (!isfinite(d)) {
+		put_state(a, it->ops, st);
+		return;
+	}
+	char num[40];
+	size_t n = d == 0 ? (size_t)snprintf(num, sizeof num, "%s", signbit(d) ? "-0" : "0")
+			  : gp_num_format(num, false, 0, d);
+	if (!gp_is_json_number(num, n) || strtod(num, NULL) != d)
+		n = (size_t)snprintf(num, sizeof num, "%.17g", d);
+	gp_sb_put(b, num, n);
+}
+
+static bool emit_partial(agg *a, const char *key, size_t klen, void *row)
+{
+	gp_sb *b = &a->sb;
+	char num[48];
+	size_t pos = 0;
+	for (size_t k = 0; k < a->s.nkeys; k++) {
+		const char *p;
+		size_t n;
+		key_part(a, key, klen, &pos, &p, &n);
+		if (k)
+			gp_sb_putc(b, GP_PARTIAL_KEY_SEP);
+		if (a->s.keys[k].time && n == TIME_KEY)
+			gp_sb_put(b, num, time_key_text(p, num));
+		else
+			gp_partial_key_put(b, p, n);
+	}
+	gp_sb_put(b, num, (size_t)snprintf(num, sizeof num, "\t%d:%016llx\t{\"_seq\":%llu", GP_PARTIAL_VERSION,
+					   (unsigned long long)a->ctx->spec_hash,
+					   (unsigned long long)*(uint64_t *)((char *)row + a->seq_off)));
+	for (size_t i = 0; i < a->s.n; i++) {
+		const agg_item *it = &a->s.items[i];
+		void *st = part(a, row, i);
+		gp_sb_put(b, ",\"", 2);
+		gp_sb_json_str(b, it->name, it->nlen);
+		gp_sb_put(b, "\":", 2);
+		switch ((agg_kind)it->kind) {
+		case AK_COUNT:
+			gp_sb_put(b, num, (size_t)snprintf(num, sizeof num, "%llu", (unsigned long long)*(uint64_t *)st));
+			break;
+		case AK_NUM:
+		case AK_DISTINCT:
+			put_state(a, it->ops, st);
+			break;
+		case AK_MIN:
+		case AK_MAX: {
+			const agg_text *t = text_slot(it, st);
+			gp_sb_putc(b, '{');
+			size_t at = b->len;
+			put_pick(a, it, st);
+			if (t->has) {
+				if (b->len != at)
+					gp_sb_putc(b, ',');
+				gp_partial_text_put(b, t->p, t->len);
+			}
+			gp_sb_putc(b, '}');
+			break;
+		}
+		case AK_FIRST:
+		case AK_LAST: {
+			const agg_text *t = st;
+			if (!t->has) {
+				gp_sb_put(b, "null", 4);
+				break;
+			}
+			gp_sb_put(b, num, (size_t)snprintf(num, sizeof num, "{\"seq\":%llu,", (unsigned long long)t->seq));
+			gp_partial_text_put(b, t->p, t->len);
+			gp_sb_putc(b, '}');
+			break;
+		}
+		}
+	}
+	gp_sb_putc(b, '}');
+	if (a->s.heap)
+		row_free(a, row);
+	size_t len;
+	const char *p = gp_sb_finish_rec(b, &a->out, a->ctx->delim, &len);
+	if (!p || (a->recs.n == a->recs.cap && gp_recvec_reserve(&a->recs, a->recs.n + 1) != 0))
+		return false;
+	a->recs.v[a->recs.n++] = (gp_rec){ .p = p, .len = len };
+	return true;
+}
+
+/* ---- --merge: lines of states into the group table ---- */
+
+/* A time key part written by time_key_text, back into its 12 bytes; false
+ * when the text is not exactly what it writes. */
+static bool time_key_bytes(const char *p, size_t n, unsigned char *out)
+{
+	char t[TIME_TEXT], *end;
+	if (n == 0 || n >= sizeof t)
+		return false;
+	memcpy(t, p, n);
+	t[n] = 0;
+	gp_time tm;
+	if (t[0] == '@') {
+		errno = 0;
+		long long sec = strtoll(t + 1, &end, 10);
+		if (errno || *end != '.' || strlen(end + 1) != 9)
+			return false;
+		tm = (gp_time){ (int64_t)sec, (int32_t)strtoul(end + 1, NULL, 10) };
+	} else {
+		gp_timeparser tp;
+		gp_timeparser_init(&tp, &(gp_time_opts){ .fixed_zone = true });
+		if (!gp_time_parse_detect(&tp, t, n, &tm))
+			return false;
+	}
+	time_key_put(tm, out);
+	char back[TIME_TEXT];
+	return time_key_text((const char *)out, back) == n && memcmp(back, p, n) == 0;
+}
+
+/* The key of a line (its escaped text p[0..n)) as the table's key: 1, 0
+ * when the text is no key of this stage, -1 when memory ran out. */
+static int line_key(agg *a, const char *p, size_t n, const char **kp, size_t *kn)
+{
+	if (a->s.nkeys == 0) {
+		*kp = "", *kn = 0;
+		return n == 0;
+	}
+	if (gp_grow(&a->kbuf, &a->kbcap, n + TIME_KEY + 1, 1) != 0)
+		return -1;
+	gp_gkey_reset(&a->key);
+	const char *end = p + n;
+	for (size_t k = 0; k < a->s.nkeys; k++) {
+		const char *sep = memchr(p, GP_PARTIAL_KEY_SEP, (size_t)(end - p));
+		if ((k + 1 < a->s.nkeys) != (sep != NULL))
+			return 0; /* too few parts, or too many */
+		const char *pe = sep ? sep : end;
+		ssize_t len;
+		if (a->s.keys[k].time && pe > p) {
+			if (!time_key_bytes(p, (size_t)(pe - p), (unsigned char *)a->kbuf))
+				return 0;
+			len = TIME_KEY;
+		} else if ((len = gp_partial_key_get(p, (size_t)(pe - p), a->kbuf)) < 0) {
+			return 0;
+		}
+		if (a->s.nkeys == 1) {
+			*kp = a->kbuf, *kn = (size_t)len;
+			return 1;
+		}
+		if (gp_gkey_part(&a->key, a->kbuf, (size_t)len) != 0)
+			return -1;
+		p = pe + 1;
+	}
+	*kp = a->key.p, *kn = a->key.n;
+	return 1;
+}
+
+/* A state in base64 (v) decoded into st (made empty by init): 0 or -1. */
+static int get_state(agg *a, const gp_acc_ops *ops, void *st, const gp_value *v)
+{
+	if (gp_partial_b64_value(v, &a->vb) != 0)
+		return -1;
+	gp_dec d;
+	gp_dec_init(&d, a->vb.p, a->vb.len);
+	return ops->decode(st, &d) == 0 && !d.bad && d.pos == d.n ? 0 : -1;
+}
+
+/* One aggregate's member v into its part st of a fresh row: 0 or -1. */
+/* A bad line: GP_OK (reported, the run goes on) or GP_ERR (--strict). */
+static gp_status bad_line(gp_stage *st, const gp_rec *r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static gp_status bad_line(gp_stage *st, const gp_rec *r, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return gp_partial_bad(st->ctx, r, "%s", msg) == GP_EOF ? GP_OK : GP_ERR;
+}
+
+static int get_item(agg *a, const agg_item *it, void *st, const gp_value *v)
+{
+	gp_value m;
+	uint64_t seq;
+	switch ((agg_kind)it->kind) {
+	case AK_COUNT:
+		return gp_partial_u64(v, (uint64_t *)st) ? 0 : -1;
+	case AK_NUM:
+	case AK_DISTINCT:
+		return get_state(a, it->ops, st, v);
+	case AK_MIN:
+	case AK_MAX: {
+		if (v->kind != GP_K_OBJ)
+			return -1;
+		if (gp_json_member(v, "num", 3, &m)) {
+			if (m.kind == GP_K_NUM) {
+				char num[40];
+				double d;
+				if (m.len >= sizeof num)
+					return -1;
+				memcpy(num, m.p, m.len);
+				num[m.len] = 0;
+				d = strtod(num, NULL);
+				if (!isfinite(d) || it->ops->add(st, d, 0) != 0)
+					return -1;
+			} else if (get_state(a, it->ops, st, &m) != 0) {
+				return -1;
+			}
+		}
+		int k = gp_partial_text_get(v, &a->vb);
+		return k < 0 || (k == 1 && text_set(text_slot(it, st), a->vb.p, a->vb.len) != 0) ? -1 : 0;
+	}
+	case AK_FIRST:
+	case AK_LAST:
+		if (v->kind == GP_K_NULL)
+			return 0;
+		if (v->kind != GP_K_OBJ || !gp_json_member(v, "seq", 3, &m) || !gp_partial_u64(&m, &seq) ||
+		    gp_partial_text_get(v, &a->vb) != 1 || text_set(st, a->vb.p, a->vb.len) != 0)
+			return -1;
+		((agg_text *)st)->seq = seq;
+		return 0;
+	}
+	return -1;
+}
+
+static gp_status merge_line(gp_stage *st, agg *a, const gp_rec *r)
+{
+	gp_partial_line pl;
+	gp_value obj, m;
+	uint64_t seq;
+	gp_status s = gp_partial_read(st->ctx, a->jp, r, &pl, &obj, &seq);
+	if (s != GP_OK)
+		return s == GP_EOF ? GP_OK : s;
+	const char *kp;
+	size_t kn;
+	int k = line_key(a, pl.key, pl.klen, &kp, &kn);
+	if (k < 0)
+		return oom(st);
+	if (k == 0)
+		return bad_line(st, r, "the key is not %zu escaped part%s as --partial writes them", a->s.nkeys,
+				a->s.nkeys == 1 ? "" : "s");
+	void *tmp = a->tmp;
+	memset(tmp, 0, a->seq_off + 8);
+	row_init(a, tmp);
+	*(uint64_t *)((char *)tmp + a->seq_off) = seq;
+	for (size_t i = 0; i < a->s.n; i++) {
+		const agg_item *it = &a->s.items[i];
+		if (!gp_json_member(&obj, it->name, it->nlen, &m)) {
+			row_free(a, tmp);
+			return bad_line(st, r, "the state has no member '%s'", it->name);
+		}
+		if (get_item(a, it, part(a, tmp, i), &m) != 0) {
+			row_free(a, tmp);
+			if (a->vb.oom)
+				return oom(st);
+			return bad_line(st, r, "the state of '%s' does not decode", it->name);
+		}
+	}
+	bool added;
+	void *row = gp_groups_get(a->g, kp, kn, &added);
+	if (!row) {
+		row_free(a, tmp);
+		return fail_groups(st, a);
+	}
+	gp_groups_lower_seq(row, seq);
+	if (added) {
+		row_init(a, row);
+		*(uint64_t *)((char *)row + a->seq_off) = UINT64_MAX;
+	}
+	size_t m0 = a->s.heap ? row_mem(row, a) : 0;
+	int rc = row_merge(row, tmp, a);
+	row_free(a, tmp);
+	if (a->s.heap)
+		gp_groups_add_bytes(a->g, (ptrdiff_t)row_mem(row, a) - (ptrdiff_t)m0);
+	return rc == 0 ? GP_OK : oom(st);
+}
+
+static gp_status consume_merge(gp_stage *st, agg *a)
+{
+	gp_batch in;
+	gp_status r;
+	while ((r = gp_pull(st, &in)) == GP_OK) {
+		if (gp_batch_records(&in, st->ctx->delim) == (size_t)-1)
+			return oom(st);
+		for (size_t i = 0; i < in.n; i++)
+			if (merge_line(st, a, &in.recs[i]) != GP_OK)
+				return GP_ERR;
+	}
+	return r == GP_ERR ? r : GP_OK;
+}
+
 /* For --stats: groups, spills, and what became approximate. */
 static void stats_note(gp_stage *st, agg *a)
 {
@@ -752,8 +1140,9 @@ static gp_status agg_next(gp_stage *st, gp_batch *out)
 	agg *a = st->state;
 	if (a->done)
 		return GP_EOF;
+	const bool partial = a->mode & GP_AGG_PARTIAL, merge = a->mode & GP_AGG_MERGE;
 	if (!a->finished) {
-		gp_status r = consume(st, a);
+		gp_status r = merge ? consume_merge(st, a) : consume(st, a);
 		if (r != GP_OK)
 			return r;
 		if (gp_signal)
@@ -761,14 +1150,14 @@ static gp_status agg_next(gp_stage *st, gp_batch *out)
 		a->finished = true;
 		if (gp_groups_finish(a->g) != 0)
 			return fail_groups(st, a);
-		if (a->s.top && top_select(a) != 0)
+		if (a->s.top && !partial && top_select(a) != 0)
 			return fail_groups(st, a);
 	}
 	gp_pool_reset(&a->out);
 	a->recs.n = 0;
 	while (a->recs.n < EMIT_BATCH) {
 		bool ok;
-		if (a->s.top) {
+		if (a->s.top && !partial) {
 			if (a->topi == a->ntop)
 				break;
 			top_ent *e = &a->top[a->topi++];
@@ -783,7 +1172,7 @@ static gp_status agg_next(gp_stage *st, gp_batch *out)
 				break;
 			}
 			a->ngroups++;
-			ok = emit_group(a, g.key, g.len, g.state);
+			ok = partial ? emit_partial(a, g.key, g.len, g.state) : emit_group(a, g.key, g.len, g.state);
 		}
 		if (!ok)
 			return oom(st);
@@ -813,9 +1202,46 @@ static void agg_close(void *arg)
 	free(a->kp);
 	free(a->kl);
 	free(a->kh);
+	free(a->kbuf);
+	gp_sb_free(&a->vb);
 	gp_sb_free(&a->sb);
 	gp_sb_free(&a->tsb);
 	gp_gkey_free(&a->key);
+}
+
+static void free_jsonp(void *jp)
+{
+	gp_jsonp_free(jp);
+}
+
+/* --partial, --merge: a row keeps its group's first record number after
+ * the states; the state members are named by the output fields, so those
+ * must differ. */
+static gp_status partial_open(gp_stage *st, agg *a, const gp_args *all)
+{
+	gp_ctx *ctx = st->ctx;
+	a->mode = ctx->agg_mode;
+	if (!a->mode)
+		return GP_OK;
+	a->bare = all->n == 1 && all->v[0].len == 5 && memcmp(all->v[0].s, "count", 5) == 0;
+	for (size_t i = 0; i < a->s.n; i++) {
+		const agg_item *it = &a->s.items[i];
+		if (it->nlen == 4 && memcmp(it->name, "_seq", 4) == 0)
+			return gp_fail(ctx, &st->span, "%s: _seq is the partial state's own member: name the "
+				       "aggregate otherwise (as NAME) for --partial and --merge", it->what);
+		for (size_t j = 0; j < i; j++)
+			if (a->s.items[j].nlen == it->nlen && memcmp(a->s.items[j].name, it->name, it->nlen) == 0)
+				return gp_fail(ctx, &st->span, "two aggregates are named '%s': name one otherwise "
+					       "(as NAME) for --partial and --merge", it->name);
+	}
+	a->seq_off = (a->s.state_size + 7) & ~(size_t)7;
+	if (a->mode & GP_AGG_MERGE) {
+		a->jp = gp_scope_alloc(st->scope, sizeof *a->jp);
+		a->tmp = gp_scope_alloc(st->scope, a->seq_off + 8);
+		if (!a->jp || !a->tmp || gp_scope_defer(st->scope, free_jsonp, a->jp) != 0)
+			return oom(st);
+	}
+	return GP_OK;
 }
 
 gp_status gp_agg_open(gp_stage *st, const gp_args *all)
@@ -858,10 +1284,14 @@ gp_status gp_agg_open(gp_stage *st, const gp_args *all)
 	for (size_t i = 0; i < a->s.n; i++)
 		if (a->s.items[i].ops && strcmp(a->s.items[i].ops->name, "percentile") == 0)
 			a->s.items[i].par.budget = gp_acc_pct_budget(share, npct);
-	gp_groups_conf conf = { .state_size = a->s.state_size,
+	if (partial_open(st, a, all) != GP_OK)
+		return GP_ERR;
+	gp_groups_conf conf = { .state_size = a->seq_off ? a->seq_off + 8 : a->s.state_size,
 				.budget = share,
 				.merge = row_merge,
-				.arg = a };
+				.arg = a,
+				/* --merge: groups in the order of their first record */
+				.caller_seq = a->mode & GP_AGG_MERGE };
 	if (a->s.heap) {
 		conf.encode = row_encode;
 		conf.decode = row_decode;
@@ -877,6 +1307,8 @@ gp_status gp_agg_open(gp_stage *st, const gp_args *all)
 		if (!row)
 			return oom(st);
 		row_init(a, row);
+		if (a->seq_off)
+			*(uint64_t *)((char *)row + a->seq_off) = a->mode & GP_AGG_MERGE ? UINT64_MAX : ctx->part << 40;
 	}
 	if (all->n) {
 		uint32_t s0 = all->v[0].span.start, s1 = all->v[all->n - 1].span.end;

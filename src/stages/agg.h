@@ -74,11 +74,14 @@ typedef struct agg_spec {
 } agg_spec;
 
 /* A text slot of a group row (first, last, and min/max over text): the
- * value's bytes on the heap, grown amortised, freed with the group. */
+ * value's bytes on the heap, grown amortised, freed with the group; first
+ * and last keep the smallest and largest record number, so they merge in
+ * any order (partial states, issue 12). */
 typedef struct agg_text {
 	char *p;
 	size_t len, cap;
 	bool has;
+	uint64_t seq; /* first, last: the record number the text came from */
 } agg_text;
 
 /* Reads the stage's whole text, its first word included (all = the name

@@ -44,7 +44,7 @@ static const gp_stage_ops count_ops = { count_next };
 static gp_status count_open(gp_stage *st, const gp_args *all)
 {
 	/* all->v[0] is the name word (takes_name): `count` alone is this stage. */
-	if (all->n != 1 || all->v[0].len != 5)
+	if (all->n != 1 || all->v[0].len != 5 || st->ctx->agg_mode) /* --partial/--merge: agg.c's states */
 		return gp_agg_open(st, all);
 	count *c = gp_scope_alloc(st->scope, sizeof *c);
 	if (!c)

@@ -6,17 +6,29 @@
  * --memory share, past it written to a nameless temporary file in chunks
  * of that size and read back for the second pass. `log` needs one pass:
  * a counter per power of ten, found by binary search in a table of the
- * powers strtod reads (no libm). */
+ * powers strtod reads (no libm).
+ *
+ * --partial writes the state as lines of agg/partial.h's format, the key
+ * empty and one member "histogram": the values themselves for equal-width
+ * buckets ({"values": base64 of up to CHUNK doubles, little-endian IEEE
+ * bits}, as many lines as it takes), the counts for log ({"min", "max":
+ * base64 of a double, "neg", "zero": numbers, "decades": base64 of LEB128
+ * pairs of decade and count}); --merge adds every line's values or counts
+ * to an empty histogram, so the rows are one run's. */
 #include <errno.h>
 #include <math.h> /* isfinite: a macro, no libm */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../agg/enc.h"
+#include "../agg/partial.h"
 #include "../core/grow.h"
+#include "../core/jsonval.h"
 #include "../core/num.h"
 #include "../core/render.h"
 #include "../core/tmpfile.h"
+#include "../fields/jsonl.h"
 #include "../out/table.h"
 #include "expr_stage.h"
 #include "xform.h"
@@ -25,6 +37,7 @@
 #define MAX_BUCKETS 100000
 #define MIN_KEEP 512  /* values kept in memory, whatever the share */
 #define ROWS_OUT 256  /* rows per output batch */
+#define CHUNK 512     /* values per partial line */
 /* Decades 10^P10_MIN .. 10^P10_MAX: every positive finite double has one
  * (the smallest subnormal is 4.9e-324). */
 #define P10_MIN (-324)
@@ -58,6 +71,15 @@ typedef struct histogram {
 
 	bool counted;     /* the input is read and counted */
 	size_t row, rows; /* rows handed out so far, of rows */
+
+	/* --partial / --merge */
+	unsigned mode;    /* ctx->agg_mode */
+	gp_jsonp *jp;     /* --merge: the validator of the states */
+	gp_sb vb;         /* a state's bytes */
+	double *chunk;    /* --partial: CHUNK values read back from tmp */
+	uint64_t tmp_left; /* --partial: values in tmp not yet written */
+	size_t mem_done;  /* --partial: values of v written */
+	bool log_done;    /* --partial, log: the line is written */
 } histogram;
 
 static void free_histogram(void *arg)
@@ -66,6 +88,11 @@ static void free_histogram(void *arg)
 	free(h->v);
 	free(h->count);
 	free(h->edge);
+	free(h->chunk);
+	gp_sb_free(&h->vb);
+	if (h->jp)
+		gp_jsonp_free(h->jp);
+	free(h->jp);
 }
 
 /* ---- reading the values ---- */
@@ -326,6 +353,199 @@ static gp_status emit(gp_stage *st, histogram *h, gp_batch *out)
 	return gp_xform_emit(x, out, x->out.n);
 }
 
+
+/* ---- --partial and --merge ---- */
+
+static void put_double(gp_sb *b, const char *name, double d)
+{
+	unsigned char buf[8];
+	gp_enc e = { buf, sizeof buf, 0 };
+	gp_enc_f64(&e, d);
+	gp_sb_put(b, name, strlen(name));
+	gp_b64_put(b, buf, sizeof buf);
+	gp_sb_putc(b, '"');
+}
+
+/* One partial line: the log counts, or the next CHUNK values. 0 when there
+ * is no more, 1 when one was pushed, -1 when a read or memory failed. */
+static int partial_line(gp_stage *st, histogram *h)
+{
+	gp_xform *x = &h->x;
+	gp_sb *b = &x->sb;
+	char head[64];
+	const double *v = NULL;
+	size_t n = 0;
+	if (h->log) {
+		if (h->log_done || h->n == 0)
+			return 0;
+		h->log_done = true;
+	} else if (h->tmp_left) {
+		ssize_t k = read_values(h, h->chunk, h->tmp_left < CHUNK ? (size_t)h->tmp_left : CHUNK);
+		if (k <= 0)
+			return -1;
+		h->tmp_left -= (uint64_t)k;
+		v = h->chunk, n = (size_t)k;
+	} else if (h->mem_done < h->nv) {
+		v = h->v + h->mem_done;
+		n = h->nv - h->mem_done < CHUNK ? h->nv - h->mem_done : CHUNK;
+		h->mem_done += n;
+	} else {
+		return 0;
+	}
+	b->len = 0;
+	gp_sb_put(b, head, (size_t)snprintf(head, sizeof head, "\t%d:%016llx\t{\"_seq\":%llu,\"histogram\":{",
+					    GP_PARTIAL_VERSION, (unsigned long long)st->ctx->spec_hash,
+					    (unsigned long long)(st->ctx->part << 40)));
+	if (h->log) {
+		put_double(b, "\"min\":\"", h->min);
+		put_double(b, ",\"max\":\"", h->max);
+		gp_sb_put(b, head, (size_t)snprintf(head, sizeof head, ",\"neg\":%llu,\"zero\":%llu,\"decades\":\"",
+						    (unsigned long long)h->neg, (unsigned long long)h->zero));
+		gp_enc e = { NULL, 0, 0 };
+		for (int pass = 0; pass < 2; pass++) { /* measure, then write */
+			for (size_t k = 0; k + 1 < NP10; k++)
+				if (h->count[k]) {
+					gp_enc_var(&e, k);
+					gp_enc_var(&e, h->count[k]);
+				}
+			if (pass == 0) {
+				h->vb.len = 0;
+				if (!gp_sb_room(&h->vb, e.n + 1))
+					return -1;
+				e = (gp_enc){ (unsigned char *)h->vb.p, e.n, 0 };
+			}
+		}
+		gp_b64_put(b, h->vb.p, e.n);
+		gp_sb_putc(b, '"');
+	} else {
+		h->vb.len = 0;
+		if (!gp_sb_room(&h->vb, n * 8))
+			return -1;
+		gp_enc e = { (unsigned char *)h->vb.p, n * 8, 0 };
+		for (size_t k = 0; k < n; k++)
+			gp_enc_f64(&e, v[k]);
+		gp_sb_put(b, "\"values\":\"", 10);
+		gp_b64_put(b, h->vb.p, e.n);
+		gp_sb_putc(b, '"');
+	}
+	gp_sb_put(b, "}}", 2);
+	static const gp_rec none = { 0 };
+	size_t len;
+	const char *p = gp_sb_finish_rec(b, &x->pool, st->ctx->delim, &len);
+	return p && gp_xform_push(x, &none, p, len, NULL, 0, NULL) == 0 ? 1 : -1;
+}
+
+static gp_status emit_partial(gp_stage *st, histogram *h, gp_batch *out)
+{
+	gp_xform_begin(&h->x);
+	while (h->x.out.n < ROWS_OUT) {
+		int k = partial_line(st, h);
+		if (k < 0)
+			return h->tmp_left ? tmp_fail(h, "read") : gp_fail(st->ctx, NULL, "out of memory");
+		if (k == 0)
+			break;
+	}
+	if (h->x.out.n == 0)
+		return GP_EOF;
+	return gp_xform_emit(&h->x, out, h->x.out.n);
+}
+
+/* --partial: the values spilled to tmp are written first, then those in memory. */
+static gp_status partial_begin(gp_stage *st, histogram *h)
+{
+	if (h->log || !h->nspilled)
+		return GP_OK;
+	if (!(h->chunk = malloc(CHUNK * sizeof *h->chunk)))
+		return gp_fail(st->ctx, NULL, "out of memory");
+	gp_status s = spill(st, h);
+	if (s != GP_OK)
+		return s;
+	errno = 0;
+	if (gp_tmpfile_rewind(&h->tmp) != 0)
+		return tmp_fail(h, "read");
+	h->tmp_left = h->nspilled;
+	return GP_OK;
+}
+
+/* A double of 8 bytes of base64 in member name of obj: false when it is not. */
+static bool get_double(histogram *h, const gp_value *obj, const char *name, double *d)
+{
+	gp_value v;
+	if (!gp_json_member(obj, name, strlen(name), &v) || gp_partial_b64_value(&v, &h->vb) != 0 || h->vb.len != 8)
+		return false;
+	gp_dec dec;
+	gp_dec_init(&dec, h->vb.p, 8);
+	*d = gp_dec_f64(&dec);
+	return isfinite(*d);
+}
+
+/* --merge: one line's values or counts added. */
+static gp_status merge_line(gp_stage *st, histogram *h, const gp_rec *r)
+{
+	gp_partial_line pl;
+	gp_value obj, m, v;
+	uint64_t seq;
+	gp_status s = gp_partial_read(st->ctx, h->jp, r, &pl, &obj, &seq);
+	if (s != GP_OK)
+		return s == GP_EOF ? GP_OK : s;
+	if (pl.klen)
+		return gp_partial_bad(st->ctx, r, "a histogram's key is empty") == GP_EOF ? GP_OK : GP_ERR;
+	const char *why = "the state has no member 'histogram'";
+	if (!gp_json_member(&obj, "histogram", 9, &m) || m.kind != GP_K_OBJ)
+		goto bad;
+	why = "the state of 'histogram' does not decode";
+	if (!h->log) {
+		if (!gp_json_member(&m, "values", 6, &v) || gp_partial_b64_value(&v, &h->vb) != 0 || h->vb.len % 8)
+			goto bad;
+		gp_dec dec;
+		gp_dec_init(&dec, h->vb.p, h->vb.len);
+		for (size_t k = 0; k < h->vb.len / 8; k++) {
+			double d = gp_dec_f64(&dec);
+			if (!isfinite(d))
+				goto bad;
+		}
+		gp_dec_init(&dec, h->vb.p, h->vb.len);
+		/* add() may spill, which does not touch vb */
+		for (size_t k = 0; k < h->vb.len / 8; k++)
+			if ((s = add(st, h, gp_dec_f64(&dec))) != GP_OK)
+				return s;
+		return GP_OK;
+	}
+	double mn, mx;
+	uint64_t neg, zero, total = 0;
+	if (!get_double(h, &m, "min", &mn) || !get_double(h, &m, "max", &mx) || mn > mx ||
+	    !gp_json_member(&m, "neg", 3, &v) || !gp_partial_u64(&v, &neg) ||
+	    !gp_json_member(&m, "zero", 4, &v) || !gp_partial_u64(&v, &zero) ||
+	    !gp_json_member(&m, "decades", 7, &v) || gp_partial_b64_value(&v, &h->vb) != 0)
+		goto bad;
+	gp_dec dec;
+	for (int pass = 0; pass < 2; pass++) { /* check every pair, then add them */
+		gp_dec_init(&dec, h->vb.p, h->vb.len);
+		while (gp_dec_left(&dec) && !dec.bad) {
+			uint64_t k = gp_dec_var(&dec), c = gp_dec_var(&dec);
+			if (dec.bad || k + 1 >= NP10 || c == 0)
+				goto bad;
+			if (pass)
+				h->count[k] += c;
+			else
+				total += c;
+		}
+	}
+	total += neg + zero;
+	if (total == 0)
+		goto bad;
+	if (h->n == 0 || mn < h->min)
+		h->min = mn;
+	if (h->n == 0 || mx > h->max)
+		h->max = mx;
+	h->n += total;
+	h->neg += neg;
+	h->zero += zero;
+	return GP_OK;
+bad:
+	return gp_partial_bad(st->ctx, r, "%s", why) == GP_EOF ? GP_OK : GP_ERR;
+}
+
 static gp_status histogram_next(gp_stage *st, gp_batch *out)
 {
 	histogram *h = st->state;
@@ -335,8 +555,12 @@ static gp_status histogram_next(gp_stage *st, gp_batch *out)
 		while ((r = gp_xform_pull(st, &h->x, &in)) == GP_OK) {
 			for (size_t i = 0; i < in.n; i++) {
 				double d;
-				if (value_of(h, &in.recs[i], &d) && (r = add(st, h, d)) != GP_OK)
+				if (h->mode & GP_AGG_MERGE) {
+					if ((r = merge_line(st, h, &in.recs[i])) != GP_OK)
+						return r;
+				} else if (value_of(h, &in.recs[i], &d) && (r = add(st, h, d)) != GP_OK) {
 					return r;
+				}
 			}
 		}
 		if (r == GP_ERR)
@@ -344,13 +568,18 @@ static gp_status histogram_next(gp_stage *st, gp_batch *out)
 		h->counted = true;
 		if (gp_signal)
 			return GP_EOF;
-		if (h->log)
+		if (h->mode & GP_AGG_PARTIAL) {
+			if ((r = partial_begin(st, h)) != GP_OK)
+				return r;
+		} else if (h->log)
 			h->rows = log_rows(h);
 		else if ((r = count_equal(st, h)) != GP_OK)
 			return r;
 		else
 			h->rows = h->n ? h->nb : 0;
 	}
+	if (h->mode & GP_AGG_PARTIAL)
+		return emit_partial(st, h, out);
 	if (h->row == h->rows)
 		return GP_EOF;
 	return emit(st, h, out);
@@ -421,6 +650,9 @@ static gp_status histogram_open(gp_stage *st, const gp_args *args)
 	    gp_scope_defer(st->scope, free_histogram, h) != 0)
 		return gp_fail(ctx, NULL, "out of memory");
 	h->tmp.fd = -1;
+	h->mode = ctx->agg_mode;
+	if ((h->mode & GP_AGG_MERGE) && !(h->jp = calloc(1, sizeof *h->jp)))
+		return gp_fail(ctx, NULL, "out of memory");
 	if (args->n == 0)
 		return gp_fail(ctx, &st->span, "histogram: expected a field or an expression to count");
 	gp_expr_reader *rd = gp_expr_reader_open(st, args, 0);

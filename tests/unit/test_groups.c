@@ -753,6 +753,56 @@ static void test_hash(void)
 	ok(lo > 850 && hi < 1150, "hash: low bits of sequential keys are even (%u..%u of 1000)", lo, hi);
 }
 
+/* conf.caller_seq (--merge): groups come out in the order of the numbers
+ * the caller gave them (the smallest of each key's), whatever order the keys
+ * came in, in memory and spilled. Key i's numbers are 3 * perm(i) + {0, 1,
+ * 2}, given in a scrambled order, the smallest not always first. */
+static void test_caller_seq(const char *dir, size_t budget)
+{
+	enum { N = 20000, PERM = 7919 };
+	static size_t inv[N];
+	for (size_t i = 0; i < N; i++)
+		inv[(i * PERM) % N] = i;
+	gp_scope sc;
+	gp_scope_init(&sc);
+	gp_groups *g = gp_groups_new(&sc, &(gp_groups_conf){ .state_size = sizeof(st), .budget = budget,
+							     .merge = st_merge, .caller_seq = true });
+	bool fed = g != NULL;
+	for (size_t round = 0; round < 3 && fed; round++) {
+		for (size_t j = 0; j < N && fed; j++) {
+			size_t i = (j * 104729 + round * 31) % N;
+			char key[16];
+			int len = snprintf(key, sizeof key, "k%zu", i);
+			bool added;
+			st *s = gp_groups_get(g, key, (size_t)len, &added);
+			if (!s) {
+				fed = false;
+				break;
+			}
+			gp_groups_lower_seq(s, 3 * ((i * PERM) % N) + (2 - round + i) % 3);
+			s->count++;
+		}
+	}
+	ok(fed && (budget == 0 || gp_groups_spills(g) > 0), "caller_seq, budget %zu KiB: %u spills", budget >> 10,
+	   fed ? gp_groups_spills(g) : 0);
+	ok(gp_groups_finish(g) == 0, "caller_seq: finished");
+	gp_group gr;
+	size_t n = 0;
+	bool order = true;
+	int k;
+	while ((k = gp_groups_next(g, &gr)) == 1) {
+		/* the n-th group out is the key i with perm(i) == n */
+		char want[16];
+		int len = snprintf(want, sizeof want, "k%zu", n < N ? inv[n] : 0);
+		if (gr.len != (size_t)len || memcmp(gr.key, want, gr.len) != 0 || ((st *)gr.state)->count != 3)
+			order = false;
+		n++;
+	}
+	ok(k == 0 && n == N && order, "caller_seq, budget %zu KiB: %zu groups in the caller's order", budget >> 10, n);
+	gp_scope_unwind(&sc);
+	ok(tmpdir_entries(dir) == 0, "caller_seq: nothing left in $TMPDIR");
+}
+
 int main(void)
 {
 	char dir[4096];
@@ -777,6 +827,8 @@ int main(void)
 	test_spill_long();
 	test_spill_errors(dir);
 	test_spill_heap(dir);
+	test_caller_seq(dir, 0);
+	test_caller_seq(dir, 160u << 10);
 	test_write_errors(dir);
 	free(pool);
 	free(ref);
