@@ -13,7 +13,7 @@ complete -c gpipe -l output -s o -x -a 'text json tsv csv' -d 'write records as 
 complete -c gpipe -l strict -d 'records a parsing stage cannot parse (not JSON, no match) are an error: exit status 2'
 complete -c gpipe -l memory -x -d 'memory that aggregates and sort may hold, with K, M or G suffix (default 256M); past it they spill to temporary files in $TMPDIR and stay exact'
 complete -c gpipe -l tz -x -d 'time zone of timestamps written without one: UTC, Z or an offset like +02:00 (default: the TZ environment variable)'
-complete -c gpipe -l jobs -s j -x -d 'threads to run on (default: the number of cores; 1: one thread): inputs are read in order and cut into pieces, the per-record stages at the head of the chain run on the pieces side by side, and the output is the same, byte for byte, as with -j 1'
+complete -c gpipe -l jobs -s j -x -d 'threads to run on (default: the number of cores; 1: one thread): inputs are read in order and cut into pieces, the per-record stages at the head of the chain (and an aggregate after them, its states merged) run on the pieces side by side, and the output is the same, byte for byte, as with -j 1'
 complete -c gpipe -l seed -x -d 'seed for sample, for repeatable runs (default: from the clock)'
 complete -c gpipe -l progress -x -d 'show bytes read, of how many, the rate and the time left on stderr: redrawn on a terminal from the first second on, else a line every 5 s (or every SECONDS)'
 complete -c gpipe -l stats -d 'print on stderr, at the end, the records and bytes each stage handed on, the time spent in each, and the peak memory'

@@ -207,6 +207,31 @@ static bool pump(gp_plan *plan, gp_out *out, gp_ctx *ctx, gp_stats *stats)
 	}
 }
 
+/* -j: the workers run the per-record head of the chain; when an aggregate
+ * follows it, they run the aggregate too, on their pieces, as --partial
+ * does, and the main thread merges their states as --merge does (a plan of
+ * its own: the aggregate in merge mode and what follows). Each side holds
+ * half of --memory. */
+static gp_status start_jobs(gp_ctx *ctx, const gp_options *o, gp_plan *plan, unsigned jobs,
+			    const char *src, size_t srclen, bool comments, const char *const *files,
+			    size_t nfiles)
+{
+	size_t k = gp_plan_per_record(plan);
+	gp_par_opts po = { .jobs = jobs, .wstages = k, .main_skip = k };
+	if (!ctx->agg_mode && k + 1 < plan->n && plan->chain[k + 1]->def->family == GP_FAM_AGGREGATE) {
+		ctx->agg_mode = GP_AGG_MERGE;
+		ctx->memory = o->memory / 2;
+		ctx->memory_holders = 0;
+		if (gp_plan_build(ctx, src, srclen, comments, files, nfiles, plan) != GP_OK)
+			return GP_ERR;
+		po.wstages = k + 1;
+		po.wmode = GP_AGG_PARTIAL;
+		po.wmemory = o->memory / 2 / jobs;
+		po.main_skip = 0;
+	}
+	return gp_par_start(ctx, plan, &po, src, srclen, comments, files, nfiles);
+}
+
 /* Builds and runs the chain. Returns the exit status. The root scope is
  * unwound on every path out. */
 static int run(const gp_options *o, const char *src, size_t srclen, bool comments,
@@ -257,9 +282,8 @@ static int run(const gp_options *o, const char *src, size_t srclen, bool comment
 	const bool grep_status = ctx.status_stage && ctx.status_stage == plan.chain[plan.n - 1];
 	unsigned jobs = o->jobs ? o->jobs : gp_par_cores();
 	if (!o->stats && !o->progress && gp_par_wanted(&plan, jobs, files, nfiles) &&
-	    gp_par_start(&ctx, &plan, gp_plan_per_record(&plan), jobs, src, srclen, comments, files,
-			 nfiles) != GP_OK) {
-		print_diag(&ctx.diag, NULL, 0);
+	    start_jobs(&ctx, o, &plan, jobs, src, srclen, comments, files, nfiles) != GP_OK) {
+		print_diag(&ctx.diag, src, srclen);
 		goto out;
 	}
 

@@ -52,7 +52,7 @@ const gp_global_opt gp_global_opts[] = {
 	{ "strict", OPT_STRICT, NONE, "records a parsing stage cannot parse (not JSON, no match) are an error: exit status 2", NULL, 0 },
 	{ "memory", OPT_MEMORY, REQ("SIZE"), "memory that aggregates and sort may hold, with K, M or G suffix (default 256M); past it they spill to temporary files in $TMPDIR and stay exact", NULL, 0 },
 	{ "tz", OPT_TZ, REQ("ZONE"), "time zone of timestamps written without one: UTC, Z or an offset like +02:00 (default: the TZ environment variable)", NULL, 0 },
-	{ "jobs", 'j', REQ("N"), "threads to run on (default: the number of cores; 1: one thread): inputs are read in order and cut into pieces, the per-record stages at the head of the chain run on the pieces side by side, and the output is the same, byte for byte, as with -j 1", NULL, 0 },
+	{ "jobs", 'j', REQ("N"), "threads to run on (default: the number of cores; 1: one thread): inputs are read in order and cut into pieces, the per-record stages at the head of the chain (and an aggregate after them, its states merged) run on the pieces side by side, and the output is the same, byte for byte, as with -j 1", NULL, 0 },
 	{ "seed", OPT_SEED, REQ("N"), "seed for sample, for repeatable runs (default: from the clock)", NULL, 0 },
 	{ "progress", OPT_PROGRESS, OPT("SECONDS"), "show bytes read, of how many, the rate and the time left on stderr: redrawn on a terminal from the first second on, else a line every 5 s (or every SECONDS)", NULL, 0 },
 	{ "stats", OPT_STATS, NONE, "print on stderr, at the end, the records and bytes each stage handed on, the time spent in each, and the peak memory", NULL, 0 },

@@ -52,6 +52,7 @@ typedef struct chunk {
 	gp_scope scope;     /* owns pack */
 	gp_recpack pack;
 	bool had_error, selected;
+	uint64_t seq;       /* the piece's number in input order: its part (--partial) */
 } chunk;
 
 typedef struct worker worker;
@@ -86,6 +87,7 @@ typedef struct gp_par {
 	size_t std_cap; /* the source's usual buffer: those are kept for reuse */
 	char **pool;
 	size_t npool, poolcap;
+	uint64_t nseq; /* reader only: pieces made */
 
 	item *pre; /* reader only: messages for its next piece */
 	size_t npre, precap;
@@ -313,6 +315,7 @@ static void *reader_main(void *arg)
 			break;
 		}
 		c->bytes = c->cap;
+		c->seq = P->nseq++;
 		lock(P);
 		append(P, c);
 		P->inflight += c->bytes;
@@ -549,6 +552,8 @@ static gp_status piece_next(gp_stage *st, gp_batch *out)
 			return GP_EOF;
 		w->cur = c;
 		w->given = false;
+		/* An aggregate under the worker counts its records in parts. */
+		st->ctx->part = c->seq;
 	}
 }
 
@@ -902,7 +907,13 @@ unsigned gp_par_cores(void)
 
 bool gp_par_wanted(const gp_plan *plan, unsigned jobs, const char *const *files, size_t nfiles)
 {
-	if (jobs < 2 || nfiles == 0 || gp_plan_per_record(plan) == 0)
+	if (jobs < 2 || nfiles == 0)
+		return false;
+	size_t k = gp_plan_per_record(plan);
+	const gp_ctx *ctx = plan->chain[0]->ctx;
+	bool agg = k + 1 < plan->n && plan->chain[k + 1]->def->family == GP_FAM_AGGREGATE &&
+		   !ctx->agg_mode;
+	if (k == 0 && !agg)
 		return false;
 	for (size_t i = 0; i < nfiles; i++) {
 		struct stat sb;
@@ -946,9 +957,11 @@ static int start_threads(gp_par *P, unsigned jobs)
 	return rc;
 }
 
-gp_status gp_par_start(gp_ctx *ctx, gp_plan *plan, size_t k, unsigned jobs, const char *src,
+gp_status gp_par_start(gp_ctx *ctx, gp_plan *plan, const gp_par_opts *po, const char *src,
 		       size_t len, bool comments, const char *const *files, size_t nfiles)
 {
+	const unsigned jobs = po->jobs;
+	const size_t k = po->main_skip;
 	gp_stage *st = gp_arena_alloc(ctx->arena, sizeof *st);
 	gp_stage **chain = gp_arena_alloc(ctx->arena, (plan->n - k) * sizeof *chain);
 	if (!st || !chain || !(st->scope = gp_scope_child(ctx->root)))
@@ -977,10 +990,13 @@ gp_status gp_par_start(gp_ctx *ctx, gp_plan *plan, size_t k, unsigned jobs, cons
 	if (gp_scope_defer(st->scope, par_stop, P) != 0 || !P->w || !P->pool)
 		return gp_fail(ctx, NULL, "out of memory");
 	P->tmpl = *ctx;
+	P->tmpl.agg_mode = po->wmode;
+	if (po->wmemory)
+		P->tmpl.memory = po->wmemory;
 	P->src = src;
 	P->srclen = len;
 	P->comments = comments;
-	P->nstages = k;
+	P->nstages = po->wstages;
 	P->files = files;
 	P->nfiles = nfiles;
 	f->par = P;

@@ -54,16 +54,28 @@
 #define GP_PAR_PIECE ((size_t)1 << 20)
 
 /* Whether -j should be used: more than one job, some per-record stages at
- * the head of the plan, and inputs that are all regular files or
- * directories (a pipe or a terminal is read as it comes, on one thread). */
+ * the head of the plan or an aggregate (not under --partial or --merge),
+ * and inputs that are all regular files or directories (a pipe or a
+ * terminal is read as it comes, on one thread). */
 bool gp_par_wanted(const gp_plan *plan, unsigned jobs, const char *const *files, size_t nfiles);
 
-/* Starts the reader and `jobs` workers on the plan's first k user stages
- * (k = gp_plan_per_record) and splices a feed stage in their place: the
- * plan's chain becomes [feed, the stages after k...]. The expression is
- * parsed again by each worker: src/len/comments as given to gp_plan_build.
- * ctx is the main thread's; its options are copied into each thread's own. */
-gp_status gp_par_start(gp_ctx *ctx, gp_plan *plan, size_t k, unsigned jobs, const char *src,
+/* How the chain is shared out. */
+typedef struct gp_par_opts {
+	unsigned jobs;
+	size_t wstages;   /* user stages a worker runs (from the first) */
+	unsigned wmode;   /* the workers' ctx->agg_mode: GP_AGG_PARTIAL when
+			   * they run the aggregate too (their pieces are its
+			   * parts) and the main plan merges */
+	size_t wmemory;   /* a worker's --memory, 0: the main ctx's */
+	size_t main_skip; /* user stages of the main plan the feed replaces */
+} gp_par_opts;
+
+/* Starts the reader and the workers and splices a feed stage into the
+ * main plan in place of its source and first main_skip user stages: the
+ * chain becomes [feed, the stages after them...]. The expression is parsed
+ * again by each worker: src/len/comments as given to gp_plan_build. ctx is
+ * the main thread's; its options are copied into each thread's own. */
+gp_status gp_par_start(gp_ctx *ctx, gp_plan *plan, const gp_par_opts *po, const char *src,
 		       size_t len, bool comments, const char *const *files, size_t nfiles);
 
 /* The number of cores online (at least 1): the default of -j. */

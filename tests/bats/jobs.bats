@@ -122,7 +122,7 @@ EOF
 	[ "$bad" -eq 0 ]
 }
 
-@test "-j: a chain whose later stages need every record in order (sort, head, tail, uniq, count, grep -c/-m/-A) gives -j 1's bytes" {
+@test "-j: a chain whose later stages need every record in order (sort, head, tail, uniq, aggregates merged from the workers, grep -c/-m/-A) gives -j 1's bytes" {
 	local bad=0 e
 	while IFS= read -r e; do
 		# shellcheck disable=SC2086
@@ -140,7 +140,17 @@ grep -m 2 -H ERROR
 grep -A 1 -B 2 503
 grep level | multiline "^level=error"
 grep -o "ms=[0-9]+" | sort -r | head 3
+count
+count by $2
+count by bucket($1, 1m)
+grep ERROR | top 3 $2
+json | count, first ms, last ms, distinct path, median ms, sum ms, stddev ms by level
+json | histogram ms 5
+logfmt | count, avg ms by user | where count > 10 | sort -r count
 EOF
+	# An aggregate under -j runs in every worker on its pieces and the
+	# states are merged; past a tiny --memory both sides spill.
+	same_out --memory 64K 'logfmt | count, sum ms, p90 ms by user, path' $ALL || bad=1
 	[ "$bad" -eq 0 ]
 }
 
