@@ -408,12 +408,27 @@ static void worker_report(gp_ctx *ctx, const char *msg)
 static void worker_summary(gp_ctx *ctx, const gp_dropped *d)
 {
 	worker *w = ((tctx *)ctx)->w;
-	gp_dropped *s = malloc(sizeof *s);
+	/* The names may live in the worker's arena (an aggregate's "avg ms"),
+	 * which goes before the main thread says them: copied along. */
+	const char *src[3] = { d->stage, d->what, d->what1 };
+	size_t len[3], all = 0;
+	for (int i = 0; i < 3; i++)
+		all += (len[i] = src[i] ? strlen(src[i]) + 1 : 0);
+	gp_dropped *s = malloc(sizeof *s + all);
 	if (!s)
 		return;
 	*s = *d;
 	s->next = NULL;
 	s->listed = false;
+	char *p = (char *)(s + 1);
+	const char **dst[3] = { &s->stage, &s->what, &s->what1 };
+	for (int i = 0; i < 3; i++) {
+		if (!src[i])
+			continue;
+		memcpy(p, src[i], len[i]);
+		*dst[i] = p;
+		p += len[i];
+	}
 	if (add(w, (item){ .kind = IT_SUM, .sum = s }, sizeof *s) != 0)
 		free(s);
 }
@@ -635,7 +650,7 @@ typedef struct feed {
 	gp_field *fields;
 	size_t fcap;
 	gp_recvec lazy;   /* a span's records, split on demand */
-	gp_dropped *sums; /* summaries of the input being read, added up */
+	gp_dropped **sums; /* summaries of the input being read, added up (owned) */
 	size_t nsum, scap;
 	uint64_t last_id;
 	bool have_id;
@@ -646,10 +661,12 @@ static void sums_say_but(feed *f, gp_ctx *ctx, bool all, uint64_t keep)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < f->nsum; i++) {
-		if (all || f->sums[i].origin_id != keep)
-			gp_dropped_say(ctx, &f->sums[i]);
-		else
+		if (all || f->sums[i]->origin_id != keep) {
+			gp_dropped_say(ctx, f->sums[i]);
+			free(f->sums[i]);
+		} else {
 			f->sums[k++] = f->sums[i];
+		}
 	}
 	f->nsum = k;
 }
@@ -659,20 +676,24 @@ static void sums_say(feed *f, gp_ctx *ctx)
 	sums_say_but(f, ctx, true, 0);
 }
 
-/* One piece's summary: added to the same counter's of earlier pieces of
- * the same input (their first line is the earlier). */
-static void sum_add(feed *f, const gp_dropped *d)
+/* One piece's summary (the item's, taken when it is new): added to the
+ * same counter's of earlier pieces of the same input (their first line is
+ * the earlier). */
+static void sum_add(feed *f, item *it)
 {
+	const gp_dropped *d = it->sum;
 	for (size_t i = 0; i < f->nsum; i++) {
-		gp_dropped *s = &f->sums[i];
+		gp_dropped *s = f->sums[i];
 		if (s->origin_id == d->origin_id && strcmp(s->stage, d->stage) == 0 &&
 		    strcmp(s->what, d->what) == 0 && s->error == d->error) {
 			s->count += d->count;
 			return;
 		}
 	}
-	if (gp_grow(&f->sums, &f->scap, f->nsum + 1, sizeof *f->sums) == 0)
-		f->sums[f->nsum++] = *d;
+	if (gp_grow(&f->sums, &f->scap, f->nsum + 1, sizeof *f->sums) == 0) {
+		f->sums[f->nsum++] = it->sum;
+		it->sum = NULL;
+	}
 }
 
 /* Data of origin o is next: the summaries of earlier inputs are said
@@ -788,7 +809,7 @@ static gp_status feed_next(gp_stage *st, gp_batch *out)
 				ctx->report(ctx, it->text);
 				continue;
 			case IT_SUM:
-				sum_add(f, it->sum);
+				sum_add(f, it);
 				continue;
 			case IT_ERR:
 				sums_say(f, ctx);
@@ -882,7 +903,7 @@ static void feed_drain(void *arg)
 		if (it->kind == IT_MSG)
 			ctx->report(ctx, it->text);
 		else if (it->kind == IT_SUM)
-			sum_add(f, it->sum);
+			sum_add(f, it);
 	}
 	if (c)
 		ctx->had_error |= c->had_error;
@@ -896,6 +917,8 @@ static void feed_free(void *arg)
 	free(f->lazy.v);
 	free(f->recs);
 	free(f->fields);
+	for (size_t i = 0; i < f->nsum; i++)
+		free(f->sums[i]);
 	free(f->sums);
 }
 
