@@ -281,7 +281,7 @@ static int run(const gp_options *o, const char *src, size_t srclen, bool comment
 	 * selected), whatever was printed. */
 	const bool grep_status = ctx.status_stage && ctx.status_stage == plan.chain[plan.n - 1];
 	unsigned jobs = o->jobs ? o->jobs : gp_par_cores();
-	if (!o->stats && !o->progress && gp_par_wanted(&plan, jobs, files, nfiles) &&
+	if (!o->stats && !o->progress && gp_par_wanted(&plan, jobs, o->jobs != 0, files, nfiles) &&
 	    start_jobs(&ctx, o, &plan, jobs, src, srclen, comments, files, nfiles) != GP_OK) {
 		print_diag(&ctx.diag, src, srclen);
 		goto out;

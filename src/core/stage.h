@@ -139,6 +139,10 @@ struct gp_stage {
 	/* Set by open when this instance needs the whole input in order even
 	 * though its stage is per record (grep -m, -A/-B/-C, -c, -l, -L). */
 	bool serial;
+	/* Set by open when this instance does next to nothing a record (a
+	 * literal grep, upper): -j leaves a chain of only such stages on one
+	 * thread unless -j is given. */
+	bool light;
 	struct gp_stage_stats *stats; /* --stats: counters of this stage (stats.c) */
 	/* --stats: what the stage says about its run at the end (an aggregate's
 	 * groups and spills, sort's runs); NULL if nothing. Set by the stage

@@ -683,6 +683,11 @@ const char *gp_matcher_describe(const gp_matcher *m)
 	return m ? m->desc : "(none)";
 }
 
+bool gp_matcher_is_literal(const gp_matcher *m)
+{
+	return m && m->mode == M_LITERAL;
+}
+
 /* ---- matching ---- */
 
 static inline int run(gp_matcher *m, const pcre2_code *code, bool usejit, const char *s,

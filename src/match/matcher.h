@@ -81,4 +81,8 @@ void gp_matcher_on_undecided(gp_matcher *m, gp_matcher_undecided_fn fn, void *ar
  * prefilter 'status=5'". Static or matcher-owned string. */
 const char *gp_matcher_describe(const gp_matcher *m);
 
+/* The matcher is a literal search alone (no regex engine): it runs at the
+ * speed memory is read, so -j gains nothing from spreading it. */
+bool gp_matcher_is_literal(const gp_matcher *m);
+
 #endif

@@ -438,6 +438,51 @@ static bool in_piece(const chunk *c, const char *p, size_t n)
 	return p >= c->buf && p + n <= c->buf + c->cap + 1;
 }
 
+/* Records that lie end to end in the piece, each followed by its
+ * delimiter, on consecutive lines (what a filter passes on, as runs of
+ * lines) are kept as spans into the piece: nothing copied, and the output
+ * writes each run at once. 0, or 1 when some record is not like that (the
+ * caller keeps the views), -1 when out of memory. */
+static int keep_runs(worker *w, chunk *c, const gp_batch *b)
+{
+	const char delim = w->par->tmpl.delim;
+	for (size_t i = 0; i < b->n; i++) {
+		const gp_rec *r = &b->recs[i];
+		if (r->mark || r->origin != &c->origin || !in_piece(c, r->p, r->len + 1) ||
+		    r->p[r->len] != delim)
+			return 1;
+	}
+	/* Short runs (a filter that passes every other line) stay views: an
+	 * item a run would cost more than it saves. */
+	size_t runs = 1;
+	for (size_t i = 1; i < b->n; i++) {
+		const gp_rec *p = &b->recs[i - 1], *r = &b->recs[i];
+		runs += r->p != p->p + p->len + 1 || (r->line != p->line + 1 && (r->line || p->line));
+	}
+	if (runs * 8 > b->n && runs > 1)
+		return 1;
+	for (size_t i = 0, j; i < b->n; i = j) {
+		const gp_rec *a = &b->recs[i];
+		for (j = i + 1; j < b->n; j++) {
+			const gp_rec *p = &b->recs[j - 1], *r = &b->recs[j];
+			if (r->p != p->p + p->len + 1 || (r->line != p->line + 1 && (r->line || p->line)))
+				break;
+		}
+		const gp_rec *z = &b->recs[j - 1];
+		item it = { .kind = IT_SPAN };
+		it.b.span = a->p;
+		it.b.span_len = (size_t)(z->p + z->len + 1 - a->p);
+		it.b.span_line = a->line;
+		it.b.span_off = a->off;
+		it.b.span_origin = &c->origin;
+		it.b.span_nrec = j - i;
+		it.b.writable = true;
+		if (add(w, it, 0) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Keeps a batch the chain made of the piece: views into the piece as they
  * are, everything else packed. 0, or -1 when out of memory. */
 static int keep(worker *w, gp_batch *b)
@@ -474,6 +519,8 @@ static int keep(worker *w, gp_batch *b)
 		plain = !r->f && !r->lay && in_piece(c, r->p, r->len) &&
 			(!r->origin || r->origin == &c->origin);
 	}
+	if (plain && keep_runs(w, c, b) == 0)
+		return 0;
 	if (plain) {
 		gp_rec *v = malloc(b->n * sizeof *v);
 		if (!v)
@@ -928,7 +975,8 @@ unsigned gp_par_cores(void)
 	return n < 1 ? 1 : n > 1024 ? 1024 : (unsigned)n;
 }
 
-bool gp_par_wanted(const gp_plan *plan, unsigned jobs, const char *const *files, size_t nfiles)
+bool gp_par_wanted(const gp_plan *plan, unsigned jobs, bool asked, const char *const *files,
+		   size_t nfiles)
 {
 	if (jobs < 2 || nfiles == 0)
 		return false;
@@ -937,6 +985,11 @@ bool gp_par_wanted(const gp_plan *plan, unsigned jobs, const char *const *files,
 	bool agg = k + 1 < plan->n && plan->chain[k + 1]->def->family == GP_FAM_AGGREGATE &&
 		   !ctx->agg_mode;
 	if (k == 0 && !agg)
+		return false;
+	bool light = !agg;
+	for (size_t i = 1; i <= k && light; i++)
+		light = plan->chain[i]->light;
+	if (light && !asked)
 		return false;
 	for (size_t i = 0; i < nfiles; i++) {
 		struct stat sb;

@@ -56,8 +56,12 @@
 /* Whether -j should be used: more than one job, some per-record stages at
  * the head of the plan or an aggregate (not under --partial or --merge),
  * and inputs that are all regular files or directories (a pipe or a
- * terminal is read as it comes, on one thread). */
-bool gp_par_wanted(const gp_plan *plan, unsigned jobs, const char *const *files, size_t nfiles);
+ * terminal is read as it comes, on one thread). Unless -j was asked for,
+ * a head of light stages only (a literal grep, upper) and no aggregate
+ * stays on one thread: it runs at the speed of reading, and handing its
+ * pieces around costs more than it saves. */
+bool gp_par_wanted(const gp_plan *plan, unsigned jobs, bool asked, const char *const *files,
+		   size_t nfiles);
 
 /* How the chain is shared out. */
 typedef struct gp_par_opts {

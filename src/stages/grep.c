@@ -824,6 +824,7 @@ static gp_status grep_open(gp_stage *st, const gp_args *args)
 		g->offsets = false;
 	}
 	st->serial = g->mode != OUT_LINES || g->has_max || g->ctxlines;
+	st->light = gp_matcher_is_literal(g->m);
 	g->full = g->mode != OUT_LINES || g->has_max || g->ctxlines || g->offsets ||
 		  (g->invert && g->only);
 	g->ctx = ctx;

@@ -32,6 +32,7 @@ static const gp_stage_ops trim_ops = { trim_next };
 
 static gp_status trim_open(gp_stage *st, const gp_args *args)
 {
+	st->light = true;
 	if (gp_no_args(st->ctx, st->def->name, args) != GP_OK)
 		return GP_ERR;
 	st->ops = &trim_ops;

@@ -96,6 +96,7 @@ static const gp_stage_ops case_ops = { case_next };
 
 static gp_status case_open(gp_stage *st, const gp_args *args)
 {
+	st->light = true;
 	if (gp_no_args(st->ctx, st->def->name, args) != GP_OK)
 		return GP_ERR;
 	casemap *c = gp_scope_alloc(st->scope, sizeof *c);
