@@ -207,6 +207,26 @@ static bool pump(gp_plan *plan, gp_out *out, gp_ctx *ctx, gp_stats *stats)
 	}
 }
 
+/* --explain's last line: how -j shares the chain out. */
+static void explain_jobs(const gp_plan *plan, const gp_options *o, const char *const *files,
+			 size_t nfiles)
+{
+	unsigned jobs = o->jobs ? o->jobs : gp_par_cores();
+	const char *why = o->stats || o->progress ? "--stats and --progress run on one thread"
+			  : gp_par_why_not(plan, jobs, o->jobs != 0, files, nfiles);
+	if (why) {
+		printf("%-8s 1 thread (%s)\n", "jobs", why);
+		return;
+	}
+	size_t k = gp_plan_per_record(plan);
+	printf("%-8s %u threads on 1 MiB pieces:", "jobs", jobs);
+	for (size_t i = 1; i <= k; i++)
+		printf(" %s", plan->chain[i]->def->name);
+	if (gp_par_merges(plan))
+		printf("%s%s (states merged)", k ? ", " : " ", plan->chain[k + 1]->def->name);
+	printf("; the rest in input order\n");
+}
+
 /* -j: the workers run the per-record head of the chain; when an aggregate
  * follows it, they run the aggregate too, on their pieces, as --partial
  * does, and the main thread merges their states as --merge does (a plan of
@@ -218,7 +238,7 @@ static gp_status start_jobs(gp_ctx *ctx, const gp_options *o, gp_plan *plan, uns
 {
 	size_t k = gp_plan_per_record(plan);
 	gp_par_opts po = { .jobs = jobs, .wstages = k, .main_skip = k };
-	if (!ctx->agg_mode && k + 1 < plan->n && plan->chain[k + 1]->def->family == GP_FAM_AGGREGATE) {
+	if (gp_par_merges(plan)) {
 		ctx->agg_mode = GP_AGG_MERGE;
 		ctx->memory = o->memory / 2;
 		ctx->memory_holders = 0;
@@ -273,6 +293,7 @@ static int run(const gp_options *o, const char *src, size_t srclen, bool comment
 
 	if (o->explain) {
 		gp_print_explain(&plan, o, files, nfiles);
+		explain_jobs(&plan, o, files, nfiles);
 		status = finish_stdout();
 		goto out;
 	}

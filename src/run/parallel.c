@@ -365,7 +365,8 @@ static void flush_tail(worker *w)
 		pthread_cond_wait(&P->space, &P->mu);
 	P->inflight += c->bytes;
 	append(P, c);
-	pthread_cond_broadcast(&P->done);
+	if (P->head == c)
+		pthread_cond_broadcast(&P->done);
 	unlock(P);
 }
 
@@ -575,7 +576,10 @@ static void finish(worker *w, gp_ctx *ctx)
 	w->cur = NULL;
 	lock(w->par);
 	c->state = C_DONE;
-	pthread_cond_broadcast(&w->par->done);
+	/* The main thread waits for the head piece only: a wake-up is a
+	 * cross-core interrupt, dear in a VM. */
+	if (w->par->head == c)
+		pthread_cond_broadcast(&w->par->done);
 	unlock(w->par);
 }
 
@@ -766,7 +770,10 @@ static void release(gp_par *P, chunk *c)
 	P->inflight -= c->bytes;
 	if (c->buf)
 		put_buffer(P, c->buf, c->cap);
-	pthread_cond_signal(&P->space);
+	/* Those waiting for room (the reader, a worker's tail) wait while the
+	 * budget is spent; woken once a quarter of it is free, not per piece. */
+	if (P->inflight <= P->budget - P->budget / 4)
+		pthread_cond_broadcast(&P->space);
 	unlock(P);
 	free(c);
 }
@@ -975,31 +982,44 @@ unsigned gp_par_cores(void)
 	return n < 1 ? 1 : n > 1024 ? 1024 : (unsigned)n;
 }
 
-bool gp_par_wanted(const gp_plan *plan, unsigned jobs, bool asked, const char *const *files,
-		   size_t nfiles)
+bool gp_par_merges(const gp_plan *plan)
 {
-	if (jobs < 2 || nfiles == 0)
-		return false;
 	size_t k = gp_plan_per_record(plan);
-	const gp_ctx *ctx = plan->chain[0]->ctx;
-	bool agg = k + 1 < plan->n && plan->chain[k + 1]->def->family == GP_FAM_AGGREGATE &&
-		   !ctx->agg_mode;
+	const gp_stage *a = k + 1 < plan->n ? plan->chain[k + 1] : NULL;
+	return a && a->def->family == GP_FAM_AGGREGATE && a->few_groups && !a->ctx->agg_mode;
+}
+
+const char *gp_par_why_not(const gp_plan *plan, unsigned jobs, bool asked,
+			   const char *const *files, size_t nfiles)
+{
+	if (jobs < 2)
+		return "-j 1";
+	if (nfiles == 0)
+		return "standard input is read as it comes";
+	size_t k = gp_plan_per_record(plan);
+	bool agg = gp_par_merges(plan);
 	if (k == 0 && !agg)
-		return false;
+		return "no per-record stage or aggregate of few groups at the head of the chain";
 	bool light = !agg;
 	for (size_t i = 1; i <= k && light; i++)
 		light = plan->chain[i]->light;
 	if (light && !asked)
-		return false;
+		return "light stages only: they run at the speed of reading; -j N spreads them";
 	for (size_t i = 0; i < nfiles; i++) {
 		struct stat sb;
 		if (strcmp(files[i], "-") == 0)
-			return false;
+			return "standard input is read as it comes";
 		/* A missing file is the reader's to report, in its place. */
 		if (stat(files[i], &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode))
-			return false;
+			return "a pipe or device is read as it comes";
 	}
-	return true;
+	return NULL;
+}
+
+bool gp_par_wanted(const gp_plan *plan, unsigned jobs, bool asked, const char *const *files,
+		   size_t nfiles)
+{
+	return !gp_par_why_not(plan, jobs, asked, files, nfiles);
 }
 
 static int start_threads(gp_par *P, unsigned jobs)

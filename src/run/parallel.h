@@ -62,6 +62,12 @@
  * pieces around costs more than it saves. */
 bool gp_par_wanted(const gp_plan *plan, unsigned jobs, bool asked, const char *const *files,
 		   size_t nfiles);
+/* The aggregate after the per-record head runs in the workers too (it has
+ * few groups: gp_stage.few_groups) and the main thread merges their states. */
+bool gp_par_merges(const gp_plan *plan);
+/* Why not (for --explain), or NULL when -j is used. */
+const char *gp_par_why_not(const gp_plan *plan, unsigned jobs, bool asked,
+			   const char *const *files, size_t nfiles);
 
 /* How the chain is shared out. */
 typedef struct gp_par_opts {

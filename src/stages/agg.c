@@ -1257,6 +1257,9 @@ gp_status gp_agg_open(gp_stage *st, const gp_args *all)
 	ctx->need_lineno = true; /* for the summaries' "first at line" */
 	if (gp_agg_parse(st, all, top, &a->s) != GP_OK)
 		return GP_ERR;
+	st->few_groups = !top;
+	for (size_t k = 0; k < a->s.nkeys; k++)
+		st->few_groups &= a->s.keys[k].time;
 	a->approx = gp_arena_alloc(ctx->arena, a->s.n * sizeof *a->approx);
 	if (!a->approx)
 		return oom(st);

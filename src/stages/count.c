@@ -51,6 +51,7 @@ static gp_status count_open(gp_stage *st, const gp_args *all)
 		return gp_fail(st->ctx, NULL, "out of memory");
 	st->state = c;
 	st->ops = &count_ops;
+	st->few_groups = true;
 	return GP_OK;
 }
 

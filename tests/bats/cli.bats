@@ -176,7 +176,7 @@ stages_in_help() {
 	printf 'plain\n' > a.log
 	run --separate-stderr "$GPIPE" --explain 'grep -i "ERR|WARN" | upper | head -n 5' a.log b.log
 	[ "$status" -eq 0 ] && [ -z "$stderr" ]
-	[ "${#lines[@]}" -eq 8 ]
+	[ "${#lines[@]}" -eq 9 ]
 	[ "${lines[0]}" = 'read     a.log b.log  [blocks of 256 KiB]' ]
 	[ "${lines[1]}" = 'input    a.log: read → lines' ]
 	[ "${lines[2]}" = 'input    b.log: read → (cannot open: No such file or directory)' ]
@@ -185,6 +185,8 @@ stages_in_help() {
 	[ "${lines[5]}" = 'upper' ]
 	[ "${lines[6]}" = 'head     5' ]
 	[ "${lines[7]}" = 'output   text' ]
+	# How -j shares it out (jobs.bats checks the line itself).
+	[[ ${lines[8]} == "jobs     "* ]]
 }
 
 @test "--explain with options, several patterns and standard input" {
@@ -196,6 +198,7 @@ stages_in_help() {
 	[ "${lines[3]}" = 'tail     3' ]
 	[ "${lines[4]}" = 'count' ]
 	[ "${lines[5]}" = 'output   text, origin prefix, line numbers' ]
+	[ "${lines[6]}" = 'jobs     1 thread (standard input is read as it comes)' ]
 	run --separate-stderr "$GPIPE" --explain --max-record 1536 upper -
 	[ "${lines[0]}" = 'read     (standard input)  [blocks of 256 KiB]' ]
 	[ "${lines[1]}" = "lines    delimiter '\\n', max record 1536 bytes" ]
@@ -333,9 +336,9 @@ stages_in_help() {
 @test "--explain names the output format and what -H and -n add to it" {
 	run --separate-stderr "$GPIPE" --explain -o csv -Hn json -
 	[ "$status" -eq 0 ] && [ -z "$stderr" ]
-	[ "${lines[-1]}" = 'output   csv (a header, then a row a record), _file and _member fields, a _line field' ]
+	[ "${lines[-2]}" = 'output   csv (a header, then a row a record), _file and _member fields, a _line field' ]
 	run --separate-stderr "$GPIPE" --explain -o json json -
-	[ "${lines[-1]}" = 'output   json (JSON Lines of the fields)' ]
+	[ "${lines[-2]}" = 'output   json (JSON Lines of the fields)' ]
 	run --separate-stderr "$GPIPE" --explain -o tsv -n json -
-	[ "${lines[-1]}" = 'output   tsv (a header, then a row a record), a _line field' ]
+	[ "${lines[-2]}" = 'output   tsv (a header, then a row a record), a _line field' ]
 }

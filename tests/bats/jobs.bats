@@ -149,11 +149,14 @@ count by bucket($1, 1m)
 grep ERROR | top 3 $2
 json | count, first ms, last ms, distinct path, median ms, sum ms, stddev ms by level
 json | histogram ms 5
+json | count, first ms, last ms, distinct path, median ms, sum ms, stddev ms, p90 ms
+count, distinct $2, first $3 by bucket($1, 1s) | tail 5
 logfmt | count, avg ms by user | where count > 10 | sort -r count
 EOF
 	# An aggregate under -j runs in every worker on its pieces and the
 	# states are merged; past a tiny --memory both sides spill.
 	same_out --memory 64K 'logfmt | count, sum ms, p90 ms by user, path' $ALL || bad=1
+	same_out --memory 64K 'count, distinct $4 by bucket($1, 1s)' $ALL || bad=1
 	[ "$bad" -eq 0 ]
 }
 
@@ -249,4 +252,20 @@ EOF
 	[ "$status" -eq 2 ] && [[ "$stderr" == *"invalid --jobs 'abc'"* ]]
 	run gp --jobs 1 'grep -c ERROR' "$BATS_FILE_TMPDIR/big.log"
 	[ "$status" -eq 0 ]
+}
+
+@test "-j: --explain says how the chain is shared out, and why a chain stays on one thread" {
+	cd "$BATS_FILE_TMPDIR"
+	jobs_line() { "$GPIPE" --explain "$@" | grep '^jobs'; }
+	[ "$(jobs_line -j 2 'json | where ms > 1 | count by bucket(time(ts), 1m)' a.log)" = "jobs     2 threads on 1 MiB pieces: json where, count (states merged); the rest in input order" ]
+	[ "$(jobs_line -j 2 'grep -i "a|b" | sort' a.log)" = "jobs     2 threads on 1 MiB pieces: grep; the rest in input order" ]
+	# Many groups (an IP, a path) are counted once, after the workers.
+	[ "$(jobs_line -j 2 'logfmt | count by path' a.log)" = "jobs     2 threads on 1 MiB pieces: logfmt; the rest in input order" ]
+	[[ "$(jobs_line -j 2 'count by $2' a.log)" == *"1 thread (no per-record stage"* ]]
+	# A literal grep reads at memory speed: one thread unless -j is given.
+	[[ "$(jobs_line 'grep ERROR' a.log)" == *"1 thread (light stages only"* ]]
+	[[ "$(jobs_line -j 2 'grep ERROR' a.log)" == "jobs     2 threads"* ]]
+	[[ "$(jobs_line -j 2 'grep ERROR' - < a.log)" == *"1 thread (standard input"* ]]
+	[[ "$(jobs_line -j 1 'json' a.log)" == *"1 thread (-j 1)"* ]]
+	[[ "$(jobs_line -j 2 --stats 'json' a.log)" == *"1 thread (--stats and --progress"* ]]
 }
