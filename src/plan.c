@@ -1,5 +1,6 @@
 #include "plan.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -112,22 +113,30 @@ static size_t open_stages(gp_ctx *ctx, const gp_pipeline_expr *pe, const gp_stag
 	return n;
 }
 
-gp_status gp_plan_build(gp_ctx *ctx, const char *src, size_t len, bool comments,
-		  const char *const *files, size_t nfiles, gp_plan *out)
+/* The source opened by the caller's open_first (or the real one), then
+ * at most `max` user stages of the --partial/--merge slice. */
+typedef struct first_stage {
+	const gp_stage_def *def;
+	gp_status (*open)(gp_stage *, void *);
+	void *arg;
+} first_stage;
+
+static gp_status build(gp_ctx *ctx, const char *src, size_t len, bool comments,
+		       const first_stage *first, size_t max, gp_plan *out)
 {
 	gp_pipeline_expr pe;
-	const gp_stage_def **defs;
+	const gp_stage_def **defs = NULL;
 	size_t from, to;
 	if (resolve(ctx, src, len, comments, &pe, &defs) != GP_OK ||
 	    agg_slice(ctx, &pe, defs, &from, &to) != GP_OK)
 		return GP_ERR;
+	if (to - from > max)
+		to = from + max;
 	gp_stage **chain = gp_arena_alloc(ctx->arena, (pe.n + 1) * sizeof *chain);
-	if (!chain || !(chain[0] = new_stage(ctx, &gp_stage_read, NULL)))
+	if (!chain || !(chain[0] = new_stage(ctx, first->def, NULL)))
 		return gp_fail(ctx, NULL, "out of memory");
-	if (gp_source_open(chain[0], files, nfiles) != GP_OK) {
-		ctx->diag.has_span = false;
+	if (first->open(chain[0], first->arg) != GP_OK)
 		return GP_ERR;
-	}
 	size_t n = open_stages(ctx, &pe, defs, from, to, chain);
 	if (!n)
 		return GP_ERR;
@@ -136,29 +145,35 @@ gp_status gp_plan_build(gp_ctx *ctx, const char *src, size_t len, bool comments,
 	return GP_OK;
 }
 
+typedef struct files_arg {
+	const char *const *files;
+	size_t n;
+} files_arg;
+
+static gp_status open_source(gp_stage *st, void *arg)
+{
+	const files_arg *f = arg;
+	if (gp_source_open(st, f->files, f->n) != GP_OK) {
+		st->ctx->diag.has_span = false;
+		return GP_ERR;
+	}
+	return GP_OK;
+}
+
+gp_status gp_plan_build(gp_ctx *ctx, const char *src, size_t len, bool comments,
+		  const char *const *files, size_t nfiles, gp_plan *out)
+{
+	files_arg f = { files, nfiles };
+	first_stage first = { &gp_stage_read, open_source, &f };
+	return build(ctx, src, len, comments, &first, SIZE_MAX, out);
+}
+
 gp_status gp_plan_build_part(gp_ctx *ctx, const char *src, size_t len, bool comments,
-			     const gp_stage_def *first, gp_status (*open_first)(gp_stage *, void *),
+			     const gp_stage_def *def, gp_status (*open_first)(gp_stage *, void *),
 			     void *arg, size_t n, gp_plan *out)
 {
-	gp_pipeline_expr pe;
-	const gp_stage_def **defs;
-	size_t from, to;
-	if (resolve(ctx, src, len, comments, &pe, &defs) != GP_OK ||
-	    agg_slice(ctx, &pe, defs, &from, &to) != GP_OK)
-		return GP_ERR;
-	if (to > from + n)
-		to = from + n;
-	gp_stage **chain = gp_arena_alloc(ctx->arena, (pe.n + 1) * sizeof *chain);
-	if (!chain || !(chain[0] = new_stage(ctx, first, NULL)))
-		return gp_fail(ctx, NULL, "out of memory");
-	if (open_first(chain[0], arg) != GP_OK)
-		return GP_ERR;
-	size_t k = open_stages(ctx, &pe, defs, from, to, chain);
-	if (!k)
-		return GP_ERR;
-	out->chain = chain;
-	out->n = k;
-	return GP_OK;
+	first_stage first = { def, open_first, arg };
+	return build(ctx, src, len, comments, &first, n, out);
 }
 
 size_t gp_plan_per_record(const gp_plan *p)
