@@ -33,7 +33,7 @@ typedef struct item {
 	gp_dropped *sum; /* IT_SUM */
 } item;
 
-enum { C_TODO, C_BUSY, C_DONE };
+enum { C_QUEUED, C_BUSY, C_DONE };
 
 typedef struct chunk {
 	struct chunk *next; /* in input order */
